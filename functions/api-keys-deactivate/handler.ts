@@ -1,0 +1,8 @@
+import { z } from 'zod';
+import { apiHandler } from '#shared/http/api-handler';
+import { setApiKeyStatus } from '#shared/workspaces/api-keys';
+
+/** SPEC W2: a key becomes inactive at once (the authorizer reads it consistently). */
+export const handler = apiHandler({ params: z.object({ keyId: z.string().regex(/^[a-z0-9]{1,40}$/) }) }, async ({ params, workspaceId, deps }) =>
+  setApiKeyStatus(deps, workspaceId, params.keyId, 'inactive'),
+);

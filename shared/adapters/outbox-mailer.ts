@@ -1,0 +1,20 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import type { Mailer, OutgoingMail } from '#shared/ports/mailer';
+
+/** Local mailer: each message is composed by nodemailer and written as one RFC 5322 `.eml` file. */
+export function createOutboxMailer(directory: string): Mailer {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(mail: OutgoingMail) {
+      const info = await composer.sendMail({ ...mail, headers: { ...mail.headers } });
+      const messageId = String(info.messageId ?? randomUUID());
+      await mkdir(directory, { recursive: true });
+      const name = `${Date.now()}-${randomUUID().slice(0, 8)}.eml`;
+      await writeFile(join(directory, name), info.message as Buffer);
+      return { messageId };
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Multi-item reads and writes, complete or retried to completion (SPEC R2): BatchGet and
+ * BatchWrite in chunks of 100 and 25 with their unprocessed items retried, transactions in
+ * chunks of at most 100 items.
+ */
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+
+export type Key = { PK: string; SK: string };
+export type Item = Record<string, unknown> & Key;
+
+export const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const backoff = (attempt: number) => sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2));
+const MAX_ROUNDS = 12;
+
+/** Gets every key (strongly consistent), in chunks of 100 run in parallel. Missing keys are absent from the map. */
+export async function batchGet(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Key[],
+): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
+  await Promise.all(
+    chunk(unique, 100).map(async (part) => {
+      let pending: Key[] = part;
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= MAX_ROUNDS) throw new Error('BatchGet: unprocessed keys after retries');
+        if (round > 0) await backoff(round);
+        const res = await db.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of (res.Responses?.[tableName] ?? []) as Item[]) found.set(keyString(item), item);
+        pending = (res.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
+      }
+    }),
+  );
+  return found;
+}
+
+export type WriteRequest = { put: Item } | { delete: Key };
+
+/** Puts and deletes in chunks of 25, unprocessed items retried until none is left. */
+export async function batchWrite(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  writes: readonly WriteRequest[],
+  concurrency = 8,
+): Promise<void> {
+  const parts = chunk(writes, 25);
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const part = parts[next++]!;
+      let pending = part.map((w) =>
+        'put' in w ? { PutRequest: { Item: w.put } } : { DeleteRequest: { Key: w.delete } },
+      );
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= MAX_ROUNDS) throw new Error('BatchWrite: unprocessed items after retries');
+        if (round > 0) await backoff(round);
+        const res = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+        pending = (res.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, parts.length) }, worker));
+}
+
+/** Every item of a query, following LastEvaluatedKey. */
+export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...((res.Items ?? []) as Item[]));
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+export const keyString = (k: Key): string => `${k.PK}\u0000${k.SK}`;
+export { sleep, backoff };

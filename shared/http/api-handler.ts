@@ -1,0 +1,75 @@
+/**
+ * The one way an HTTP Lambda entry is built: middy with the body cap, JSON parsing and the error
+ * envelope, zod parsing of params, query and body, and the success envelope around the result.
+ * The local server invokes exactly these handlers with the same event shape API Gateway sends.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { bodyCap } from './middlewares/body-cap';
+import { errorEnvelope } from './middlewares/error-envelope';
+import { jsonBody, type ParsedEvent } from './middlewares/json-body';
+import { okResponse } from './envelope';
+import { ApiError } from './errors';
+import { getDeps, type Deps } from '#shared/runtime/deps';
+
+export interface RequestInput<B, P, Q> {
+  readonly body: B;
+  readonly params: P;
+  readonly query: Q;
+  /** The caller's workspace, set by the authorizer (API Gateway) or the local server. */
+  readonly workspaceId: string;
+  readonly deps: Deps;
+  readonly event: APIGatewayProxyEvent;
+}
+
+/** A handler result that is not an envelope (an HTML page, a redirect). */
+export class RawResponse {
+  constructor(readonly response: APIGatewayProxyResult) {}
+}
+
+interface HandlerSpec<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType> {
+  readonly body?: B;
+  readonly params?: P;
+  readonly query?: Q;
+  /** Public endpoints (links in emails) carry no AccessToken. Default: authenticated. */
+  readonly public?: boolean;
+  readonly successStatus?: number;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export function apiHandler<
+  B extends z.ZodType = z.ZodUnknown,
+  P extends z.ZodType = z.ZodUnknown,
+  Q extends z.ZodType = z.ZodUnknown,
+  R = unknown,
+>(
+  spec: HandlerSpec<B, P, Q>,
+  fn: (input: RequestInput<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<R | RawResponse>,
+): ApiHandler {
+  const core = async (event: ParsedEvent): Promise<APIGatewayProxyResult> => {
+    const workspaceId = String(event.requestContext?.authorizer?.workspaceId ?? '');
+    if (!spec.public && !workspaceId) throw new ApiError('UNAUTHORIZED');
+    const params = (spec.params ?? z.unknown()).parse(event.pathParameters ?? {});
+    const query = (spec.query ?? z.unknown()).parse(event.queryStringParameters ?? {});
+    if (spec.body && event.parsedBody === undefined) throw new ApiError('INVALID_REQUEST', '(body): required');
+    const body = (spec.body ?? z.unknown()).parse(event.parsedBody);
+    // zod has checked each part against its schema; the casts only restate the schemas' output types.
+    const result = await fn({
+      body: body as z.infer<B>,
+      params: params as z.infer<P>,
+      query: query as z.infer<Q>,
+      workspaceId,
+      deps: getDeps(),
+      event,
+    });
+    if (result instanceof RawResponse) return result.response;
+    return okResponse(result, spec.successStatus);
+  };
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(errorEnvelope())
+    .use(bodyCap())
+    .use(jsonBody())
+    .handler(core as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) as unknown as ApiHandler;
+}

@@ -1,0 +1,13 @@
+/** zod schemas shared by several handlers. */
+import { z } from 'zod';
+
+const numericId = z.union([z.string().regex(/^\d{1,15}$/, 'must be a positive number'), z.number().int().positive()])
+  .transform(Number)
+  .refine((n) => n > 0, 'must be a positive number');
+
+export const listIdParams = z.object({ listId: numericId });
+export const groupParams = z.object({ listId: numericId, groupId: numericId });
+export { numericId };
+
+/** L5-L7 bodies: an array of emails (elements are checked one by one, never failing the request). */
+export const emailArrayBody = z.array(z.unknown()).max(10_000);

@@ -1,0 +1,146 @@
+/** SPEC L1, L8, L11: lists of a workspace, created, read, updated and deleted. */
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
+import { ApiError } from '#shared/http/errors';
+import { batchWrite, queryAll, type Key } from '#shared/db/batch';
+import type { Deps } from '#shared/runtime/deps';
+import { defaultFields, EMAIL_FIELD, type CustomField } from './fields';
+import { loadListContext, toListRecord, type ListRecord, type ListSettings } from './model';
+import { nextId } from './sequence';
+
+type Db = Pick<Deps, 'db' | 'tableName' | 'clock'>;
+
+export interface CreateListInput extends Partial<ListSettings> {
+  name: string;
+  fields?: CustomField[];
+}
+
+export const defaultSettings: ListSettings = {
+  senderName: '',
+  companyName: '',
+  companyContact: '',
+  companyAddress: '',
+  useSubscriberAutoDelete: true,
+  canSendToUnsubscribed: false,
+};
+
+export async function createList(deps: Db, workspaceId: string, input: CreateListInput): Promise<ListRecord> {
+  const fields = [EMAIL_FIELD, ...(input.fields ?? defaultFields.slice(1)).filter((f) => f.tag !== 'email')];
+  const tags = new Set<string>();
+  for (const f of fields) {
+    if (tags.has(f.tag)) throw new ApiError('FIELD_TAG_EXISTS', `tag=${f.tag}`);
+    tags.add(f.tag);
+  }
+  const listId = await nextId(deps, 'list');
+  const now = deps.clock.now().toISOString();
+  const { fields: _ignored, ...rest } = input;
+  const list: ListRecord = {
+    ...defaultSettings,
+    ...rest,
+    listId,
+    workspaceId,
+    kind: 'standard',
+    fields,
+    gen: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.db.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { ...keys.list(listId), ...keys.listGsi(workspaceId, listId), type: 'list', ...list },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    }),
+  );
+  return list;
+}
+
+/** Lists of a workspace in creation order (GSI1). */
+export async function listLists(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string): Promise<ListRecord[]> {
+  const items = await queryAll(deps.db, {
+    TableName: deps.tableName,
+    IndexName: 'GSI1',
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.listsOfWorkspace(workspaceId) },
+  });
+  return items.map(toListRecord);
+}
+
+/** L11: only the given, non-empty fields change (as in the public v2 API). */
+export async function updateList(
+  deps: Db,
+  workspaceId: string,
+  listId: number,
+  patch: Partial<ListSettings> & { name?: string },
+): Promise<ListRecord> {
+  const ctx = await loadListContext(deps, workspaceId, listId);
+  const changes = Object.entries(patch).filter(([, v]) => v !== undefined && v !== '');
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':ws': workspaceId };
+  const sets = changes.map(([k, v], i) => {
+    names[`#f${i}`] = k;
+    values[`:v${i}`] = v;
+    return `#f${i} = :v${i}`;
+  });
+  sets.push('updatedAt = :now');
+  values[':now'] = deps.clock.now().toISOString();
+  try {
+    const res = await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: keys.list(ctx.list.listId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'workspaceId = :ws',
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toListRecord(res.Attributes!);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ApiError('LIST_NOT_FOUND');
+    throw error;
+  }
+}
+
+/**
+ * Deletes a list with its groups and every subscriber item of its current generation. The
+ * list item goes first (conditionally), so the list disappears at once; the rest is removed in
+ * BatchWrites of 25.
+ */
+export async function deleteList(deps: Db, workspaceId: string, listId: number): Promise<void> {
+  const ctx = await loadListContext(deps, workspaceId, listId);
+  try {
+    await deps.db.send(
+      new DeleteCommand({
+        TableName: deps.tableName,
+        Key: keys.list(listId),
+        ConditionExpression: 'workspaceId = :ws',
+        ExpressionAttributeValues: { ':ws': workspaceId },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ApiError('LIST_NOT_FOUND');
+    throw error;
+  }
+  const doomed: Key[] = [...ctx.groups.values()].map((g) => keys.group(listId, g.groupId));
+  for (let shard = 0; shard < SUBSCRIBER_SHARDS; shard++) {
+    const items = await queryAll(deps.db, {
+      TableName: deps.tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.subscriberPartition(listId, ctx.list.gen, shard) },
+      ProjectionExpression: 'PK, SK, phoneDigits',
+    });
+    for (const item of items) {
+      doomed.push({ PK: item.PK, SK: item.SK });
+      if (item.phoneDigits) doomed.push(keys.phone(listId, ctx.list.gen, String(item.phoneDigits)));
+    }
+  }
+  await batchWrite(deps.db, deps.tableName, doomed.map((k) => ({ delete: k })));
+}
+
+export async function getList(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string, listId: number) {
+  return (await loadListContext(deps, workspaceId, listId)).list;
+}
+

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { fieldTagSchema, fieldTypes } from './fields';
+
+export const fieldSchema = z.object({
+  tag: fieldTagSchema,
+  label: z.string().min(1).max(100),
+  type: z.enum(fieldTypes).default('text'),
+});
+
+const settings = {
+  senderName: z.string().max(100),
+  companyName: z.string().max(200),
+  companyContact: z.string().max(200),
+  companyAddress: z.string().max(500),
+  useSubscriberAutoDelete: z.boolean(),
+  canSendToUnsubscribed: z.boolean(),
+};
+
+export const createListBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.optional()])),
+  fields: z.array(fieldSchema).max(100).optional(),
+}) as z.ZodType<{
+  name: string;
+  senderName?: string;
+  companyName?: string;
+  companyContact?: string;
+  companyAddress?: string;
+  useSubscriberAutoDelete?: boolean;
+  canSendToUnsubscribed?: boolean;
+  fields?: z.infer<typeof fieldSchema>[];
+}>;
+
+/** PUT /v2/lists/{id}: the public API marks every field, but only non-empty ones change. */
+export const updateListBody = z
+  .object({ name: z.string().max(200).optional(), ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.optional()])) })
+  .strict() as z.ZodType<{
+  name?: string;
+  senderName?: string;
+  companyName?: string;
+  companyContact?: string;
+  companyAddress?: string;
+  useSubscriberAutoDelete?: boolean;
+  canSendToUnsubscribed?: boolean;
+}>;
+
+export const groupBody = z.object({ name: z.string().trim().min(1).max(100) });
+export const fieldPatchBody = z.object({ label: z.string().min(1).max(100).optional(), type: z.enum(fieldTypes).optional() }).strict();

@@ -1,0 +1,80 @@
+/**
+ * The embedded default: everything `npm start` and the tests run in one process, wired to the
+ * same handlers and domain code as Lambda, with local adapters behind the ports.
+ */
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '#shared/db/client';
+import { setDeps, type Deps } from '#shared/runtime/deps';
+import { systemClock, type Clock } from '#shared/ports/clock';
+import { createOutboxMailer } from '#shared/adapters/outbox-mailer';
+import { createSigner } from '#shared/signer';
+import type { Mailer } from '#shared/ports/mailer';
+import { ensureTable } from './bootstrap-table';
+import { startLocalServer } from './http-server';
+import { createTokenBucketLimiter } from './rate-limiter';
+
+export interface LocalRuntimeOptions {
+  readonly dynamoEndpoint: string;
+  readonly tableName: string;
+  readonly dataDir: string;
+  readonly signingSecret: string;
+  readonly port: number;
+  readonly host?: string;
+  /** Requests per second per workspace and bucket size; 10 and 10 like the AWS usage plan. */
+  readonly rateLimit?: { perSecond: number; burst: number };
+  readonly publicBaseUrl?: string;
+  readonly clock?: Clock;
+  readonly mailer?: Mailer;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly deps: Deps;
+  readonly outboxDir: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RATE_LIMIT = { perSecond: 10, burst: 10 };
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const raw = new DynamoDBClient({
+    endpoint: options.dynamoEndpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTable(raw, options.tableName);
+  raw.destroy();
+  const outboxDir = join(options.dataDir, 'outbox');
+  const depsBase = {
+    db: createDocumentClient({ endpoint: options.dynamoEndpoint, region: 'local' }),
+    tableName: options.tableName,
+    mailer: options.mailer ?? createOutboxMailer(outboxDir),
+    clock: options.clock ?? systemClock,
+    signer: createSigner(options.signingSecret),
+    systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
+  };
+  const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  // The server's own URL is only known once it listens; links in emails need it.
+  let deps: Deps = { ...depsBase, publicBaseUrl: options.publicBaseUrl ?? '' };
+  setDeps(deps);
+  const server = await startLocalServer({
+    deps: depsBase,
+    limiter: createTokenBucketLimiter(limit.perSecond, limit.burst),
+    port: options.port,
+    host: options.host,
+  });
+  if (!options.publicBaseUrl) {
+    deps = { ...depsBase, publicBaseUrl: server.url };
+    setDeps(deps);
+  }
+  return {
+    url: server.url,
+    deps,
+    outboxDir,
+    close: async () => {
+      await server.close();
+      deps.db.destroy();
+    },
+  };
+}

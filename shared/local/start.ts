@@ -1,0 +1,69 @@
+/**
+ * `npm start`: DynamoDB Local, the table, and the API on http://127.0.0.1:3000, in one process
+ * tree. Flags: --in-memory (nothing kept), --port N, --data-dir DIR. Ctrl-C stops everything.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { startLocalRuntime } from './runtime';
+import { loadLocalState, saveLocalState } from './state';
+import { createWorkspace } from '#shared/workspaces/workspaces';
+import { createApiKey } from '#shared/workspaces/api-keys';
+import { defaultTableName } from '#shared/table/definition';
+
+const { values } = parseArgs({
+  options: {
+    'in-memory': { type: 'boolean', default: false },
+    port: { type: 'string', default: process.env.PORT ?? '3000' },
+    'data-dir': { type: 'string', default: process.env.DATA_DIR ?? '.data' },
+  },
+});
+const dataDir = resolve(values['data-dir']!);
+const persistent = !values['in-memory'];
+const port = Number(values.port);
+
+const dynamo = await startDynamoDbLocal(persistent ? { dataDir: resolve(dataDir, 'dynamodb') } : {});
+const state = loadLocalState(dataDir, persistent);
+const runtime = await startLocalRuntime({
+  dynamoEndpoint: dynamo.endpoint,
+  tableName: process.env.TABLE_NAME ?? defaultTableName,
+  dataDir,
+  signingSecret: state.signingSecret,
+  port,
+  host: process.env.HOST ?? '127.0.0.1',
+  publicBaseUrl: process.env.PUBLIC_BASE_URL,
+});
+
+const lines = [`API:      ${runtime.url}`, `DynamoDB: ${dynamo.endpoint} (${persistent ? `data in ${dataDir}` : 'in memory'})`, `Outbox:   ${runtime.outboxDir}`];
+if (!state.workspaceId) {
+  const workspace = await createWorkspace(runtime.deps, 'Local workspace');
+  const key = await createApiKey(runtime.deps, workspace.workspaceId, 'first key');
+  state.workspaceId = workspace.workspaceId;
+  if (persistent) saveLocalState(dataDir, state);
+  lines.push(
+    '',
+    `Created workspace ${workspace.workspaceId} and its first API key (shown only now, keep it):`,
+    `  AccessToken: ${key.secret}`,
+    '',
+    'Try it:',
+    `  curl -s -X POST ${runtime.url}/v2/lists -H 'AccessToken: ${key.secret}' -H 'Content-Type: application/json' -d '{"name":"My list"}'`,
+  );
+} else {
+  lines.push(
+    '',
+    `Workspace ${state.workspaceId}. Its keys are stored only as hashes; issue a new one with`,
+    `  npm run admin -- create-key --workspace ${state.workspaceId} --data-dir ${values['data-dir']}`,
+  );
+}
+process.stdout.write(`${lines.join('\n')}\n\nCtrl-C to stop.\n`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await runtime.close();
+  await dynamo.stop();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

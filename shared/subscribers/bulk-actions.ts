@@ -1,0 +1,89 @@
+/**
+ * SPEC L5-L7: delete for good, unsubscribe, group assign and release. Each takes an array of
+ * emails; unknown or malformed emails land in the fail bucket, never failing the request.
+ */
+import { ApiError } from '#shared/http/errors';
+import type { Deps } from '#shared/runtime/deps';
+import type { ListContext } from '#shared/lists/model';
+import { isValidEmail, normalizeEmail } from './email';
+import { applyMutations, type Decision } from './store';
+
+type Split = { valid: string[]; invalid: string[] };
+
+/** Normalizes the body's emails; duplicates collapse into one. */
+function splitEmails(raw: readonly unknown[]): Split {
+  const valid = new Set<string>();
+  const invalid: string[] = [];
+  for (const value of raw) {
+    const email = typeof value === 'string' ? normalizeEmail(value) : '';
+    if (email && isValidEmail(email)) valid.add(email);
+    else invalid.push(typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return { valid: [...valid], invalid };
+}
+
+async function run(
+  deps: Pick<Deps, 'db' | 'tableName'>,
+  ctx: ListContext,
+  raw: readonly unknown[],
+  decide: Parameters<typeof applyMutations<boolean>>[3],
+): Promise<{ ok: string[]; failed: string[] }> {
+  const { valid, invalid } = splitEmails(raw);
+  const outcomes = await applyMutations(deps, ctx.list, valid, decide);
+  const ok: string[] = [];
+  const failed: string[] = [...invalid];
+  for (const email of valid) (outcomes.get(email)?.result ? ok : failed).push(email);
+  return { ok, failed };
+}
+
+const skip: Decision<boolean> = { kind: 'none', result: false };
+
+/** L5: removes subscribers and everything stored with them (memberships, phone guard). */
+export async function deleteSubscribers(deps: Deps, ctx: ListContext, emails: readonly unknown[]) {
+  const { ok, failed } = await run(deps, ctx, emails, ({ current }) =>
+    current ? { kind: 'delete', result: true } : skip,
+  );
+  return { success: ok, fail: failed };
+}
+
+/** L6: subscribed → unsubscribed; any other status or an unknown email fails. */
+export async function unsubscribeSubscribers(deps: Deps, ctx: ListContext, emails: readonly unknown[]) {
+  const now = deps.clock.now().toISOString();
+  const { ok, failed } = await run(deps, ctx, emails, ({ current }) =>
+    current?.status === 'subscribed'
+      ? { kind: 'put', next: { ...current, status: 'unsubscribed', updatedAt: now, version: current.version + 1 }, result: true }
+      : skip,
+  );
+  return { success: ok, failOrAlreadyUnsubscribe: failed };
+}
+
+/** L7: adds subscribers (any status) to a group of the list; already-members count as success. */
+export async function assignGroup(deps: Deps, ctx: ListContext, groupId: number, emails: readonly unknown[]) {
+  if (!ctx.groups.has(groupId)) throw new ApiError('GROUP_NOT_FOUND', `groupId=${groupId}`);
+  const now = deps.clock.now().toISOString();
+  const { ok, failed } = await run(deps, ctx, emails, ({ current }) => {
+    if (!current) return skip;
+    if (current.groupIds.includes(groupId)) return { kind: 'none', result: true };
+    return {
+      kind: 'put',
+      next: { ...current, groupIds: [...current.groupIds, groupId], updatedAt: now, version: current.version + 1 },
+      result: true,
+    };
+  });
+  return { success: ok, fail: failed };
+}
+
+/** L7: removes subscribers from a group; a subscriber not in it fails. */
+export async function releaseGroup(deps: Deps, ctx: ListContext, groupId: number, emails: readonly unknown[]) {
+  if (!ctx.groups.has(groupId)) throw new ApiError('GROUP_NOT_FOUND', `groupId=${groupId}`);
+  const now = deps.clock.now().toISOString();
+  const { ok, failed } = await run(deps, ctx, emails, ({ current }) => {
+    if (!current || !current.groupIds.includes(groupId)) return skip;
+    return {
+      kind: 'put',
+      next: { ...current, groupIds: current.groupIds.filter((g) => g !== groupId), updatedAt: now, version: current.version + 1 },
+      result: true,
+    };
+  });
+  return { success: ok, fail: failed };
+}

@@ -1,0 +1,35 @@
+import type { SubscriberStatus } from './status';
+
+export type EventOccurredBy = 'MANUAL' | 'SUBSCRIBER';
+
+/** A subscriber of one list generation, as stored (one item per email per list). */
+export interface SubscriberRecord {
+  email: string;
+  status: SubscriberStatus;
+  /** Custom-field values by tag, `email` excluded. */
+  fields: Record<string, string | number>;
+  /** `$ad_agreed`: advertising consent, Y or N (N shows as empty in the original). */
+  adAgreed: 'Y' | 'N';
+  groupIds: number[];
+  /** Subscription date (구독일): when the subscriber was first added to the list. */
+  createdAt: string;
+  updatedAt: string;
+  /** Optimistic-concurrency counter: every write is conditioned on the version it read. */
+  version: number;
+  /** Digits of the unique phone field, when given (guarded by a uniqueness item). */
+  phoneDigits?: string;
+  addedBy: EventOccurredBy;
+}
+
+export const toSubscriberRecord = (item: Record<string, unknown>): SubscriberRecord => ({
+  email: String(item.email),
+  status: item.status as SubscriberStatus,
+  fields: (item.fields ?? {}) as Record<string, string | number>,
+  adAgreed: item.adAgreed === 'Y' ? 'Y' : 'N',
+  groupIds: ((item.groupIds ?? []) as unknown[]).map(Number),
+  createdAt: String(item.createdAt),
+  updatedAt: String(item.updatedAt),
+  version: Number(item.version ?? 0),
+  ...(item.phoneDigits ? { phoneDigits: String(item.phoneDigits) } : {}),
+  addedBy: item.addedBy === 'SUBSCRIBER' ? 'SUBSCRIBER' : 'MANUAL',
+});

@@ -1,0 +1,227 @@
+/**
+ * The one path by which subscribers change. For a batch of emails it reads the current items
+ * (BatchGet, 100 a call), lets the caller decide each email's fate, and writes the decisions
+ * shard by shard in transactions of at most 100 items that also move the shard's status
+ * counters, each write conditioned on the version it read. A transaction cancelled by a
+ * concurrent writer is re-read, re-decided and retried, so counts stay exact (SPEC R2).
+ */
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { batchGet, backoff, type Key } from '#shared/db/batch';
+import { keys, shardOf } from '#shared/table/keys';
+import type { Deps } from '#shared/runtime/deps';
+import type { ListRecord } from '#shared/lists/model';
+import type { SubscriberStatus } from './status';
+import { toSubscriberRecord, type SubscriberRecord } from './record';
+
+export type Decision<R> =
+  | { kind: 'none'; result: R }
+  | { kind: 'put'; next: SubscriberRecord; result: R }
+  | { kind: 'delete'; result: R };
+
+export interface DecisionInput {
+  email: string;
+  current: SubscriberRecord | undefined;
+  /** Email of the subscriber holding a phone's digits in this list, if any. */
+  phoneOwner: (digits: string) => string | undefined;
+}
+
+export interface Outcome<R> {
+  result: R;
+  before?: SubscriberRecord;
+  after?: SubscriberRecord;
+}
+
+type Tx = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type ListRef = Pick<ListRecord, 'listId' | 'gen'>;
+
+const MAX_TX_ITEMS = 100;
+const MAX_ROUNDS = 12;
+
+function subscriberItem(list: ListRef, s: SubscriberRecord): Record<string, unknown> {
+  return {
+    ...keys.subscriber(list.listId, list.gen, s.email),
+    ...keys.subscriberGsi(list.listId, list.gen, s.email, s.status, s.createdAt),
+    type: 'subscriber',
+    listId: list.listId,
+    ...s,
+  };
+}
+
+/** The writes one decision needs, besides the shard counter. */
+function writesFor(tableName: string, list: ListRef, before: SubscriberRecord | undefined, decision: Decision<unknown>): Tx[] {
+  const { listId, gen } = list;
+  const out: Tx[] = [];
+  const subKey = keys.subscriber(listId, gen, (before ?? (decision as { next: SubscriberRecord }).next).email);
+  const versionCondition = before
+    ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } }
+    : { ConditionExpression: 'attribute_not_exists(PK)' };
+  const email = before?.email ?? (decision as { next: SubscriberRecord }).next.email;
+  const oldGroups = new Set(before?.groupIds ?? []);
+  const newGroups = new Set(decision.kind === 'put' ? decision.next.groupIds : []);
+  const oldPhone = before?.phoneDigits;
+  const newPhone = decision.kind === 'put' ? decision.next.phoneDigits : undefined;
+
+  if (decision.kind === 'put') {
+    out.push({ Put: { TableName: tableName, Item: subscriberItem(list, decision.next), ...versionCondition } });
+  } else if (decision.kind === 'delete') {
+    out.push({ Delete: { TableName: tableName, Key: subKey, ...versionCondition } });
+  }
+  if (oldPhone && oldPhone !== newPhone) {
+    out.push({
+      Delete: {
+        TableName: tableName,
+        Key: keys.phone(listId, gen, oldPhone),
+        ConditionExpression: 'attribute_not_exists(PK) OR email = :e',
+        ExpressionAttributeValues: { ':e': email },
+      },
+    });
+  }
+  if (newPhone && newPhone !== oldPhone) {
+    out.push({
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.phone(listId, gen, newPhone), type: 'phone', email },
+        ConditionExpression: 'attribute_not_exists(PK) OR email = :e',
+        ExpressionAttributeValues: { ':e': email },
+      },
+    });
+  }
+  for (const g of newGroups) {
+    if (!oldGroups.has(g)) {
+      out.push({ Put: { TableName: tableName, Item: { ...keys.membership(listId, gen, g, email), type: 'membership', email, groupId: g } } });
+    }
+  }
+  for (const g of oldGroups) {
+    if (!newGroups.has(g)) out.push({ Delete: { TableName: tableName, Key: keys.membership(listId, gen, g, email) } });
+  }
+  return out;
+}
+
+const statusAfter = (d: Decision<unknown>, before?: SubscriberRecord): SubscriberStatus | undefined =>
+  d.kind === 'put' ? d.next.status : d.kind === 'delete' ? undefined : before?.status;
+
+export async function applyMutations<R>(
+  deps: Pick<Deps, 'db' | 'tableName'>,
+  list: ListRef,
+  emails: readonly string[],
+  decide: (input: DecisionInput) => Decision<R>,
+  /** Phone digits each email may claim, so their owners are read up front. */
+  phonesToCheck: ReadonlyMap<string, string> = new Map(),
+): Promise<Map<string, Outcome<R>>> {
+  const outcomes = new Map<string, Outcome<R>>();
+  const byShard = new Map<number, string[]>();
+  for (const email of new Set(emails)) {
+    const shard = shardOf(email);
+    const bucket = byShard.get(shard) ?? [];
+    bucket.push(email);
+    byShard.set(shard, bucket);
+  }
+
+  const readState = async (group: readonly string[]) => {
+    const subKeys: Key[] = group.map((e) => keys.subscriber(list.listId, list.gen, e));
+    const phoneDigits = new Set<string>();
+    for (const e of group) {
+      const p = phonesToCheck.get(e);
+      if (p) phoneDigits.add(p);
+    }
+    const phoneKeys: Key[] = [...phoneDigits].map((p) => keys.phone(list.listId, list.gen, p));
+    const found = await batchGet(deps.db, deps.tableName, [...subKeys, ...phoneKeys]);
+    const current = new Map<string, SubscriberRecord>();
+    const owners = new Map<string, string>();
+    for (const item of found.values()) {
+      if (item.type === 'subscriber') current.set(String(item.email), toSubscriberRecord(item));
+      else if (item.type === 'phone') owners.set(String(item.PK).split('#').pop()!, String(item.email));
+    }
+    return { current, owners };
+  };
+
+  // One read of everything up front (BatchGet chunks run in parallel); retries re-read only what failed.
+  const initial = await readState([...byShard.values()].flat());
+
+  await Promise.all(
+    [...byShard.entries()].map(async ([shard, shardEmails]) => {
+      let pending = shardEmails;
+      let state = initial;
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= MAX_ROUNDS) throw new Error('subscriber writes kept conflicting; gave up');
+        if (round > 0) {
+          await backoff(round);
+          state = await readState(pending);
+        }
+        const failed: string[] = [];
+        const transactions = pack(deps.tableName, list, shard, pending, state, decide, outcomes);
+        for (const tx of transactions) {
+          try {
+            if (tx.items.length > 0) await deps.db.send(new TransactWriteCommand({ TransactItems: tx.items }));
+            for (const [email, outcome] of tx.outcomes) outcomes.set(email, outcome);
+          } catch (error) {
+            if (!(error instanceof TransactionCanceledException)) throw error;
+            failed.push(...tx.outcomes.keys());
+          }
+        }
+        pending = failed;
+      }
+    }),
+  );
+  return outcomes;
+}
+
+interface PackedTx<R> {
+  items: Tx[];
+  outcomes: Map<string, Outcome<R>>;
+}
+
+function pack<R>(
+  tableName: string,
+  list: ListRef,
+  shard: number,
+  emails: readonly string[],
+  state: { current: Map<string, SubscriberRecord>; owners: Map<string, string> },
+  decide: (input: DecisionInput) => Decision<R>,
+  settled: Map<string, Outcome<R>>,
+): PackedTx<R>[] {
+  const txs: PackedTx<R>[] = [];
+  let open: PackedTx<R> & { delta: Record<SubscriberStatus, number> } = newTx();
+  function newTx() {
+    return { items: [] as Tx[], outcomes: new Map<string, Outcome<R>>(), delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0 } };
+  }
+  const close = () => {
+    const { subscribed, unsubscribed, autoDeleted } = open.delta;
+    if (subscribed || unsubscribed || autoDeleted) {
+      open.items.push({
+        Update: {
+          TableName: tableName,
+          Key: keys.counter(list.listId, list.gen, shard),
+          UpdateExpression: 'ADD subscribed :a, unsubscribed :b, autoDeleted :c',
+          ExpressionAttributeValues: { ':a': subscribed, ':b': unsubscribed, ':c': autoDeleted },
+        },
+      });
+    }
+    if (open.outcomes.size > 0) txs.push(open);
+    open = newTx();
+  };
+  for (const email of emails) {
+    if (settled.has(email)) continue;
+    const before = state.current.get(email);
+    const decision = decide({ email, current: before, phoneOwner: (d) => state.owners.get(d) });
+    const outcome: Outcome<R> = { result: decision.result, ...(before ? { before } : {}) };
+    if (decision.kind === 'none') {
+      settled.set(email, { ...outcome, ...(before ? { after: before } : {}) });
+      continue;
+    }
+    if (decision.kind === 'put') outcome.after = decision.next;
+    const writes = writesFor(tableName, list, before, decision);
+    if (open.items.length + writes.length + 1 > MAX_TX_ITEMS) close();
+    open.items.push(...writes);
+    open.outcomes.set(email, outcome);
+    const from = before?.status;
+    const to = statusAfter(decision, before);
+    if (from !== to) {
+      if (from) open.delta[from] -= 1;
+      if (to) open.delta[to] += 1;
+    }
+  }
+  close();
+  return txs;
+}

@@ -1,0 +1,84 @@
+/**
+ * Key templates of every entity in the single table. docs/data-model.md is the prose twin of
+ * this module: change both together.
+ */
+import { createHash } from 'node:crypto';
+import type { SubscriberStatus } from '#shared/subscribers/status';
+
+/**
+ * Subscribers of one list are spread over this many partitions, chosen by a hash of the email,
+ * so that a 2,000-subscriber request or a 100,000-member import does not pile every write onto
+ * one partition key. Every "all subscribers of a list" read fans out over the shards.
+ */
+export const SUBSCRIBER_SHARDS = 8;
+
+export const pad = (n: number, width = 12): string => String(n).padStart(width, '0');
+
+export function shardOf(email: string): number {
+  const digest = createHash('sha1').update(email).digest();
+  return digest.readUInt32BE(0) % SUBSCRIBER_SHARDS;
+}
+
+export const keys = {
+  sequence: (name: string) => ({ PK: `SEQ#${name}`, SK: 'SEQ' }),
+
+  workspace: (workspaceId: string) => ({ PK: `WS#${workspaceId}`, SK: '#META' }),
+
+  /** Key record listed under its workspace; GSI1 keeps keys in creation order. */
+  apiKey: (workspaceId: string, keyId: string) => ({ PK: `WS#${workspaceId}`, SK: `KEY#${keyId}` }),
+  apiKeyGsi: (workspaceId: string, createdAt: string, keyId: string) => ({
+    GSI1PK: `WS#${workspaceId}#KEYS`,
+    GSI1SK: `${createdAt}#${keyId}`,
+  }),
+  apiKeysOfWorkspace: (workspaceId: string) => `WS#${workspaceId}#KEYS`,
+  /** Lookup by secret hash: what the authorizer reads, strongly consistent. */
+  apiKeyByHash: (secretHash: string) => ({ PK: `KEYHASH#${secretHash}`, SK: '#META' }),
+
+  /** List metadata; its partition also holds the list's groups. */
+  list: (listId: number) => ({ PK: `LIST#${pad(listId)}`, SK: '#META' }),
+  listPartition: (listId: number) => `LIST#${pad(listId)}`,
+  listGsi: (workspaceId: string, listId: number) => ({
+    GSI1PK: `WS#${workspaceId}#LISTS`,
+    GSI1SK: `LIST#${pad(listId)}`,
+  }),
+  listsOfWorkspace: (workspaceId: string) => `WS#${workspaceId}#LISTS`,
+  group: (listId: number, groupId: number) => ({ PK: `LIST#${pad(listId)}`, SK: `GROUP#${pad(groupId)}` }),
+  groupPrefix: 'GROUP#',
+
+  /**
+   * A list's subscribers live in generation `gen` of the list (imports write a new generation
+   * and switch to it atomically), spread over SUBSCRIBER_SHARDS partitions.
+   */
+  subscriberPartition: (listId: number, gen: number, shard: number) => `SUB#${pad(listId)}#${gen}#${shard}`,
+  subscriber: (listId: number, gen: number, email: string) => ({
+    PK: `SUB#${pad(listId)}#${gen}#${shardOf(email)}`,
+    SK: `S#${email}`,
+  }),
+  subscriberPrefix: 'S#',
+  /** Status index: one GSI1 partition per list, generation, shard and status, in subscription order. */
+  subscriberGsi: (listId: number, gen: number, email: string, status: SubscriberStatus, createdAt: string) => ({
+    GSI1PK: `SUBST#${pad(listId)}#${gen}#${shardOf(email)}#${status}`,
+    GSI1SK: `${createdAt}#${email}`,
+  }),
+  subscriberStatusPartition: (listId: number, gen: number, shard: number, status: SubscriberStatus) =>
+    `SUBST#${pad(listId)}#${gen}#${shard}#${status}`,
+  /** Group membership, stored beside the subscriber in the same shard partition. */
+  membership: (listId: number, gen: number, groupId: number, email: string) => ({
+    PK: `SUB#${pad(listId)}#${gen}#${shardOf(email)}`,
+    SK: `G#${pad(groupId)}#${email}`,
+  }),
+  membershipPrefix: (groupId: number) => `G#${pad(groupId)}#`,
+  /** Per-shard counters of subscribers by status; summed for the counts look-up. */
+  counter: (listId: number, gen: number, shard: number) => ({
+    PK: `SUB#${pad(listId)}#${gen}#${shard}`,
+    SK: '#COUNT',
+  }),
+  /** Uniqueness guard of a phone number inside a list generation. */
+  phone: (listId: number, gen: number, phoneDigits: string) => ({
+    PK: `PHONE#${pad(listId)}#${gen}#${phoneDigits}`,
+    SK: '#UNIQUE',
+  }),
+
+  /** A double opt-in waiting for its link to be followed. */
+  confirmation: (token: string) => ({ PK: `CONFIRM#${token}`, SK: '#META' }),
+} as const;

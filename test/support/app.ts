@@ -1,0 +1,103 @@
+/**
+ * Starts the embedded default for one test file: its own table in the shared DynamoDB Local,
+ * the local HTTP server on a free port, and helpers that talk to it over HTTP like a client.
+ */
+import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#shared/local/runtime';
+import { createWorkspace } from '#shared/workspaces/workspaces';
+import { createApiKey } from '#shared/workspaces/api-keys';
+
+export interface Envelope<T = unknown> {
+  Ok: boolean;
+  Error: null | { Code: string; HttpStatusCode: number; Message: string };
+  Value: T;
+}
+
+export interface TestApp {
+  runtime: LocalRuntime;
+  url: string;
+  /** A new workspace and an active key for it. */
+  newWorkspace(): Promise<{ workspaceId: string; key: string; api: ApiClient }>;
+  outbox(): string[];
+  close(): Promise<void>;
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: Envelope<T>;
+  text: string;
+  headers: Headers;
+}
+
+export interface ApiClient {
+  request<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  get<T = unknown>(path: string): Promise<ApiResponse<T>>;
+  post<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
+  put<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
+  del<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
+}
+
+export function apiClient(url: string, key: string | undefined): ApiClient {
+  const request = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(key ? { AccessToken: key } : {}),
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: Envelope<T>;
+    try {
+      parsed = JSON.parse(text) as Envelope<T>;
+    } catch {
+      parsed = { Ok: false, Error: null, Value: undefined as T };
+    }
+    return { status: res.status, body: parsed, text, headers: res.headers };
+  };
+  return {
+    request,
+    get: (p) => request('GET', p),
+    post: (p, b) => request('POST', p, b),
+    put: (p, b) => request('PUT', p, b),
+    del: (p, b) => request('DELETE', p, b),
+  };
+}
+
+let tableCounter = 0;
+
+export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'newsletter-test-'));
+  const runtime = await startLocalRuntime({
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    tableName: `t_${process.pid}_${Date.now()}_${tableCounter++}`,
+    dataDir,
+    signingSecret: randomBytes(32).toString('hex'),
+    port: 0,
+    // Tests other than the throttle's own talk faster than 10 req/s; each says so where it matters.
+    rateLimit: { perSecond: 10_000, burst: 10_000 },
+    ...options,
+  });
+  return {
+    runtime,
+    url: runtime.url,
+    async newWorkspace() {
+      const ws = await createWorkspace(runtime.deps, 'test');
+      const key = await createApiKey(runtime.deps, ws.workspaceId, 'test');
+      return { workspaceId: ws.workspaceId, key: key.secret, api: apiClient(runtime.url, key.secret) };
+    },
+    outbox() {
+      if (!existsSync(runtime.outboxDir)) return [];
+      return readdirSync(runtime.outboxDir)
+        .sort()
+        .map((f) => readFileSync(join(runtime.outboxDir, f), 'utf8'));
+    },
+    close: () => runtime.close(),
+  };
+}
