@@ -6,6 +6,7 @@ export default defineConfig({
     // One DynamoDB Local for the whole run; each test file gets its own table.
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

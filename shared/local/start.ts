@@ -3,13 +3,15 @@
  * tree. Flags: --in-memory (nothing kept), --port N, --data-dir DIR. Ctrl-C stops everything.
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
 import { loadLocalState, saveLocalState } from './state';
 import { createWorkspace } from '#shared/workspaces/workspaces';
 import { createApiKey } from '#shared/workspaces/api-keys';
 import { defaultTableName } from '#shared/table/definition';
+import { ENDPOINT_FILE } from './admin-endpoint';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,13 @@ const runtime = await startLocalRuntime({
   host: process.env.HOST ?? '127.0.0.1',
   publicBaseUrl: process.env.PUBLIC_BASE_URL,
 });
+
+// `npm run admin` finds this process's DynamoDB Local through this file while it runs.
+const endpointFile = join(dataDir, ENDPOINT_FILE);
+if (persistent) {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(endpointFile, JSON.stringify({ endpoint: dynamo.endpoint, pid: process.pid }));
+}
 
 const lines = [`API:      ${runtime.url}`, `DynamoDB: ${dynamo.endpoint} (${persistent ? `data in ${dataDir}` : 'in memory'})`, `Outbox:   ${runtime.outboxDir}`];
 if (!state.workspaceId) {
@@ -63,6 +72,7 @@ const stop = async () => {
   stopping = true;
   await runtime.close();
   await dynamo.stop();
+  if (persistent) rmSync(endpointFile, { force: true });
   process.exit(0);
 };
 process.on('SIGINT', stop);

@@ -106,7 +106,7 @@ export async function applyMutations<R>(
   list: ListRef,
   emails: readonly string[],
   decide: (input: DecisionInput) => Decision<R>,
-  /** Phone digits each email may claim, so their owners are read up front. */
+  /** Phone digits each email may claim, so their owners are read when a write is refused. */
   phonesToCheck: ReadonlyMap<string, string> = new Map(),
 ): Promise<Map<string, Outcome<R>>> {
   const outcomes = new Map<string, Outcome<R>>();
@@ -118,10 +118,10 @@ export async function applyMutations<R>(
     byShard.set(shard, bucket);
   }
 
-  const readState = async (group: readonly string[]) => {
+  const readState = async (group: readonly string[], withPhones: boolean) => {
     const subKeys: Key[] = group.map((e) => keys.subscriber(list.listId, list.gen, e));
     const phoneDigits = new Set<string>();
-    for (const e of group) {
+    for (const e of withPhones ? group : []) {
       const p = phonesToCheck.get(e);
       if (p) phoneDigits.add(p);
     }
@@ -136,8 +136,10 @@ export async function applyMutations<R>(
     return { current, owners };
   };
 
-  // One read of everything up front (BatchGet chunks run in parallel); retries re-read only what failed.
-  const initial = await readState([...byShard.values()].flat());
+  // One read of every subscriber up front (BatchGet chunks run in parallel). Phone owners are
+  // not read: the phone guard's write condition catches a taken number, and the retry, which
+  // re-reads only what failed, reads the owners too and turns it into failExistPhone.
+  const initial = await readState([...byShard.values()].flat(), false);
 
   await Promise.all(
     [...byShard.entries()].map(async ([shard, shardEmails]) => {
@@ -147,7 +149,7 @@ export async function applyMutations<R>(
         if (round >= MAX_ROUNDS) throw new Error('subscriber writes kept conflicting; gave up');
         if (round > 0) {
           await backoff(round);
-          state = await readState(pending);
+          state = await readState(pending, true);
         }
         const failed: string[] = [];
         const transactions = pack(deps.tableName, list, shard, pending, state, decide, outcomes);

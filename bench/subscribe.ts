@@ -1,0 +1,66 @@
+/**
+ * Issue 2's benchmark: a 2,000-subscriber subscribe request (new emails, then the same emails
+ * again as MANUAL updates), p50/p95 over 10 runs, and single-subscriber requests from 1 client.
+ */
+import { percentile, round, startBenchApp } from './harness';
+
+const RUNS = 10;
+const BATCH = 2000;
+const SINGLE_SECONDS = 5;
+
+const subscribers = (run: number) =>
+  Array.from({ length: BATCH }, (_, i) => ({
+    email: `user${i}.run${run}@example.com`,
+    name: `구독자${i}`,
+    phone: `010-${String(1000 + run).slice(-4)}-${String(i).padStart(4, '0')}`,
+    $ad_agreed: i % 2 ? 'Y' : 'N',
+  }));
+
+export async function benchSubscribe(): Promise<Record<string, unknown>> {
+  const app = await startBenchApp();
+  try {
+    const fields = [
+      { tag: 'name', label: '이름' },
+      { tag: 'phone', label: '전화번호', type: 'phone' },
+    ];
+    const list = (await app.call('POST', '/v2/lists', { name: 'bench', fields })) as { id: number };
+    const created: number[] = [];
+    const updated: number[] = [];
+    const bodyBytes = Buffer.byteLength(JSON.stringify({ subscribers: subscribers(0) }));
+    // One warm-up run so that JIT and DynamoDB Local's first-use costs do not count.
+    await app.call('POST', `/v1/lists/${list.id}/subscribers`, { subscribers: subscribers(99) });
+    for (let run = 0; run < RUNS; run++) {
+      const body = { eventOccurredBy: 'MANUAL', subscribers: subscribers(run) };
+      let t = performance.now();
+      const added = (await app.call('POST', `/v1/lists/${list.id}/subscribers`, body)) as { success: unknown[] };
+      created.push(performance.now() - t);
+      if (added.success.length !== BATCH) throw new Error(`expected ${BATCH} added, got ${added.success.length}`);
+      t = performance.now();
+      const again = (await app.call('POST', `/v1/lists/${list.id}/subscribers`, body)) as { update: unknown[] };
+      updated.push(performance.now() - t);
+      if (again.update.length !== BATCH) throw new Error(`expected ${BATCH} updated, got ${again.update.length}`);
+    }
+    const singles: number[] = [];
+    const until = performance.now() + SINGLE_SECONDS * 1000;
+    for (let i = 0; performance.now() < until; i++) {
+      const t = performance.now();
+      await app.call('POST', `/v1/lists/${list.id}/subscribers`, { subscribers: [{ email: `single${i}@example.com`, name: '한명' }] });
+      singles.push(performance.now() - t);
+    }
+    const figures = {
+      batchSize: BATCH,
+      requestBodyKiB: round(bodyBytes / 1024),
+      runs: RUNS,
+      newSubscribersMs: { p50: round(percentile(created, 50)), p95: round(percentile(created, 95)) },
+      manualUpdatesMs: { p50: round(percentile(updated, 50)), p95: round(percentile(updated, 95)) },
+      singleSubscriber: {
+        requestsPerSecond: round(singles.length / SINGLE_SECONDS),
+        p50Ms: round(percentile(singles, 50)),
+        p95Ms: round(percentile(singles, 95)),
+      },
+    };
+    return figures;
+  } finally {
+    await app.close();
+  }
+}
