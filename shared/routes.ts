@@ -4,6 +4,7 @@
  * (shared/local/http-server.ts) routes with it. Paths use API Gateway's `{param}` syntax.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type TableAccess = 'R' | 'RW' | 'none';
 
 export interface RouteDefinition {
   /** Stable name: the Lambda's logical id and the handler folder under functions/. */
@@ -14,55 +15,62 @@ export interface RouteDefinition {
   readonly entry: string;
   /** `apiKey`: AccessToken header, authorizer, usage-plan throttle. `public`: links in emails. */
   readonly auth: 'apiKey' | 'public';
-  /** Table access the function is granted: read-only or read-write (least privilege). */
-  readonly access: 'R' | 'RW';
+  /** Table access the function is granted: read-only, read-write or none (least privilege). */
+  readonly access: TableAccess;
   /** SPEC ids the endpoint serves. */
   readonly spec: readonly string[];
+  /** One line for the API documentation. */
+  readonly summary: string;
 }
 
 const route = (
   id: string,
   method: HttpMethod,
   path: string,
-  access: 'R' | 'RW',
+  access: TableAccess,
   spec: string[],
+  summary: string,
   auth: 'apiKey' | 'public' = 'apiKey',
-): RouteDefinition => ({ id, method, path, entry: `functions/${id}/handler.ts`, auth, access, spec });
+): RouteDefinition => ({ id, method, path, entry: `functions/${id}/handler.ts`, auth, access, spec, summary });
 
 export const routes: readonly RouteDefinition[] = [
   // Address-book API v1 (seed 002)
-  route('subscribers-subscribe', 'POST', '/v1/lists/{listId}/subscribers', 'RW', ['L4']),
-  route('subscribers-delete', 'DELETE', '/v1/lists/{listId}/subscribers', 'RW', ['L5']),
-  route('subscribers-unsubscribe', 'PUT', '/v1/lists/{listId}/subscribers/unsubscribe', 'RW', ['L6']),
-  route('groups-assign', 'POST', '/v1/lists/{listId}/groups/{groupId}/subscribers/assign', 'RW', ['L7']),
-  route('groups-release', 'POST', '/v1/lists/{listId}/groups/{groupId}/subscribers/release', 'RW', ['L7']),
-  route('subscriptions-confirm', 'GET', '/v1/subscriptions/confirm', 'RW', ['L4'], 'public'),
+  route('subscribers-subscribe', 'POST', '/v1/lists/{listId}/subscribers', 'RW', ['L4'], '구독: add or update subscribers'),
+  route('subscribers-delete', 'DELETE', '/v1/lists/{listId}/subscribers', 'RW', ['L5'], '완전삭제: delete subscribers for good'),
+  route('subscribers-unsubscribe', 'PUT', '/v1/lists/{listId}/subscribers/unsubscribe', 'RW', ['L6'], '수신거부: unsubscribe subscribers'),
+  route('groups-assign', 'POST', '/v1/lists/{listId}/groups/{groupId}/subscribers/assign', 'RW', ['L7'], '그룹 할당: add subscribers to a group'),
+  route('groups-release', 'POST', '/v1/lists/{listId}/groups/{groupId}/subscribers/release', 'RW', ['L7'], '그룹 해제: remove subscribers from a group'),
+  route('subscriptions-confirm', 'GET', '/v1/subscriptions/confirm', 'RW', ['L4'], 'The double opt-in link mailed for confirmEmailYN Y (HTML page)', 'public'),
 
   // Look-ups (L8), v1 paths of the address-book API
-  route('lists-list', 'GET', '/v1/lists', 'R', ['L8']),
-  route('groups-list', 'GET', '/v1/lists/{listId}/groups', 'R', ['L8']),
-  route('subscribers-count', 'GET', '/v1/lists/{listId}/subscribers/count', 'R', ['L8']),
-  route('subscribers-list', 'GET', '/v1/lists/{listId}/subscribers', 'R', ['L8']),
+  route('lists-list', 'GET', '/v1/lists', 'R', ['L8'], '주소록 조회: lists of the workspace'),
+  route('groups-list', 'GET', '/v1/lists/{listId}/groups', 'R', ['L8'], '그룹 조회: groups of a list'),
+  route('subscribers-count', 'GET', '/v1/lists/{listId}/subscribers/count', 'R', ['L8'], '구독자 숫자 조회: subscriber counts by status'),
+  route('subscribers-list', 'GET', '/v1/lists/{listId}/subscribers', 'R', ['L8'], '구독자 목록 조회: subscribers, paged, by status or group'),
 
   // List management, v2 paths of the public API (L1, L2, L11)
-  route('lists-create', 'POST', '/v2/lists', 'RW', ['L1', 'L11']),
-  route('lists-get', 'GET', '/v2/lists/{listId}', 'R', ['L1', 'I6']),
-  route('lists-update', 'PUT', '/v2/lists/{listId}', 'RW', ['L11']),
-  route('lists-delete', 'DELETE', '/v2/lists/{listId}', 'RW', ['L1']),
-  route('fields-list', 'GET', '/v2/lists/{listId}/fields', 'R', ['L2']),
-  route('fields-create', 'POST', '/v2/lists/{listId}/fields', 'RW', ['L2']),
-  route('fields-update', 'PUT', '/v2/lists/{listId}/fields/{tag}', 'RW', ['L2']),
-  route('fields-delete', 'DELETE', '/v2/lists/{listId}/fields/{tag}', 'RW', ['L2']),
-  route('groups-create', 'POST', '/v2/lists/{listId}/groups', 'RW', ['L7']),
-  route('groups-update', 'PUT', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7']),
-  route('groups-delete', 'DELETE', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7']),
+  route('lists-create', 'POST', '/v2/lists', 'RW', ['L1', 'L11'], 'Create a list'),
+  route('lists-get', 'GET', '/v2/lists/{listId}', 'R', ['L1', 'I6'], 'Read a list'),
+  route('lists-update', 'PUT', '/v2/lists/{listId}', 'RW', ['L11'], '주소록 정보 수정: update list settings'),
+  route('lists-delete', 'DELETE', '/v2/lists/{listId}', 'RW', ['L1'], 'Delete a list with its subscribers'),
+  route('fields-list', 'GET', '/v2/lists/{listId}/fields', 'R', ['L2'], 'Custom fields of a list'),
+  route('fields-create', 'POST', '/v2/lists/{listId}/fields', 'RW', ['L2'], 'Add a custom field'),
+  route('fields-update', 'PUT', '/v2/lists/{listId}/fields/{tag}', 'RW', ['L2'], 'Relabel or retype a custom field'),
+  route('fields-delete', 'DELETE', '/v2/lists/{listId}/fields/{tag}', 'RW', ['L2'], 'Remove a custom field'),
+  route('groups-create', 'POST', '/v2/lists/{listId}/groups', 'RW', ['L7'], 'Create a group'),
+  route('groups-update', 'PUT', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7'], 'Rename a group'),
+  route('groups-delete', 'DELETE', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7'], 'Delete a group (members stay in the list)'),
+
+  // Documentation, generated from this table and the handlers' zod schemas (npm run openapi)
+  route('docs-page', 'GET', '/docs', 'none', ['L9'], 'This API, as a page', 'public'),
+  route('docs-openapi', 'GET', '/docs/openapi.json', 'none', ['L9'], 'This API, as OpenAPI 3.1', 'public'),
 
   // Workspace API keys (W2)
-  route('api-keys-list', 'GET', '/v1/api-keys', 'R', ['W2']),
-  route('api-keys-create', 'POST', '/v1/api-keys', 'RW', ['W2']),
-  route('api-keys-deactivate', 'PUT', '/v1/api-keys/{keyId}/deactivate', 'RW', ['W2']),
-  route('api-keys-activate', 'PUT', '/v1/api-keys/{keyId}/activate', 'RW', ['W2']),
-  route('api-keys-delete', 'DELETE', '/v1/api-keys/{keyId}', 'RW', ['W2']),
+  route('api-keys-list', 'GET', '/v1/api-keys', 'R', ['W2'], 'API keys of the workspace (no secrets)'),
+  route('api-keys-create', 'POST', '/v1/api-keys', 'RW', ['W2'], 'Create an API key (secret shown once)'),
+  route('api-keys-deactivate', 'PUT', '/v1/api-keys/{keyId}/deactivate', 'RW', ['W2'], 'Deactivate an API key'),
+  route('api-keys-activate', 'PUT', '/v1/api-keys/{keyId}/activate', 'RW', ['W2'], 'Reactivate an API key'),
+  route('api-keys-delete', 'DELETE', '/v1/api-keys/{keyId}', 'RW', ['W2'], 'Delete an API key'),
 ];
 
 type Match = { route: RouteDefinition; params: Record<string, string> };

@@ -37,7 +37,10 @@ interface HandlerSpec<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodT
   readonly successStatus?: number;
 }
 
-export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type ApiHandler = ((event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>) & {
+  /** The request schemas, read by the OpenAPI generator (shared/http/openapi.ts). */
+  readonly contract?: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType; public?: boolean };
+};
 
 export function apiHandler<
   B extends z.ZodType = z.ZodUnknown,
@@ -67,9 +70,10 @@ export function apiHandler<
     if (result instanceof RawResponse) return result.response;
     return okResponse(result, spec.successStatus);
   };
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(errorEnvelope())
     .use(bodyCap())
     .use(jsonBody())
-    .handler(core as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) as unknown as ApiHandler;
+    .handler(core as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>);
+  return Object.assign(handler, { contract: spec }) as unknown as ApiHandler;
 }
