@@ -4,6 +4,8 @@
  * The local server invokes exactly these handlers with the same event shape API Gateway sends.
  */
 import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logger } from '#shared/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { bodyCap } from './middlewares/body-cap';
@@ -71,6 +73,7 @@ export function apiHandler<
     return okResponse(result, spec.successStatus);
   };
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorEnvelope())
     .use(bodyCap())
     .use(jsonBody())
