@@ -1,0 +1,66 @@
+/** Small HTTP helpers shared by the list API tests. */
+import { expect } from 'vitest';
+import type { ApiClient } from './app';
+
+export interface Subscriber extends Record<string, unknown> {
+  email: string;
+  status: string;
+  $ad_agreed: string;
+  groupIds: number[];
+}
+
+export const withPhone = [
+  { tag: 'name', label: '이름' },
+  { tag: 'phone', label: '전화번호', type: 'phone' },
+];
+
+export async function createList(api: ApiClient, name = 'list', fields: unknown[] = withPhone): Promise<number> {
+  const res = await api.post<{ id: number }>('/v2/lists', { name, fields });
+  expect(res.body.Ok, res.text).toBe(true);
+  return res.body.Value.id;
+}
+
+export async function createGroup(api: ApiClient, listId: number, name = 'group'): Promise<number> {
+  const res = await api.post<{ id: number }>(`/v2/lists/${listId}/groups`, { name });
+  expect(res.body.Ok, res.text).toBe(true);
+  return res.body.Value.id;
+}
+
+export async function counts(api: ApiClient, listId: number) {
+  const res = await api.get<{ subscribed: number; unsubscribed: number; autoDeleted: number; total: number }>(
+    `/v1/lists/${listId}/subscribers/count`,
+  );
+  expect(res.body.Ok, res.text).toBe(true);
+  return res.body.Value;
+}
+
+/** Every subscriber of the list (walking all pages), by email. */
+export async function allSubscribers(api: ApiClient, listId: number, query = ''): Promise<Map<string, Subscriber>> {
+  const out = new Map<string, Subscriber>();
+  let cursor: string | null = null;
+  do {
+    const qs = new URLSearchParams(query);
+    qs.set('limit', '100');
+    if (cursor) qs.set('cursor', cursor);
+    const res = await api.get<{ items: Subscriber[]; nextCursor: string | null }>(`/v1/lists/${listId}/subscribers?${qs}`);
+    expect(res.body.Ok, res.text).toBe(true);
+    for (const s of res.body.Value.items) {
+      expect(out.has(s.email), `duplicate ${s.email} across pages`).toBe(false);
+      out.set(s.email, s);
+    }
+    cursor = res.body.Value.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** Everything a client can read about a list: to assert that a refused request changed nothing. */
+export async function snapshot(api: ApiClient, listId: number) {
+  return {
+    counts: await counts(api, listId),
+    subscribers: [...(await allSubscribers(api, listId)).values()].sort((a, b) => a.email.localeCompare(b.email)),
+  };
+}
+
+export async function subscribe(api: ApiClient, listId: number, body: unknown) {
+  return api.post<Record<string, Record<string, unknown>[]>>(`/v1/lists/${listId}/subscribers`, body);
+}
