@@ -1,6 +1,7 @@
 /** Small HTTP helpers shared by the list API tests. */
 import { expect } from 'vitest';
 import type { ApiClient } from './app';
+import type { SubscribeResult } from '#shared/subscribers/buckets';
 
 export interface Subscriber extends Record<string, unknown> {
   email: string;
@@ -62,5 +63,5 @@ export async function snapshot(api: ApiClient, listId: number) {
 }
 
 export async function subscribe(api: ApiClient, listId: number, body: unknown) {
-  return api.post<Record<string, Record<string, unknown>[]>>(`/v1/lists/${listId}/subscribers`, body);
+  return api.post<SubscribeResult>(`/v1/lists/${listId}/subscribers`, body);
 }
