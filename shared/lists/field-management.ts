@@ -16,8 +16,9 @@ async function writeFields(deps: Db, listId: number, before: string, fields: Cus
       new UpdateCommand({
         TableName: deps.tableName,
         Key: keys.list(listId),
-        UpdateExpression: 'SET fields = :f, updatedAt = :now',
+        UpdateExpression: 'SET #fields = :f, updatedAt = :now',
         ConditionExpression: 'updatedAt = :before',
+        ExpressionAttributeNames: { '#fields': 'fields' },
         ExpressionAttributeValues: { ':f': fields, ':now': deps.clock.now().toISOString(), ':before': before },
         ReturnValues: 'ALL_NEW',
       }),

@@ -89,7 +89,8 @@ export async function pageSubscribers(
       }),
     ),
   );
-  const merged = perPartition.flat().sort((a, b) => String(b.GSI1SK).localeCompare(String(a.GSI1SK)));
+  // Plain code-unit order, the order DynamoDB compares the cursor in (localeCompare is not).
+  const merged = perPartition.flat().sort((a, b) => (String(a.GSI1SK) < String(b.GSI1SK) ? 1 : -1));
   const page = merged.slice(0, options.limit);
   const more = merged.length > options.limit;
   return {
