@@ -66,7 +66,7 @@ export function apiHandler<
       params: params as z.infer<P>,
       query: query as z.infer<Q>,
       workspaceId,
-      deps: getDeps(),
+      deps: await getDeps(),
       event,
     });
     if (result instanceof RawResponse) return result.response;

@@ -20,6 +20,7 @@ import { createApiKey, listApiKeys } from '#shared/workspaces/api-keys';
 import { ApiError } from '#shared/http/errors';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { ensureTable } from './bootstrap-table';
+import { createApiGatewayUsagePlanKeys } from '#shared/adapters/apigateway-usage-plan-keys';
 import { ENDPOINT_FILE } from './admin-endpoint';
 
 const { positionals, values } = parseArgs({
@@ -77,7 +78,13 @@ try {
     raw.destroy();
   }
   if (command === 'create-workspace') {
-    const ws = await createWorkspace(deps, values.name || 'workspace');
+    // In AWS the workspace's throttling key goes onto the stack's usage plan (output UsagePlanId).
+    let planKeys;
+    if (values.aws) {
+      if (!process.env.USAGE_PLAN_ID) throw new Error('set USAGE_PLAN_ID (a stack output) with --aws');
+      planKeys = createApiGatewayUsagePlanKeys(process.env.USAGE_PLAN_ID);
+    }
+    const ws = await createWorkspace(deps, values.name || 'workspace', planKeys);
     const key = await createApiKey(deps, ws.workspaceId, 'first key');
     process.stdout.write(`${JSON.stringify({ workspaceId: ws.workspaceId, keyId: key.keyId, accessToken: key.secret }, null, 2)}\n`);
     process.stderr.write('The accessToken is shown only now: keep it.\n');

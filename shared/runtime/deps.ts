@@ -24,19 +24,35 @@ export interface Deps {
 }
 
 let current: Deps | undefined;
+let loading: Promise<Deps> | undefined;
 
 export function setDeps(deps: Deps): void {
   current = deps;
 }
 
-export function getDeps(): Deps {
-  current ??= depsFromEnvironment();
-  return current;
+/** The process's dependencies, built on first use (a Lambda cold start reads its secret once). */
+export async function getDeps(): Promise<Deps> {
+  if (current) return current;
+  loading ??= depsFromEnvironment().then((deps) => (current = deps));
+  return loading;
 }
 
-function depsFromEnvironment(): Deps {
-  const secret = process.env.LINK_SIGNING_SECRET;
-  if (!secret) throw new Error('LINK_SIGNING_SECRET is not set');
+/**
+ * The link-signing secret: LINK_SIGNING_SECRET directly, or (in AWS) the Secrets Manager
+ * secret named by LINK_SIGNING_SECRET_ARN, so the value never sits in the function's config.
+ */
+async function signingSecret(): Promise<string> {
+  if (process.env.LINK_SIGNING_SECRET) return process.env.LINK_SIGNING_SECRET;
+  const arn = process.env.LINK_SIGNING_SECRET_ARN;
+  if (!arn) throw new Error('LINK_SIGNING_SECRET or LINK_SIGNING_SECRET_ARN must be set');
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!res.SecretString) throw new Error('the link-signing secret is empty');
+  return res.SecretString;
+}
+
+async function depsFromEnvironment(): Promise<Deps> {
+  const secret = await signingSecret();
   return {
     db: createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT }),
     tableName: process.env.TABLE_NAME ?? defaultTableName,

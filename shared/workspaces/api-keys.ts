@@ -181,6 +181,14 @@ export interface Principal {
   keyId: string;
 }
 
+/** The workspace's API Gateway key value: what the authorizer returns as usageIdentifierKey. */
+export async function usageIdentifierKey(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string): Promise<string | undefined> {
+  const res = await deps.db.send(
+    new GetCommand({ TableName: deps.tableName, Key: keys.workspace(workspaceId), ProjectionExpression: 'apiGatewayKeyValue' }),
+  );
+  return res.Item?.apiGatewayKeyValue as string | undefined;
+}
+
 /**
  * What the authorizer (AWS) and the local server both call: the principal of an active key,
  * or null. Strongly consistent, so a deactivated key is refused at once.

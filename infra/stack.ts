@@ -1,0 +1,52 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { Data } from './constructs/data';
+import { Api } from './constructs/api';
+import { Automation } from './constructs/automation';
+import { Imports } from './constructs/imports';
+import { Mail } from './constructs/mail';
+import { Observability } from './constructs/observability';
+
+export interface NewsletterStackProps extends StackProps {
+  /** Stage name: part of resource names and the API stage (context `stage`, default `dev`). */
+  readonly stage: string;
+  /** Domain mail is sent from (context `senderDomain`). */
+  readonly senderDomain: string;
+  /** Public base URL for links in emails, e.g. a custom domain (context `publicBaseUrl`, optional). */
+  readonly publicBaseUrl?: string;
+}
+
+/** The one stack (SPEC Shape): API, table, scheduler, import state machine, mail, alarms. */
+export class NewsletterStack extends Stack {
+  readonly data: Data;
+  readonly api: Api;
+  readonly automation: Automation;
+  readonly imports: Imports;
+  readonly mail: Mail;
+
+  constructor(scope: Construct, id: string, props: NewsletterStackProps) {
+    super(scope, id, props);
+    this.data = new Data(this, 'Data');
+    const signingSecret = new Secret(this, 'LinkSigningSecret', {
+      description: 'HMAC key of signed links in emails (confirmation, unsubscribe, tracking)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    this.mail = new Mail(this, 'Mail', { senderDomain: props.senderDomain, stage: props.stage });
+    this.api = new Api(this, 'Api', {
+      table: this.data.table,
+      stage: props.stage,
+      signingSecret,
+      publicBaseUrl: props.publicBaseUrl,
+      systemSender: `no-reply@${props.senderDomain}`,
+      sesConfigurationSet: this.mail.configurationSet.configurationSetName,
+    });
+    this.automation = new Automation(this, 'Automation', { table: this.data.table, stage: props.stage, signingSecret });
+    this.imports = new Imports(this, 'Imports');
+    new Observability(this, 'Observability', { api: this.api.restApi, deadLetters: this.automation.deadLetters });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'UsagePlanId', { value: this.api.usagePlan.usagePlanId });
+  }
+}
