@@ -61,6 +61,17 @@ export const routes: readonly RouteDefinition[] = [
   route('groups-update', 'PUT', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7'], 'Rename a group'),
   route('groups-delete', 'DELETE', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7'], 'Delete a group (members stay in the list)'),
 
+  // List webhooks (L10, R4)
+  route('webhooks-list', 'GET', '/v2/lists/{listId}/webhooks', 'R', ['L10'], 'Webhooks of a list'),
+  route('webhooks-create', 'POST', '/v2/lists/{listId}/webhooks', 'RW', ['L10', 'R4'], 'Create a webhook (signing secret shown once)'),
+  route('webhooks-get', 'GET', '/v2/lists/{listId}/webhooks/{webhookId}', 'R', ['L10'], 'Read a webhook'),
+  route('webhooks-update', 'PUT', '/v2/lists/{listId}/webhooks/{webhookId}', 'RW', ['L10', 'R4'], 'Edit a webhook'),
+  route('webhooks-enable', 'PUT', '/v2/lists/{listId}/webhooks/{webhookId}/enable', 'RW', ['L10'], 'Enable a webhook'),
+  route('webhooks-disable', 'PUT', '/v2/lists/{listId}/webhooks/{webhookId}/disable', 'RW', ['L10'], 'Disable a webhook'),
+  route('webhooks-delete', 'DELETE', '/v2/lists/{listId}/webhooks/{webhookId}', 'RW', ['L10'], 'Delete a webhook'),
+  route('webhooks-deliveries', 'GET', '/v2/lists/{listId}/webhooks/{webhookId}/deliveries', 'R', ['L10'], 'The last 100 delivery attempts'),
+  route('webhooks-test', 'POST', '/v2/lists/{listId}/webhooks/{webhookId}/test', 'RW', ['L10'], 'Send a signed test ping now'),
+
   // Documentation, generated from this table and the handlers' zod schemas (npm run openapi)
   route('docs-page', 'GET', '/docs', 'none', ['L9'], 'This API, as a page', 'public'),
   route('docs-openapi', 'GET', '/docs/openapi.json', 'none', ['L9'], 'This API, as OpenAPI 3.1', 'public'),

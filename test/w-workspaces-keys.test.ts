@@ -74,13 +74,15 @@ describe('W1 isolation', () => {
     const groupId = await createGroup(b.api, listId, 'B group');
     await subscribe(b.api, listId, { groupIds: [groupId], subscribers: [{ email: 'b@x.com', name: 'b', phone: '010-1111-2222' }] });
     const bKeyId = (await b.api.get<Key[]>('/v1/api-keys')).body.Value[0]!.keyId;
+    const bHook = (await b.api.post<{ webhookId: string }>(`/v2/lists/${listId}/webhooks`, { name: 'b', url: 'http://127.0.0.1:9/b', events: ['SUBSCRIBED'] })).body.Value.webhookId;
     const before = {
       list: (await b.api.get(`/v2/lists/${listId}`)).body,
       groups: (await b.api.get(`/v1/lists/${listId}/groups`)).body,
       keys: (await b.api.get('/v1/api-keys')).body,
+      hooks: (await b.api.get(`/v2/lists/${listId}/webhooks`)).body,
       data: await snapshot(b.api, listId),
     };
-    const values: Record<string, string> = { listId: String(listId), groupId: String(groupId), keyId: bKeyId, tag: 'name' };
+    const values: Record<string, string> = { listId: String(listId), groupId: String(groupId), keyId: bKeyId, tag: 'name', webhookId: bHook };
     const bodies: Record<string, unknown> = {
       'subscribers-subscribe': { subscribers: [{ email: 'b@x.com', name: 'hijack' }] },
       'lists-update': { name: 'hijacked' },
@@ -88,6 +90,8 @@ describe('W1 isolation', () => {
       'fields-update': { label: 'x' },
       'groups-create': { name: 'x' },
       'groups-update': { name: 'x' },
+      'webhooks-create': { name: 'x', url: 'http://127.0.0.1:9/x', events: ['SUBSCRIBED'] },
+      'webhooks-update': { name: 'x' },
     };
     const withIds = routes.filter((r) => r.auth === 'apiKey' && r.path.includes('{'));
     expect(withIds.length).toBeGreaterThan(10);
@@ -96,13 +100,14 @@ describe('W1 isolation', () => {
       const body = bodies[r.id] ?? (r.method === 'GET' ? undefined : ['b@x.com']);
       const res = await a.api.request(r.method, path, body);
       expect(res.status, `${r.method} ${path}`).toBe(404);
-      expect(['LIST_NOT_FOUND', 'GROUP_NOT_FOUND', 'API_KEY_NOT_FOUND']).toContain(res.body.Error?.Code);
+      expect(['LIST_NOT_FOUND', 'GROUP_NOT_FOUND', 'API_KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND']).toContain(res.body.Error?.Code);
       expect(res.text).not.toContain('b@x.com');
     }
     expect({
       list: (await b.api.get(`/v2/lists/${listId}`)).body,
       groups: (await b.api.get(`/v1/lists/${listId}/groups`)).body,
       keys: (await b.api.get('/v1/api-keys')).body,
+      hooks: (await b.api.get(`/v2/lists/${listId}/webhooks`)).body,
       data: await snapshot(b.api, listId),
     }).toEqual(before);
     const aLists = (await a.api.get<unknown[]>('/v1/lists')).body.Value;

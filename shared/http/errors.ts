@@ -28,6 +28,8 @@ export const errorCatalog = {
   API_KEY_NOT_FOUND: { status: 404, message: 'API 키를 찾을 수 없습니다.' },
   API_KEY_LIMIT_EXCEEDED: { status: 400, message: 'API 키는 최대 10개까지 만들 수 있습니다.' },
   API_KEY_ILLEGAL_STATE: { status: 409, message: 'API 키가 이미 그 상태입니다.' },
+  WEBHOOK_NOT_FOUND: { status: 404, message: '웹훅을 찾을 수 없습니다.' },
+  WEBHOOK_URL_REFUSED: { status: 400, message: '웹훅 URL로 보낼 수 없습니다.' },
   CONFIRMATION_INVALID: { status: 400, message: '구독 확인 링크가 올바르지 않거나 만료되었습니다.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -7,7 +7,7 @@ import { queryAll } from '#shared/db/batch';
 import type { Deps } from '#shared/runtime/deps';
 import { loadListContext, toGroupRecord, type GroupRecord } from './model';
 import { nextId } from './sequence';
-import { applyMutations } from '#shared/subscribers/store';
+import { applyMutations, eventContextFor } from '#shared/subscribers/store';
 
 type Db = Pick<Deps, 'db' | 'tableName' | 'clock'>;
 
@@ -71,5 +71,7 @@ export async function deleteGroup(deps: Db, workspaceId: string, listId: number,
     current && current.groupIds.includes(groupId)
       ? { kind: 'put', next: { ...current, groupIds: current.groupIds.filter((g) => g !== groupId), updatedAt: now, version: current.version + 1 }, result: true }
       : { kind: 'none', result: false },
+    new Map(),
+    eventContextFor(ctx, 'MANUAL', now),
   );
 }

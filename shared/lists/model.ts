@@ -4,6 +4,7 @@ import { keys } from '#shared/table/keys';
 import { ApiError } from '#shared/http/errors';
 import type { Deps } from '#shared/runtime/deps';
 import type { CustomField } from './fields';
+import { toWebhookRecord, type WebhookRecord } from '#shared/webhooks/model';
 
 export const listKinds = ['standard', 'sixshop', 'donus'] as const;
 export type ListKind = (typeof listKinds)[number];
@@ -40,6 +41,7 @@ export interface GroupRecord {
 export interface ListContext {
   list: ListRecord;
   groups: Map<number, GroupRecord>;
+  webhooks: WebhookRecord[];
 }
 
 export const toListRecord = (item: Record<string, unknown>): ListRecord => ({
@@ -94,13 +96,18 @@ export async function loadListContext(
   const meta = items.find((i) => i.SK === '#META');
   if (!meta || meta.workspaceId !== workspaceId) throw new ApiError('LIST_NOT_FOUND');
   const groups = new Map<number, GroupRecord>();
+  const webhooks: WebhookRecord[] = [];
   for (const item of items) {
-    if (String(item.SK).startsWith(keys.groupPrefix)) {
+    const sk = String(item.SK);
+    if (sk.startsWith(keys.groupPrefix)) {
       const g = toGroupRecord(item);
       groups.set(g.groupId, g);
+    } else if (sk.startsWith(keys.webhookPrefix)) {
+      webhooks.push(toWebhookRecord(item));
     }
   }
-  return { list: toListRecord(meta), groups };
+  webhooks.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return { list: toListRecord(meta), groups, webhooks };
 }
 
 /** Path and body ids arrive as strings or numbers: "1234" and 1234 name the same group. */

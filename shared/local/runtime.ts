@@ -13,6 +13,8 @@ import type { Mailer } from '#shared/ports/mailer';
 import { ensureTable } from './bootstrap-table';
 import { startLocalServer } from './http-server';
 import { createTokenBucketLimiter } from './rate-limiter';
+import { startEmbeddedWorker } from './worker';
+import { defaultWorkerOptions, type WorkerOptions } from '#shared/webhooks/worker';
 
 export interface LocalRuntimeOptions {
   readonly dynamoEndpoint: string;
@@ -26,6 +28,10 @@ export interface LocalRuntimeOptions {
   readonly publicBaseUrl?: string;
   readonly clock?: Clock;
   readonly mailer?: Mailer;
+  /** SPEC R4 locally: loopback and private receivers allowed (default), unlike in AWS. */
+  readonly allowPrivateWebhookUrls?: boolean;
+  /** Webhook retry timing (tests shorten it). */
+  readonly webhookWorker?: Partial<WorkerOptions> & { intervalMs?: number };
 }
 
 export interface LocalRuntime {
@@ -53,6 +59,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     clock: options.clock ?? systemClock,
     signer: createSigner(options.signingSecret),
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
+    allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
   };
   const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   // The server's own URL is only known once it listens; links in emails need it.
@@ -68,11 +75,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     deps = { ...depsBase, publicBaseUrl: server.url };
     setDeps(deps);
   }
+  const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250);
   return {
     url: server.url,
     deps,
     outboxDir,
     close: async () => {
+      await worker.stop();
       await server.close();
       deps.db.destroy();
     },

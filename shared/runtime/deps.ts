@@ -21,6 +21,8 @@ export interface Deps {
   readonly publicBaseUrl: string;
   /** Sender of system emails (subscription confirmation). */
   readonly systemSender: string;
+  /** SPEC R4: false in AWS; the local runtime may allow loopback receivers. */
+  readonly allowPrivateWebhookUrls: boolean;
 }
 
 let current: Deps | undefined;
@@ -61,5 +63,6 @@ async function depsFromEnvironment(): Promise<Deps> {
     signer: createSigner(secret),
     publicBaseUrl: process.env.PUBLIC_BASE_URL ?? '',
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@example.com',
+    allowPrivateWebhookUrls: false,
   };
 }

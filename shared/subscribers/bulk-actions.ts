@@ -6,7 +6,7 @@ import { ApiError } from '#shared/http/errors';
 import type { Deps } from '#shared/runtime/deps';
 import type { ListContext } from '#shared/lists/model';
 import { isValidEmail, normalizeEmail } from './email';
-import { applyMutations, type Decision } from './store';
+import { applyMutations, eventContextFor, type Decision } from './store';
 
 type Split = { valid: string[]; invalid: string[] };
 
@@ -23,13 +23,15 @@ function splitEmails(raw: readonly unknown[]): Split {
 }
 
 async function run(
-  deps: Pick<Deps, 'db' | 'tableName'>,
+  deps: Pick<Deps, 'db' | 'tableName' | 'clock'>,
   ctx: ListContext,
   raw: readonly unknown[],
   decide: Parameters<typeof applyMutations<boolean>>[3],
 ): Promise<{ ok: string[]; failed: string[] }> {
   const { valid, invalid } = splitEmails(raw);
-  const outcomes = await applyMutations(deps, ctx.list, valid, decide);
+  // The address-book API acts for an admin: MANUAL (SPEC L10).
+  const events = eventContextFor(ctx, 'MANUAL', deps.clock.now().toISOString());
+  const outcomes = await applyMutations(deps, ctx.list, valid, decide, new Map(), events);
   const ok: string[] = [];
   const failed: string[] = [...invalid];
   for (const email of valid) (outcomes.get(email)?.result ? ok : failed).push(email);

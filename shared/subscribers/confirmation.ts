@@ -11,7 +11,7 @@ import type { Deps } from '#shared/runtime/deps';
 import type { ListContext } from '#shared/lists/model';
 import { loadListContext } from '#shared/lists/model';
 import { uniquePhoneField } from '#shared/lists/fields';
-import { applyMutations } from './store';
+import { applyMutations, eventContextFor } from './store';
 import type { PreparedRow, SubscribeRequest } from './subscribe';
 import { decideRow } from './subscribe';
 
@@ -110,6 +110,7 @@ export async function confirmSubscription(deps: Deps, token: string): Promise<Co
     [row.email],
     ({ current, phoneOwner }) => decideRow(row, current, phoneOwner, options),
     row.phoneDigits ? new Map([[row.email, row.phoneDigits]]) : new Map(),
+    eventContextFor(ctx, options.eventOccurredBy, options.now),
   );
   return 'confirmed';
 }

@@ -5,14 +5,30 @@
  * counters, each write conditioned on the version it read. A transaction cancelled by a
  * concurrent writer is re-read, re-decided and retried, so counts stay exact (SPEC R2).
  */
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, backoff, type Key } from '#shared/db/batch';
-import { keys, shardOf } from '#shared/table/keys';
+import { EVENT_PARTITIONS, keys, shardOf } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import type { ListRecord } from '#shared/lists/model';
 import type { SubscriberStatus } from './status';
-import { toSubscriberRecord, type SubscriberRecord } from './record';
+import { toSubscriberRecord, type EventOccurredBy, type SubscriberRecord } from './record';
+import { randomUUID } from 'node:crypto';
+import { changesOf, type OutboxEvent, type SubscriberChange } from '#shared/webhooks/events';
+
+/**
+ * Who caused the writes, for the events they emit (SPEC L10). Without it (or with no enabled
+ * webhook on the list) no outbox item is written.
+ */
+export interface EventContext {
+  workspaceId: string;
+  eventOccurredBy: EventOccurredBy;
+  /** `$unsubscribe_reason` of UNSUBSCRIBED events. */
+  reason?: string;
+  now: string;
+  /** One request's events form one batch: webhooks get one payload per action, as the original sends. */
+  batchId: string;
+}
 
 export type Decision<R> =
   | { kind: 'none'; result: R }
@@ -30,6 +46,17 @@ export interface Outcome<R> {
   result: R;
   before?: SubscriberRecord;
   after?: SubscriberRecord;
+}
+
+/** Events are recorded only for lists with an enabled webhook: nobody else reads them yet. */
+export function eventContextFor(
+  ctx: { list: { workspaceId: string }; webhooks: readonly { enabled: boolean }[] },
+  eventOccurredBy: EventOccurredBy,
+  now: string,
+  reason?: string,
+): EventContext | undefined {
+  if (!ctx.webhooks.some((w) => w.enabled)) return undefined;
+  return { workspaceId: ctx.list.workspaceId, eventOccurredBy, now, batchId: randomUUID(), ...(reason ? { reason } : {}) };
 }
 
 type Tx = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -108,6 +135,7 @@ export async function applyMutations<R>(
   decide: (input: DecisionInput) => Decision<R>,
   /** Phone digits each email may claim, so their owners are read when a write is refused. */
   phonesToCheck: ReadonlyMap<string, string> = new Map(),
+  events?: EventContext,
 ): Promise<Map<string, Outcome<R>>> {
   const outcomes = new Map<string, Outcome<R>>();
   const byShard = new Map<number, string[]>();
@@ -152,7 +180,7 @@ export async function applyMutations<R>(
           state = await readState(pending, true);
         }
         const failed: string[] = [];
-        const transactions = pack(deps.tableName, list, shard, pending, state, decide, outcomes);
+        const transactions = pack(deps.tableName, list, shard, pending, state, decide, outcomes, events);
         for (const tx of transactions) {
           try {
             if (tx.items.length > 0) await deps.db.send(new TransactWriteCommand({ TransactItems: tx.items }));
@@ -166,7 +194,23 @@ export async function applyMutations<R>(
       }
     }),
   );
+  if (events) await sealBatch(deps, events);
   return outcomes;
+}
+
+export const batchPartition = (batchId: string) => parseInt(batchId.slice(0, 8), 16) % EVENT_PARTITIONS;
+
+/**
+ * Marks a request's events complete so the worker can merge them into one payload per action.
+ * If the process dies before this, the worker still takes the batch after a grace period.
+ */
+async function sealBatch(deps: Pick<Deps, 'db' | 'tableName'>, events: EventContext) {
+  await deps.db.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { ...keys.event(batchPartition(events.batchId), `${events.now}#${events.batchId}`, '~seal'), type: 'eventSeal', batchId: events.batchId },
+    }),
+  );
 }
 
 interface PackedTx<R> {
@@ -182,13 +226,36 @@ function pack<R>(
   state: { current: Map<string, SubscriberRecord>; owners: Map<string, string> },
   decide: (input: DecisionInput) => Decision<R>,
   settled: Map<string, Outcome<R>>,
+  events: EventContext | undefined,
 ): PackedTx<R>[] {
   const txs: PackedTx<R>[] = [];
-  let open: PackedTx<R> & { delta: Record<SubscriberStatus, number> } = newTx();
+  let open: PackedTx<R> & { delta: Record<SubscriberStatus, number>; changes: SubscriberChange[] } = newTx();
   function newTx() {
-    return { items: [] as Tx[], outcomes: new Map<string, Outcome<R>>(), delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0 } };
+    return {
+      items: [] as Tx[],
+      outcomes: new Map<string, Outcome<R>>(),
+      delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0 },
+      changes: [] as SubscriberChange[],
+    };
   }
   const close = () => {
+    if (events && open.changes.length > 0) {
+      // The outbox item commits with the changes it reports, or not at all.
+      const event: OutboxEvent = {
+        eventId: randomUUID(),
+        workspaceId: events.workspaceId,
+        listId: list.listId,
+        eventOccurredBy: events.eventOccurredBy,
+        occurredAt: events.now,
+        changes: open.changes,
+      };
+      open.items.push({
+        Put: {
+          TableName: tableName,
+          Item: { ...keys.event(batchPartition(events.batchId), `${events.now}#${events.batchId}`, event.eventId), type: 'event', batchId: events.batchId, ...event },
+        },
+      });
+    }
     const { subscribed, unsubscribed, autoDeleted } = open.delta;
     if (subscribed || unsubscribed || autoDeleted) {
       open.items.push({
@@ -214,7 +281,9 @@ function pack<R>(
     }
     if (decision.kind === 'put') outcome.after = decision.next;
     const writes = writesFor(tableName, list, before, decision);
-    if (open.items.length + writes.length + 1 > MAX_TX_ITEMS) close();
+    // Room for this subscriber's writes, the counter and the outbox item.
+    if (open.items.length + writes.length + 2 > MAX_TX_ITEMS) close();
+    if (events) open.changes.push(...changesOf(before, decision.kind === 'put' ? decision.next : undefined, events.reason));
     open.items.push(...writes);
     open.outcomes.set(email, outcome);
     const from = before?.status;

@@ -9,7 +9,7 @@ import { checkFieldValue, uniquePhoneField, type CustomField } from '#shared/lis
 import type { ListContext } from '#shared/lists/model';
 import { isValidEmail, normalizeEmail } from './email';
 import { normalizePhone } from './phone';
-import { applyMutations, type Decision } from './store';
+import { applyMutations, eventContextFor, type Decision } from './store';
 import type { EventOccurredBy, SubscriberRecord } from './record';
 import { emptySubscribeResult, type SubscribeBucket, type SubscribeResult } from './buckets';
 import { requestConfirmations } from './confirmation';
@@ -172,6 +172,7 @@ export async function subscribe(
     now: deps.clock.now().toISOString(),
     phoneTag: uniquePhoneField(ctx.list.fields)?.tag,
   };
+  const events = eventContextFor(ctx, request.eventOccurredBy, options.now);
   const rows = new Map(prepared.map((r) => [r.email, r]));
   const phones = new Map(prepared.filter((r) => r.phoneDigits).map((r) => [r.email, r.phoneDigits!]));
 
@@ -185,7 +186,7 @@ export async function subscribe(
         return { kind: 'none', result: 'success' };
       }
       return decision;
-    }, phones);
+    }, phones, events);
     await requestConfirmations(deps, ctx, toConfirm, request);
     for (const row of prepared) result[outcomes.get(row.email)!.result].push(row.echo);
   } else {
@@ -195,6 +196,7 @@ export async function subscribe(
       [...rows.keys()],
       ({ email, current, phoneOwner }) => decideRow(rows.get(email)!, current, phoneOwner, options),
       phones,
+      events,
     );
     for (const row of prepared) result[outcomes.get(row.email)!.result].push(row.echo);
   }

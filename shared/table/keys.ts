@@ -12,6 +12,9 @@ import type { SubscriberStatus } from '#shared/subscribers/status';
  */
 export const SUBSCRIBER_SHARDS = 8;
 
+/** Outbox and delivery-queue partitions: enough to spread writes, few enough to poll. */
+export const EVENT_PARTITIONS = 4;
+
 export const pad = (n: number, width = 12): string => String(n).padStart(width, '0');
 
 export function shardOf(email: string): number {
@@ -78,6 +81,22 @@ export const keys = {
     PK: `PHONE#${pad(listId)}#${gen}#${phoneDigits}`,
     SK: '#UNIQUE',
   }),
+
+  /** A list webhook (SPEC L10), in the list's partition: loaded with the list. */
+  webhook: (listId: number, webhookId: string) => ({ PK: `LIST#${pad(listId)}`, SK: `WEBHOOK#${webhookId}` }),
+  webhookPrefix: 'WEBHOOK#',
+  /**
+   * Transactional outbox: one item per subscriber transaction that changed something, written in
+   * that transaction, so no committed change is without its event. Spread over EVENT_PARTITIONS.
+   */
+  event: (partition: number, batchKey: string, eventId: string) => ({ PK: `EVT#${partition}`, SK: `${batchKey}#${eventId}` }),
+  eventPartition: (partition: number) => `EVT#${partition}`,
+  /** A webhook delivery waiting for its (next) attempt, sorted by when it is due. */
+  delivery: (partition: number, dueAt: string, deliveryId: string) => ({ PK: `WHQ#${partition}`, SK: `${dueAt}#${deliveryId}` }),
+  deliveryPartition: (partition: number) => `WHQ#${partition}`,
+  /** The delivery log of one webhook, newest last (the last 100 attempts are kept). */
+  deliveryLog: (webhookId: string, at: string, attemptId: string) => ({ PK: `WHLOG#${webhookId}`, SK: `${at}#${attemptId}` }),
+  deliveryLogPartition: (webhookId: string) => `WHLOG#${webhookId}`,
 
   /** A double opt-in waiting for its link to be followed. */
   confirmation: (token: string) => ({ PK: `CONFIRM#${token}`, SK: '#META' }),

@@ -1,0 +1,31 @@
+/** The embedded twin of the AWS webhook worker: fan-out and due deliveries on a short interval. */
+import type { Deps } from '#shared/runtime/deps';
+import { deliverDue, fanOutEvents, type WorkerOptions } from '#shared/webhooks/worker';
+import { logger } from '#shared/logger';
+
+export function startEmbeddedWorker(deps: Deps, options: WorkerOptions, intervalMs: number) {
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const tick = () => {
+    if (running || stopped) return;
+    running = (async () => {
+      try {
+        await fanOutEvents(deps);
+        await deliverDue(deps, options);
+      } catch (error) {
+        if (!stopped) logger.error('webhook worker', { error: error as Error });
+      } finally {
+        running = undefined;
+      }
+    })();
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
