@@ -7,6 +7,7 @@ import { Automation } from './constructs/automation';
 import { Imports } from './constructs/imports';
 import { Mail } from './constructs/mail';
 import { Observability } from './constructs/observability';
+import { Webhooks } from './constructs/webhooks';
 
 export interface NewsletterStackProps extends StackProps {
   /** Stage name: part of resource names and the API stage (context `stage`, default `dev`). */
@@ -24,6 +25,7 @@ export class NewsletterStack extends Stack {
   readonly automation: Automation;
   readonly imports: Imports;
   readonly mail: Mail;
+  readonly webhooks: Webhooks;
 
   constructor(scope: Construct, id: string, props: NewsletterStackProps) {
     super(scope, id, props);
@@ -43,6 +45,7 @@ export class NewsletterStack extends Stack {
     });
     this.automation = new Automation(this, 'Automation', { table: this.data.table, stage: props.stage, signingSecret });
     this.imports = new Imports(this, 'Imports');
+    this.webhooks = new Webhooks(this, 'Webhooks', { table: this.data.table, signingSecret });
     new Observability(this, 'Observability', { api: this.api.restApi, deadLetters: this.automation.deadLetters });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });

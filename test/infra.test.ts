@@ -160,6 +160,16 @@ describe('issue 3: automation, imports, mail', () => {
   });
 });
 
+describe('L10: webhook worker', () => {
+  it('L10: the worker is woken by sealed event batches on the table stream and every minute for retries', () => {
+    const workerId = stack.getLogicalId(stack.webhooks.worker.node.defaultChild as never);
+    const [[, mapping]] = resources('AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+    expect(json(mapping.Properties.FunctionName)).toContain(workerId);
+    expect(json(mapping.Properties.FilterCriteria)).toContain('eventSeal');
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+});
+
 describe('issue 3: cdk-nag', () => {
   it('AwsSolutions checks: no unsuppressed error or warning, and every suppression gives a reason', () => {
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
