@@ -41,6 +41,8 @@ export const routes: readonly RouteDefinition[] = [
   route('groups-assign', 'POST', '/v1/lists/{listId}/groups/{groupId}/subscribers/assign', 'RW', ['L7'], '그룹 할당: add subscribers to a group'),
   route('groups-release', 'POST', '/v1/lists/{listId}/groups/{groupId}/subscribers/release', 'RW', ['L7'], '그룹 해제: remove subscribers from a group'),
   route('subscriptions-confirm', 'GET', '/v1/subscriptions/confirm', 'RW', ['L4'], 'The double opt-in link mailed for confirmEmailYN Y (HTML page)', 'public'),
+  route('subscriptions-unsubscribe', 'GET', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'The unsubscribe link of every email (HTML page)', 'public'),
+  route('subscriptions-unsubscribe-one-click', 'POST', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post)', 'public'),
 
   // Look-ups (L8), v1 paths of the address-book API
   route('lists-list', 'GET', '/v1/lists', 'R', ['L8'], '주소록 조회: lists of the workspace'),

@@ -36,6 +36,8 @@ interface HandlerSpec<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodT
   readonly query?: Q;
   /** Public endpoints (links in emails) carry no AccessToken. Default: authenticated. */
   readonly public?: boolean;
+  /** The body is not JSON (RFC 8058 one-click posts a form): left unparsed in `event.body`. */
+  readonly rawBody?: boolean;
   readonly successStatus?: number;
 }
 
@@ -72,11 +74,10 @@ export function apiHandler<
     if (result instanceof RawResponse) return result.response;
     return okResponse(result, spec.successStatus);
   };
-  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  const pipeline = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorEnvelope())
-    .use(bodyCap())
-    .use(jsonBody())
-    .handler(core as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>);
+    .use(bodyCap());
+  const handler = (spec.rawBody ? pipeline : pipeline.use(jsonBody())).handler(core as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>);
   return Object.assign(handler, { contract: spec }) as unknown as ApiHandler;
 }
