@@ -1,5 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
+import { UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { Data } from './constructs/data';
 import { Api } from './constructs/api';
@@ -47,6 +49,11 @@ export class NewsletterStack extends Stack {
     this.imports = new Imports(this, 'Imports');
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.data.table, signingSecret });
     new Observability(this, 'Observability', { api: this.api.restApi, deadLetters: this.automation.deadLetters });
+
+    // SPEC M2: SES events reach the signature-checked endpoint over HTTPS.
+    const sesEndpoint = this.api.functions.get('ses-notifications')!;
+    sesEndpoint.addEnvironment('SES_EVENTS_TOPIC_ARN', this.mail.events.topicArn);
+    this.mail.events.addSubscription(new UrlSubscription(`${this.api.restApi.url}v1/ses/notifications`, { protocol: SubscriptionProtocol.HTTPS }));
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });

@@ -44,6 +44,8 @@ export const routes: readonly RouteDefinition[] = [
   route('subscriptions-unsubscribe', 'GET', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'The unsubscribe link of every email (HTML page)', 'public'),
   route('subscriptions-unsubscribe-one-click', 'POST', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post)', 'public'),
 
+  route('ses-notifications', 'POST', '/v1/ses/notifications', 'RW', ['M2'], 'SES bounces and complaints through SNS (signature checked)', 'public'),
+
   // Look-ups (L8), v1 paths of the address-book API
   route('lists-list', 'GET', '/v1/lists', 'R', ['L8'], '주소록 조회: lists of the workspace'),
   route('groups-list', 'GET', '/v1/lists/{listId}/groups', 'R', ['L8'], '그룹 조회: groups of a list'),

@@ -154,6 +154,14 @@ describe('issue 3: automation, imports, mail', () => {
     });
   });
 
+  it('M2: the SES events topic posts to the bounce endpoint over HTTPS, which knows the topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    const [[, sub]] = resources('AWS::SNS::Subscription') as [[string, Resource]];
+    expect(json(sub.Properties.Endpoint)).toContain('v1/ses/notifications');
+    const fn = template.toJSON().Resources[logicalIdOf('ses-notifications')];
+    expect(json(fn.Properties.Environment.Variables.SES_EVENTS_TOPIC_ARN)).toContain(stack.getLogicalId(stack.mail.events.node.defaultChild as never));
+  });
+
   it('observability: alarms on 5xx, client errors (throttles) and the scheduler dead-letter queue', () => {
     expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(3);
     for (const [, group] of resources('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);

@@ -9,7 +9,10 @@ export function createOutboxMailer(directory: string): Mailer {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail: OutgoingMail) {
-      const info = await composer.sendMail({ ...mail, headers: { ...mail.headers } });
+      // Tags are SES metadata, not headers; the outbox keeps them visible as X-Tag-* headers.
+      const { tags, ...message } = mail;
+      const tagHeaders = Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [`X-Tag-${k}`, v]));
+      const info = await composer.sendMail({ ...message, headers: { ...mail.headers, ...tagHeaders } });
       const messageId = String(info.messageId ?? randomUUID());
       await mkdir(directory, { recursive: true });
       const name = `${Date.now()}-${randomUUID().slice(0, 8)}.eml`;

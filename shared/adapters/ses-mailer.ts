@@ -7,10 +7,12 @@ export function createSesMailer(client = new SESv2Client({}), configurationSetNa
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
   return {
     async send(mail: OutgoingMail) {
-      const info = await composer.sendMail({ ...mail, headers: { ...mail.headers } });
+      const { tags, ...message } = mail;
+      const info = await composer.sendMail({ ...message, headers: { ...mail.headers } });
       const res = await client.send(
         new SendEmailCommand({
           Content: { Raw: { Data: info.message as Buffer } },
+          ...(tags ? { EmailTags: Object.entries(tags).map(([Name, Value]) => ({ Name, Value })) } : {}),
           ...(configurationSetName ? { ConfigurationSetName: configurationSetName } : {}),
         }),
       );

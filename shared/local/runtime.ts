@@ -10,6 +10,8 @@ import { systemClock, type Clock } from '#shared/ports/clock';
 import { createOutboxMailer } from '#shared/adapters/outbox-mailer';
 import { createSigner } from '#shared/signer';
 import type { Mailer } from '#shared/ports/mailer';
+import type { SnsPort } from '#shared/ports/sns';
+import { httpsSns } from '#shared/adapters/sns-https';
 import { ensureTable } from './bootstrap-table';
 import { startLocalServer } from './http-server';
 import { createTokenBucketLimiter } from './rate-limiter';
@@ -30,6 +32,8 @@ export interface LocalRuntimeOptions {
   readonly mailer?: Mailer;
   /** SPEC R4 locally: loopback and private receivers allowed (default), unlike in AWS. */
   readonly allowPrivateWebhookUrls?: boolean;
+  /** SNS certificate source (tests sign with their own key). */
+  readonly sns?: SnsPort;
   /** Webhook retry timing (tests shorten it). */
   readonly webhookWorker?: Partial<WorkerOptions> & { intervalMs?: number };
 }
@@ -60,6 +64,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     signer: createSigner(options.signingSecret),
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
     allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
+    sns: options.sns ?? httpsSns,
   };
   const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   // The server's own URL is only known once it listens; links in emails need it.

@@ -10,6 +10,8 @@ import { systemClock } from '#shared/ports/clock';
 import type { Mailer } from '#shared/ports/mailer';
 import { createSesMailer } from '#shared/adapters/ses-mailer';
 import { createSigner, type Signer } from '#shared/signer';
+import type { SnsPort } from '#shared/ports/sns';
+import { httpsSns } from '#shared/adapters/sns-https';
 
 export interface Deps {
   readonly db: DynamoDBDocumentClient;
@@ -23,6 +25,10 @@ export interface Deps {
   readonly systemSender: string;
   /** SPEC R4: false in AWS; the local runtime may allow loopback receivers. */
   readonly allowPrivateWebhookUrls: boolean;
+  /** SPEC M2: SNS signature certificates and subscription confirmation. */
+  readonly sns: SnsPort;
+  /** The SNS topic SES events come from; others are refused when set. */
+  readonly sesEventsTopicArn?: string;
 }
 
 let current: Deps | undefined;
@@ -64,5 +70,7 @@ async function depsFromEnvironment(): Promise<Deps> {
     publicBaseUrl: process.env.PUBLIC_BASE_URL ?? '',
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@example.com',
     allowPrivateWebhookUrls: false,
+    sns: httpsSns,
+    ...(process.env.SES_EVENTS_TOPIC_ARN ? { sesEventsTopicArn: process.env.SES_EVENTS_TOPIC_ARN } : {}),
   };
 }

@@ -59,6 +59,7 @@ export async function requestConfirmations(
           `<p><a href="${escapeHtml(link)}">구독 확인하기</a></p>` +
           `<p>본인이 신청하지 않았다면 이 메일을 무시해 주세요.</p>`,
         text: `${ctx.list.name} 구독 신청을 확인하려면 다음 링크를 여세요: ${link}`,
+        tags: { workspaceId: ctx.list.workspaceId, listId: String(ctx.list.listId) },
       });
     }),
   );

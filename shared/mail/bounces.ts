@@ -1,0 +1,80 @@
+/**
+ * SPEC M2: SES bounces and complaints (through SNS). A permanent bounce or a complaint marks
+ * the address auto-deleted in every list of the sending workspace that holds it (bounces only
+ * where the list's useSubscriberAutoDelete is on; a complaint always stops mail), which emits
+ * the DELETED webhook event. Transient bounces are counted on the workspace, nothing else.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGet } from '#shared/db/batch';
+import { keys } from '#shared/table/keys';
+import type { Deps } from '#shared/runtime/deps';
+import { listLists } from '#shared/lists/lists';
+import { loadListContext } from '#shared/lists/model';
+import { applyMutations, eventContextFor } from '#shared/subscribers/store';
+import { normalizeEmail } from '#shared/subscribers/email';
+import { logger } from '#shared/logger';
+
+interface SesEvent {
+  eventType?: string;
+  notificationType?: string;
+  bounce?: { bounceType?: string; bouncedRecipients?: { emailAddress?: string }[] };
+  complaint?: { complainedRecipients?: { emailAddress?: string }[] };
+  mail?: { tags?: Record<string, string[]> };
+}
+
+export type BounceOutcome = { kind: 'auto-deleted'; lists: number } | { kind: 'counted' } | { kind: 'ignored'; why: string };
+
+export async function handleSesEvent(deps: Deps, raw: string): Promise<BounceOutcome> {
+  let event: SesEvent;
+  try {
+    event = JSON.parse(raw) as SesEvent;
+  } catch {
+    return { kind: 'ignored', why: 'message is not JSON' };
+  }
+  const type = event.eventType ?? event.notificationType;
+  const workspaceId = event.mail?.tags?.workspaceId?.[0];
+  if (!workspaceId) return { kind: 'ignored', why: 'no workspaceId tag' };
+  if (type === 'Bounce' && event.bounce?.bounceType !== 'Permanent') {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: keys.workspace(workspaceId),
+        UpdateExpression: 'ADD transientBounces :one',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    ).catch(() => undefined);
+    return { kind: 'counted' };
+  }
+  if (type !== 'Bounce' && type !== 'Complaint') return { kind: 'ignored', why: `event ${type}` };
+  const complaint = type === 'Complaint';
+  const recipients = (complaint ? event.complaint?.complainedRecipients : event.bounce?.bouncedRecipients) ?? [];
+  const emails = [...new Set(recipients.map((r) => normalizeEmail(String(r.emailAddress ?? ''))).filter(Boolean))];
+  if (emails.length === 0) return { kind: 'ignored', why: 'no recipients' };
+
+  const lists = (await listLists(deps, workspaceId)).filter((l) => complaint || l.useSubscriberAutoDelete);
+  // One BatchGet finds which lists hold which address.
+  const found = await batchGet(deps.db, deps.tableName, lists.flatMap((l) => emails.map((e) => keys.subscriber(l.listId, l.gen, e))));
+  const holders = new Map<number, string[]>();
+  for (const item of found.values()) {
+    if (item.type !== 'subscriber' || item.status === 'autoDeleted') continue;
+    holders.set(Number(item.listId), [...(holders.get(Number(item.listId)) ?? []), String(item.email)]);
+  }
+  const now = deps.clock.now().toISOString();
+  for (const [listId, holding] of holders) {
+    const ctx = await loadListContext(deps, workspaceId, listId);
+    await applyMutations(
+      deps,
+      ctx.list,
+      holding,
+      ({ current }) =>
+        current && current.status !== 'autoDeleted'
+          ? { kind: 'put', next: { ...current, status: 'autoDeleted', updatedAt: now, version: current.version + 1 }, result: true }
+          : { kind: 'none', result: false },
+      new Map(),
+      eventContextFor(ctx, complaint ? 'SUBSCRIBER' : 'MANUAL', now),
+    );
+  }
+  logger.info('ses event applied', { type, workspaceId, recipients: emails.length, lists: holders.size });
+  return { kind: 'auto-deleted', lists: holders.size };
+}
