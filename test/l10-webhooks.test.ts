@@ -5,6 +5,9 @@ import { createHmac } from 'node:crypto';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createGroup, createList, subscribe } from './support/lists';
 import { isInternalAddress } from '#shared/webhooks/url-guard';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '#shared/table/keys';
+import { batchPartition } from '#shared/subscribers/store';
 
 interface Received {
   path: string;
@@ -14,6 +17,7 @@ interface Received {
 
 let app: TestApp;
 let api: ApiClient;
+let workspaceId: string;
 let receiver: Server;
 let receiverUrl: string;
 const received: Received[] = [];
@@ -22,7 +26,7 @@ const failFirst = new Map<string, number>();
 
 beforeAll(async () => {
   app = await startTestApp({ webhookWorker: { retryBaseMs: 100, intervalMs: 50 } });
-  ({ api } = await app.newWorkspace());
+  ({ api, workspaceId } = await app.newWorkspace());
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -153,6 +157,33 @@ describe('L10 webhooks', () => {
       [1, 500, false],
     ]);
     expect(log.body.Value.every((a) => a.latencyMs >= 0)).toBe(true);
+  });
+
+  it('L10: events committed by a request that died before sealing its batch are still delivered, once', async () => {
+    const listId = await createList(api);
+    await hook(listId, '/crashed', ['SUBSCRIBED']);
+    // What a crash right after the subscriber transaction leaves: its outbox item, no seal.
+    const occurredAt = new Date(Date.now() - 2 * 60_000).toISOString();
+    const batchId = '00000000-dead-4000-8000-000000000000';
+    await app.runtime.deps.db.send(
+      new PutCommand({
+        TableName: app.runtime.deps.tableName,
+        Item: {
+          ...keys.event(batchPartition(batchId), `${occurredAt}#${batchId}`, 'e1'),
+          type: 'event',
+          batchId,
+          eventId: 'e1',
+          workspaceId,
+          listId,
+          eventOccurredBy: 'MANUAL',
+          occurredAt,
+          changes: [{ action: 'SUBSCRIBED', subscriber: { email: 'crash@x.com' } }],
+        },
+      }),
+    );
+    await waitFor(() => at('/crashed')[0]);
+    await sleep(400);
+    expect(at('/crashed').map((r) => JSON.parse(r.body).subscribers)).toEqual([[{ email: 'crash@x.com' }]]);
   });
 
   it('L10: the test ping sends a signed PING now and answers how it went', async () => {
