@@ -148,17 +148,20 @@ export interface DeliveryAttempt {
   error?: string;
 }
 
+/** How many attempts a webhook's delivery log keeps. */
+export const DELIVERY_LOG_SIZE = 100;
+
+/** A webhook's delivery log, newest first: read by the API, trimmed by the worker. */
+export const deliveryLogQuery = (tableName: string, webhookId: string) => ({
+  TableName: tableName,
+  KeyConditionExpression: 'PK = :pk',
+  ExpressionAttributeValues: { ':pk': keys.deliveryLogPartition(webhookId) },
+  ScanIndexForward: false,
+});
+
 /** The webhook's last 100 attempts, newest first. */
 export async function listDeliveries(deps: Db, workspaceId: string, listId: number, webhookId: string): Promise<DeliveryAttempt[]> {
   await getWebhook(deps, workspaceId, listId, webhookId);
-  const res = await deps.db.send(
-    new QueryCommand({
-      TableName: deps.tableName,
-      KeyConditionExpression: 'PK = :pk',
-      ExpressionAttributeValues: { ':pk': keys.deliveryLogPartition(webhookId) },
-      ScanIndexForward: false,
-      Limit: 100,
-    }),
-  );
+  const res = await deps.db.send(new QueryCommand({ ...deliveryLogQuery(deps.tableName, webhookId), Limit: DELIVERY_LOG_SIZE }));
   return (res.Items ?? []).map((i) => i.attempt as DeliveryAttempt);
 }

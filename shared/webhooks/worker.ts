@@ -15,13 +15,12 @@ import { batchWrite, queryAll } from '#shared/db/batch';
 import type { Deps } from '#shared/runtime/deps';
 import { logger } from '#shared/logger';
 import { payloadOf, type OutboxEvent } from './events';
-import { toWebhookRecord, type DeliveryAttempt, type WebhookAction, type WebhookRecord } from './model';
+import { deliveryLogQuery, DELIVERY_LOG_SIZE, toWebhookRecord, type DeliveryAttempt, type WebhookAction, type WebhookRecord } from './model';
 import { assertDeliverableUrl } from './url-guard';
 
 export const SIGNATURE_HEADER = 'X-Webhook-Signature';
 export const DELIVERY_WINDOW_MS = 24 * 3600 * 1000;
 const MAX_BACKOFF_MS = 3600 * 1000;
-const LOG_SIZE = 100;
 const CLAIM_MS = 60_000;
 
 export interface WorkerOptions {
@@ -212,16 +211,8 @@ export async function attempt(
 }
 
 async function trimLog(deps: WorkerDeps, webhookId: string) {
-  const res = await deps.db.send(
-    new QueryCommand({
-      TableName: deps.tableName,
-      KeyConditionExpression: 'PK = :pk',
-      ExpressionAttributeValues: { ':pk': keys.deliveryLogPartition(webhookId) },
-      ScanIndexForward: false,
-      ProjectionExpression: 'PK, SK',
-    }),
-  );
-  const old = (res.Items ?? []).slice(LOG_SIZE);
+  const res = await deps.db.send(new QueryCommand({ ...deliveryLogQuery(deps.tableName, webhookId), ProjectionExpression: 'PK, SK' }));
+  const old = (res.Items ?? []).slice(DELIVERY_LOG_SIZE);
   if (old.length) await batchWrite(deps.db, deps.tableName, old.map((i) => ({ delete: { PK: String(i.PK), SK: String(i.SK) } })));
 }
 
