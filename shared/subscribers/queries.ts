@@ -34,8 +34,12 @@ export interface SubscriberView extends Record<string, unknown> {
   modifiedDate: string;
 }
 
-export const toView = (s: SubscriberRecord): SubscriberView => ({
-  ...s.fields,
+/**
+ * `fields`: the list's custom fields; values of tags no longer among them are not shown (a
+ * deleted field takes its values with it, understanding-subscriber-info).
+ */
+export const toView = (s: SubscriberRecord, fields?: readonly { tag: string }[]): SubscriberView => ({
+  ...(fields ? Object.fromEntries(fields.filter((f) => f.tag in s.fields).map((f) => [f.tag, s.fields[f.tag]])) : s.fields),
   email: s.email,
   status: s.status,
   $ad_agreed: s.adAgreed,
@@ -94,7 +98,7 @@ export async function pageSubscribers(
   const page = merged.slice(0, options.limit);
   const more = merged.length > options.limit;
   return {
-    items: page.map((i) => toView(toSubscriberRecord(i))),
+    items: page.map((i) => toView(toSubscriberRecord(i), ctx.list.fields)),
     nextCursor: more ? encodeCursor(String(page[page.length - 1]!.GSI1SK)) : null,
   };
 }
@@ -112,6 +116,7 @@ async function pageGroup(
   const collected: SubscriberRecord[] = [];
   let from = after?.split('#').slice(1).join('#');
   const prefix = keys.membershipPrefix(groupId);
+  let exhausted = false;
   for (let rounds = 0; collected.length < limit + 1 && rounds < 50; rounds++) {
     const perShard = await Promise.all(
       shards.map(async (shard) => {
@@ -131,7 +136,10 @@ async function pageGroup(
       }),
     );
     const emails = perShard.flat().sort().slice(0, limit + 1);
-    if (emails.length === 0) break;
+    if (emails.length === 0) {
+      exhausted = true;
+      break;
+    }
     const found = await batchGet(deps.db, deps.tableName, emails.map((e): Key => keys.subscriber(listId, gen, e)));
     const byEmail = new Map([...found.values()].map((i) => [String(i.email), i]));
     for (const e of emails) {
@@ -142,11 +150,17 @@ async function pageGroup(
       if (collected.length === limit + 1) break;
     }
     from = emails[emails.length - 1];
-    if (emails.length < limit + 1) break;
+    if (emails.length < limit + 1) {
+      exhausted = true;
+      break;
+    }
   }
   const page = collected.slice(0, limit);
+  // A sparse status filter can spend the scan budget before the page fills: the next page then
+  // starts after the last member scanned, or members past it would never be seen.
+  const resumeAt = collected.length > limit ? page[page.length - 1]!.email : exhausted ? undefined : from;
   return {
-    items: page.map(toView),
-    nextCursor: collected.length > limit ? encodeCursor(`g#${page[page.length - 1]!.email}`) : null,
+    items: page.map((r) => toView(r, ctx.list.fields)),
+    nextCursor: resumeAt ? encodeCursor(`g#${resumeAt}`) : null,
   };
 }

@@ -3,8 +3,10 @@
  * (BatchGet, 100 a call), lets the caller decide each email's fate, and writes the decisions
  * shard by shard in transactions of at most 100 items that also move the shard's status
  * counters, each write conditioned on the version it read. A transaction cancelled by a
- * concurrent writer is re-read, re-decided and retried, so counts stay exact (SPEC R2).
+ * concurrent writer is re-read, re-decided and retried, so counts stay exact (SPEC R2). When
+ * the list has an enabled webhook, each transaction also carries its changes as an outbox event.
  */
+import { randomUUID } from 'node:crypto';
 import { PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, backoff, type Key } from '#shared/db/batch';
@@ -13,7 +15,6 @@ import type { Deps } from '#shared/runtime/deps';
 import type { ListRecord } from '#shared/lists/model';
 import type { SubscriberStatus } from './status';
 import { toSubscriberRecord, type EventOccurredBy, type SubscriberRecord } from './record';
-import { randomUUID } from 'node:crypto';
 import { changesOf, type OutboxEvent, type SubscriberChange } from '#shared/webhooks/events';
 
 /**
