@@ -60,7 +60,10 @@ export function apiHandler<
     if (!spec.public && !workspaceId) throw new ApiError('UNAUTHORIZED');
     const params = (spec.params ?? z.unknown()).parse(event.pathParameters ?? {});
     const query = (spec.query ?? z.unknown()).parse(event.queryStringParameters ?? {});
-    if (spec.body && event.parsedBody === undefined) throw new ApiError('INVALID_REQUEST', '(body): required');
+    // Schemas that accept no body at all (an optional or defaulted one) are not refused here.
+    if (spec.body && event.parsedBody === undefined && !spec.body.safeParse(undefined).success) {
+      throw new ApiError('INVALID_REQUEST', '(body): required');
+    }
     const body = (spec.body ?? z.unknown()).parse(event.parsedBody);
     // zod has checked each part against its schema; the casts only restate the schemas' output types.
     const result = await fn({

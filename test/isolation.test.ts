@@ -1,0 +1,207 @@
+/**
+ * SPEC W1: nothing of one workspace is visible to another. Every authenticated route of the route
+ * table that takes an id is called with a key of workspace A and ids of workspace B; new routes
+ * are covered as soon as they are in shared/routes.ts.
+ */
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes, type RouteDefinition } from '#shared/routes';
+import { startTestApp, type ApiClient, type TestApp } from './support/app';
+import { createGroup, createList, snapshot, subscribe, withPhone } from './support/lists';
+
+const notFoundCodes = ['LIST_NOT_FOUND', 'GROUP_NOT_FOUND', 'API_KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND'];
+
+let app: TestApp;
+let receiver: Server;
+let receiverUrl: string;
+const received: string[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp({ webhookWorker: { intervalMs: 50 } });
+  receiver = createServer((req, res) => {
+    received.push(req.url ?? '');
+    req.resume();
+    req.on('end', () => res.writeHead(200).end('ok'));
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const address = receiver.address();
+  receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+});
+afterAll(async () => {
+  await app.close();
+  receiver.closeAllConnections();
+  await new Promise((r) => receiver.close(r));
+});
+
+interface Fixture {
+  /** A value for every path parameter of the route table. */
+  values: Record<string, string>;
+  emails: [string, string];
+  listName: string;
+}
+
+/** A list with fields, a group, two subscribers (one unsubscribed), a webhook and optionally one more key. */
+async function fixture(api: ApiClient, owner: string, withKey: boolean): Promise<Fixture> {
+  const listName = `${owner}의 주소록`;
+  const listId = await createList(api, listName, [...withPhone, { tag: 'city', label: '도시' }]);
+  const groupId = await createGroup(api, listId, `${owner} group`);
+  const emails: [string, string] = [`${owner}-one@x.com`, `${owner}-two@x.com`];
+  await subscribe(api, listId, {
+    groupIds: [groupId],
+    subscribers: [
+      { email: emails[0], name: `${owner} 하나`, phone: '010-2222-3333', city: '서울' },
+      { email: emails[1], name: `${owner} 둘`, city: '부산' },
+    ],
+  });
+  await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, [emails[1]]);
+  // Created after the writes above, so only a leaked write would ever reach it.
+  const hook = await api.post<{ webhookId: string }>(`/v2/lists/${listId}/webhooks`, {
+    name: `${owner} hook`,
+    url: `${receiverUrl}/${owner}`,
+    events: ['SUBSCRIBED', 'UPDATED', 'UNSUBSCRIBED', 'RESUBSCRIBED', 'DELETED', 'PURGED', 'GROUP_ASSIGNED', 'GROUP_RELEASED'],
+  });
+  expect(hook.body.Ok, hook.text).toBe(true);
+  const values: Record<string, string> = {
+    listId: String(listId),
+    groupId: String(groupId),
+    tag: 'city',
+    webhookId: hook.body.Value.webhookId,
+  };
+  if (withKey) {
+    const key = await api.post<{ keyId: string }>('/v1/api-keys', { name: `${owner} key` });
+    expect(key.body.Ok, key.text).toBe(true);
+    values.keyId = key.body.Value.keyId;
+  }
+  return { values, emails, listName };
+}
+
+/** Valid bodies, naming the other workspace's subscribers, so a leak would really act on them. */
+function bodyFor(route: RouteDefinition, f: Fixture): unknown {
+  const emails = [...f.emails];
+  const bodies: Record<string, unknown> = {
+    'subscribers-subscribe': { eventOccurredBy: 'SUBSCRIBER', subscribers: emails.map((email) => ({ email, name: 'hijacked', city: '해킹' })) },
+    'subscribers-delete': emails,
+    'subscribers-unsubscribe': emails,
+    'groups-assign': emails,
+    'groups-release': emails,
+    'lists-update': { name: 'hijacked', senderName: 'hijacked', useSubscriberAutoDelete: false },
+    'fields-create': { tag: 'extra', label: '추가' },
+    'fields-update': { label: 'hijacked' },
+    'groups-create': { name: 'hijacked' },
+    'groups-update': { name: 'hijacked' },
+    'webhooks-create': { name: 'hijacked', url: `${receiverUrl}/hijack`, events: ['PURGED'] },
+    'webhooks-update': { url: `${receiverUrl}/hijack` },
+  };
+  if (route.id in bodies) return bodies[route.id];
+  return route.method === 'GET' || route.method === 'DELETE' ? undefined : {};
+}
+
+/** State a route needs on the caller's own ids to succeed (activate needs an inactive key...). */
+const prepare: Record<string, (api: ApiClient, v: Record<string, string>) => Promise<unknown>> = {
+  'api-keys-activate': (api, v) => api.put(`/v1/api-keys/${v.keyId}/deactivate`),
+  'webhooks-enable': (api, v) => api.put(`/v2/lists/${v.listId}/webhooks/${v.webhookId}/disable`),
+};
+
+const fill = (path: string, values: Record<string, string>) =>
+  path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    expect(values[name], `no test value for path parameter {${name}}: add it to the fixture`).toBeDefined();
+    return encodeURIComponent(values[name]!);
+  });
+
+/** Everything workspace B can read about its own data. */
+async function everything(api: ApiClient, v: Record<string, string>) {
+  const get = async (path: string) => (await api.get(path)).body;
+  return {
+    lists: await get('/v1/lists'),
+    list: await get(`/v2/lists/${v.listId}`),
+    fields: await get(`/v2/lists/${v.listId}/fields`),
+    groups: await get(`/v1/lists/${v.listId}/groups`),
+    keys: await get('/v1/api-keys'),
+    hooks: await get(`/v2/lists/${v.listId}/webhooks`),
+    hook: await get(`/v2/lists/${v.listId}/webhooks/${v.webhookId}`),
+    deliveries: await get(`/v2/lists/${v.listId}/webhooks/${v.webhookId}/deliveries`),
+    groupMembers: await get(`/v1/lists/${v.listId}/subscribers?groupId=${v.groupId}&limit=100`),
+    data: await snapshot(api, Number(v.listId)),
+  };
+}
+
+const withIds = routes.filter((r) => r.auth === 'apiKey' && /\{\w+\}/.test(r.path));
+const paramsOf = (r: RouteDefinition) => [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+
+describe('W1 isolation', () => {
+  it('W1: the route table has id-taking routes for lists, groups, keys and webhooks', () => {
+    const params = new Set(withIds.flatMap(paramsOf));
+    for (const p of ['listId', 'groupId', 'keyId', 'webhookId', 'tag']) expect(params).toContain(p);
+    expect(withIds.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("W1: every route given workspace B's ids answers not found to workspace A, and B is unchanged", async () => {
+    const a = await app.newWorkspace();
+    const b = await app.newWorkspace();
+    const bf = await fixture(b.api, 'bee', true);
+    const before = await everything(b.api, bf.values);
+    const receivedBefore = received.length;
+
+    for (const route of withIds) {
+      // Tags are names, not ids: `email` too must answer not found rather than "reserved".
+      const variants = paramsOf(route).includes('tag') ? [bf.values, { ...bf.values, tag: 'email' }] : [bf.values];
+      for (const values of variants) {
+        const path = fill(route.path, values);
+        const res = await a.api.request(route.method, path, bodyFor(route, bf));
+        const what = `${route.id}: ${route.method} ${path}`;
+        expect(res.status, `${what} -> ${res.text}`).toBe(404);
+        expect(res.body.Ok, what).toBe(false);
+        expect(notFoundCodes, what).toContain(res.body.Error?.Code);
+        expect(res.body.Error?.HttpStatusCode, what).toBe(404);
+        expect(res.body.Value, what).toBeNull();
+        for (const secretish of [...bf.emails, bf.listName, bf.values.webhookId!, 'bee group']) {
+          expect(res.text, what).not.toContain(secretish);
+        }
+      }
+    }
+
+    // Routes without ids answer A's own things only.
+    const aLists = await a.api.get<{ id: number }[]>('/v1/lists');
+    expect(aLists.body.Value.map((l) => String(l.id))).not.toContain(bf.values.listId);
+    const aKeys = await a.api.get<{ keyId: string }[]>('/v1/api-keys');
+    expect(aKeys.body.Value.map((k) => k.keyId)).not.toContain(bf.values.keyId);
+
+    // Give a leaked asynchronous write (webhook fan-out) the time to show.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await everything(b.api, bf.values)).toEqual(before);
+    expect(received.slice(receivedBefore).filter((u) => u.startsWith('/bee'))).toEqual([]);
+  });
+
+  it("W1: on A's own list, a group or webhook id of B's list answers GROUP_NOT_FOUND / WEBHOOK_NOT_FOUND", async () => {
+    const a = await app.newWorkspace();
+    const b = await app.newWorkspace();
+    const af = await fixture(a.api, 'ant', false);
+    const bf = await fixture(b.api, 'bug', false);
+    const before = await everything(b.api, bf.values);
+    const aBefore = await snapshot(a.api, Number(af.values.listId));
+    const mixed = withIds.filter((r) => paramsOf(r).some((p) => p !== 'listId' && p.endsWith('Id')) && paramsOf(r).includes('listId'));
+    expect(mixed.length).toBeGreaterThan(5);
+    for (const route of mixed) {
+      const values = { ...bf.values, listId: af.values.listId! };
+      const path = fill(route.path, values);
+      const res = await a.api.request(route.method, path, bodyFor(route, af));
+      const what = `${route.id}: ${route.method} ${path}`;
+      expect(res.status, `${what} -> ${res.text}`).toBe(404);
+      expect(['GROUP_NOT_FOUND', 'WEBHOOK_NOT_FOUND'], what).toContain(res.body.Error?.Code);
+    }
+    expect(await everything(b.api, bf.values)).toEqual(before);
+    // Refused requests wrote nothing on A's own list either.
+    expect(await snapshot(a.api, Number(af.values.listId))).toEqual(aBefore);
+  });
+
+  it('W1: control: the same requests with the caller\'s own ids succeed, so the not-found above is ownership', async () => {
+    const a = await app.newWorkspace();
+    for (const route of withIds) {
+      const own = await fixture(a.api, `own-${route.id}`, paramsOf(route).includes('keyId'));
+      await prepare[route.id]?.(a.api, own.values);
+      const path = fill(route.path, own.values);
+      const res = await a.api.request(route.method, path, bodyFor(route, own));
+      expect(res.status, `${route.id}: ${route.method} ${path} -> ${res.text}`).toBeLessThan(300);
+    }
+  });
+});

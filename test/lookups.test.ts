@@ -1,0 +1,440 @@
+/** SPEC L8 look-ups, and L1/L2/L11 list, field and group management, through HTTP. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type ApiClient, type TestApp } from './support/app';
+import { allSubscribers, counts, createGroup, createList, subscribe, type Subscriber } from './support/lists';
+
+type Page = { items: Subscriber[]; nextCursor: string | null };
+type Field = { tag: string; label: string; type: string };
+type Group = { id: number; listId: number; name: string; createdDate: string };
+type List = {
+  id: number;
+  name: string;
+  kind: string;
+  senderName: string;
+  companyName: string;
+  companyContact: string;
+  companyAddress: string;
+  useSubscriberAutoDelete: boolean;
+  canSendToUnsubscribed: boolean;
+  fields: Field[];
+  createdDate: string;
+  modifiedDate: string;
+};
+
+let app: TestApp;
+let api: ApiClient;
+beforeAll(async () => {
+  app = await startTestApp();
+  ({ api } = await app.newWorkspace());
+});
+afterAll(() => app.close());
+
+/** Walks every page with the given page size; returns the page sizes and the emails in order. */
+async function walk(listId: number, limit: number, query = ''): Promise<{ sizes: number[]; emails: string[] }> {
+  const sizes: number[] = [];
+  const emails: string[] = [];
+  let cursor: string | null = null;
+  for (let guard = 0; guard < 1000; guard++) {
+    const qs = new URLSearchParams(query);
+    qs.set('limit', String(limit));
+    if (cursor) qs.set('cursor', cursor);
+    const res = await api.get<Page>(`/v1/lists/${listId}/subscribers?${qs}`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.Value.items.length).toBeLessThanOrEqual(limit);
+    sizes.push(res.body.Value.items.length);
+    emails.push(...res.body.Value.items.map((s) => s.email));
+    cursor = res.body.Value.nextCursor;
+    if (!cursor) break;
+  }
+  expect(cursor, 'paging did not end').toBeNull();
+  return { sizes, emails };
+}
+
+const range = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i));
+
+describe('L8 look-ups', () => {
+  it('L8: GET /v1/lists answers the lists of the caller workspace only', async () => {
+    const mine = await app.newWorkspace();
+    const theirs = await app.newWorkspace();
+    const a = await createList(mine.api, '내 주소록 1');
+    const b = await createList(mine.api, '내 주소록 2');
+    const foreign = await createList(theirs.api, '남의 주소록');
+    const res = await mine.api.get<List[]>('/v1/lists');
+    expect(res.status).toBe(200);
+    expect(res.body.Ok).toBe(true);
+    expect(res.body.Value.map((l) => [l.id, l.name])).toEqual([
+      [a, '내 주소록 1'],
+      [b, '내 주소록 2'],
+    ]);
+    expect(res.body.Value[0]).toMatchObject({ kind: 'standard', createdDate: expect.any(String), modifiedDate: expect.any(String) });
+    expect(res.text).not.toContain('남의 주소록');
+    expect((await theirs.api.get<List[]>('/v1/lists')).body.Value.map((l) => l.id)).toEqual([foreign]);
+    const empty = await app.newWorkspace();
+    expect((await empty.api.get<List[]>('/v1/lists')).body).toEqual({ Ok: true, Error: null, Value: [] });
+  });
+
+  it('L8: GET /v1/lists/{id}/groups answers the groups in creation order', async () => {
+    const listId = await createList(api);
+    const names = ['다', '가', 'VIP', '나'];
+    const ids: number[] = [];
+    for (const name of names) ids.push(await createGroup(api, listId, name));
+    // A rename does not move a group.
+    await api.put(`/v2/lists/${listId}/groups/${ids[1]}`, { name: '가나다' });
+    const res = await api.get<Group[]>(`/v1/lists/${listId}/groups`);
+    expect(res.status).toBe(200);
+    expect(res.body.Value.map((g) => [g.id, g.name])).toEqual([
+      [ids[0], '다'],
+      [ids[1], '가나다'],
+      [ids[2], 'VIP'],
+      [ids[3], '나'],
+    ]);
+    expect(res.body.Value.every((g) => g.listId === listId)).toBe(true);
+    const otherList = await createList(api);
+    expect((await api.get<Group[]>(`/v1/lists/${otherList}/groups`)).body.Value).toEqual([]);
+  });
+
+  it('L8: the counts endpoint answers subscribed, unsubscribed, autoDeleted and total', async () => {
+    const listId = await createList(api);
+    expect(await counts(api, listId)).toEqual({ subscribed: 0, unsubscribed: 0, autoDeleted: 0, total: 0 });
+    await subscribe(api, listId, { subscribers: range(7, (i) => `c${i}@x.com`).map((email) => ({ email })) });
+    await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['c0@x.com', 'c1@x.com', 'c2@x.com']);
+    await api.del(`/v1/lists/${listId}/subscribers`, ['c2@x.com', 'c3@x.com']);
+    const res = await api.get(`/v1/lists/${listId}/subscribers/count`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ Ok: true, Error: null, Value: { subscribed: 3, unsubscribed: 2, autoDeleted: 0, total: 5 } });
+  });
+
+  it('L8: 45 subscribers with limit 20 page as 20/20/5 with no duplicates or gaps, newest first', async () => {
+    const listId = await createList(api);
+    // One request: every subscriber gets the same subscription time, so ties must not break paging.
+    const first = range(30, (i) => `same${String(i).padStart(2, '0')}@x.com`);
+    await subscribe(api, listId, { subscribers: first.map((email) => ({ email })) });
+    await new Promise((r) => setTimeout(r, 10));
+    const later = range(15, (i) => `later${String(i).padStart(2, '0')}@x.com`);
+    await subscribe(api, listId, { subscribers: later.map((email) => ({ email })) });
+
+    const { sizes, emails } = await walk(listId, 20);
+    expect(sizes).toEqual([20, 20, 5]);
+    expect(new Set(emails).size).toBe(45);
+    expect([...emails].sort()).toEqual([...first, ...later].sort());
+    expect(new Set(emails.slice(0, 15))).toEqual(new Set(later));
+
+    // The default page size is 20, and other sizes walk the same set.
+    const defaultPage = await api.get<Page>(`/v1/lists/${listId}/subscribers`);
+    expect(defaultPage.body.Value.items).toHaveLength(20);
+    expect(defaultPage.body.Value.nextCursor).toEqual(expect.any(String));
+    for (const limit of [1, 7, 45, 100]) {
+      const other = await walk(listId, limit);
+      expect(other.emails, `limit ${limit}`).toEqual(emails);
+    }
+  });
+
+  it('L8: the status filter pages over one status only', async () => {
+    const listId = await createList(api);
+    const emails = range(30, (i) => `s${i}@x.com`);
+    await subscribe(api, listId, { subscribers: emails.map((email) => ({ email })) });
+    const gone = emails.filter((_, i) => i % 3 === 0);
+    await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, gone);
+
+    const unsub = await walk(listId, 4, 'status=unsubscribed');
+    expect(unsub.sizes).toEqual([4, 4, 2]);
+    expect([...unsub.emails].sort()).toEqual([...gone].sort());
+    const sub = await walk(listId, 8, 'status=subscribed');
+    expect(sub.sizes).toEqual([8, 8, 4]);
+    expect(new Set(sub.emails)).toEqual(new Set(emails.filter((e) => !gone.includes(e))));
+    expect(await walk(listId, 10, 'status=autoDeleted')).toEqual({ sizes: [0], emails: [] });
+    const page = await api.get<Page>(`/v1/lists/${listId}/subscribers?status=unsubscribed&limit=100`);
+    expect(page.body.Value.items.every((s) => s.status === 'unsubscribed')).toBe(true);
+  });
+
+  it('L8: the group filter pages over the members only, alone and with a status', async () => {
+    const listId = await createList(api);
+    const group = await createGroup(api, listId, 'members');
+    const members = range(25, (i) => `m${i}@x.com`);
+    const others = range(10, (i) => `o${i}@x.com`);
+    await subscribe(api, listId, { groupIds: [group], subscribers: members.map((email) => ({ email })) });
+    await subscribe(api, listId, { subscribers: others.map((email) => ({ email })) });
+    await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['m3@x.com', 'm17@x.com', 'o1@x.com']);
+
+    const all = await walk(listId, 10, `groupId=${group}`);
+    expect(all.sizes).toEqual([10, 10, 5]);
+    expect([...all.emails].sort()).toEqual([...members].sort());
+    const unsub = await walk(listId, 1, `groupId=${group}&status=unsubscribed`);
+    expect([...unsub.emails].sort()).toEqual(['m17@x.com', 'm3@x.com']);
+    const sub = await walk(listId, 6, `groupId=${group}&status=subscribed`);
+    expect(new Set(sub.emails).size).toBe(23);
+    expect(sub.emails.every((e) => e.startsWith('m') && e !== 'm3@x.com' && e !== 'm17@x.com')).toBe(true);
+  });
+
+  it('L8: a rare status inside a large group is still found with a small page size', async () => {
+    const listId = await createList(api);
+    const group = await createGroup(api, listId);
+    const members = range(150, (i) => `g${String(i).padStart(3, '0')}@x.com`);
+    await subscribe(api, listId, { groupIds: [group], subscribers: members.map((email) => ({ email })) });
+    // The last members in email order are the only unsubscribed ones.
+    await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['g148@x.com', 'g149@x.com']);
+    const found = await walk(listId, 1, `groupId=${group}&status=unsubscribed`);
+    expect([...found.emails].sort()).toEqual(['g148@x.com', 'g149@x.com']);
+  });
+});
+
+describe('L1/L11 lists', () => {
+  it('L11: POST /v2/lists creates a list with the v2 settings and their defaults; GET /v2/lists/{id} reads it', async () => {
+    const created = await api.post<List>('/v2/lists', { name: '  주간 뉴스레터  ' });
+    expect(created.status).toBe(200);
+    expect(created.body.Value).toMatchObject({
+      name: '주간 뉴스레터',
+      kind: 'standard',
+      senderName: '',
+      companyName: '',
+      companyContact: '',
+      companyAddress: '',
+      useSubscriberAutoDelete: true,
+      canSendToUnsubscribed: false,
+      fields: [
+        { tag: 'email', label: '이메일 주소', type: 'email' },
+        { tag: 'name', label: '이름', type: 'text' },
+      ],
+    });
+    expect(Number.isSafeInteger(created.body.Value.id) && created.body.Value.id > 0).toBe(true);
+    const read = await api.get<List>(`/v2/lists/${created.body.Value.id}`);
+    expect(read.body.Value).toEqual(created.body.Value);
+
+    const full = await api.post<List>('/v2/lists', {
+      name: '설정 있는 주소록',
+      senderName: '스티비',
+      companyName: '(주)스티비',
+      companyContact: '02-000-0000',
+      companyAddress: '서울시',
+      useSubscriberAutoDelete: false,
+      canSendToUnsubscribed: true,
+    });
+    expect(full.body.Value).toMatchObject({
+      senderName: '스티비',
+      companyName: '(주)스티비',
+      companyContact: '02-000-0000',
+      companyAddress: '서울시',
+      useSubscriberAutoDelete: false,
+      canSendToUnsubscribed: true,
+    });
+    expect(full.body.Value.id).not.toBe(created.body.Value.id);
+
+    for (const bad of [{}, { name: '' }, { name: '   ' }, { name: 'x', useSubscriberAutoDelete: 'Y' }]) {
+      const res = await api.post('/v2/lists', bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.body.Error?.Code).toBe('INVALID_REQUEST');
+    }
+  });
+
+  it('L11: PUT /v2/lists/{id} changes only the non-empty fields it is given', async () => {
+    const id = (await api.post<List>('/v2/lists', { name: '원래 이름', senderName: '원래 발신자', companyName: '원래 회사' })).body.Value.id;
+    const before = (await api.get<List>(`/v2/lists/${id}`)).body.Value;
+
+    const first = await api.put(`/v2/lists/${id}`, { name: '', senderName: '새 발신자', companyName: '', useSubscriberAutoDelete: false });
+    expect(first.status).toBe(200);
+    const afterFirst = (await api.get<List>(`/v2/lists/${id}`)).body.Value;
+    expect(afterFirst).toMatchObject({
+      name: '원래 이름',
+      senderName: '새 발신자',
+      companyName: '원래 회사',
+      companyContact: '',
+      useSubscriberAutoDelete: false,
+      canSendToUnsubscribed: false,
+      fields: before.fields,
+      createdDate: before.createdDate,
+    });
+
+    await api.put(`/v2/lists/${id}`, { companyContact: 'help@x.com', companyAddress: '부산시', canSendToUnsubscribed: true });
+    expect((await api.get<List>(`/v2/lists/${id}`)).body.Value).toMatchObject({
+      name: '원래 이름',
+      senderName: '새 발신자',
+      companyName: '원래 회사',
+      companyContact: 'help@x.com',
+      companyAddress: '부산시',
+      useSubscriberAutoDelete: false,
+      canSendToUnsubscribed: true,
+    });
+    await api.put(`/v2/lists/${id}`, { name: '새 이름', useSubscriberAutoDelete: true });
+    const last = (await api.get<List>(`/v2/lists/${id}`)).body.Value;
+    expect(last).toMatchObject({ name: '새 이름', useSubscriberAutoDelete: true, canSendToUnsubscribed: true, senderName: '새 발신자' });
+    expect((await api.get<List[]>('/v1/lists')).body.Value.find((l) => l.id === id)?.name).toBe('새 이름');
+
+    const refused = await api.put(`/v2/lists/${id}`, { name: 'x', unknownSetting: 1 });
+    expect(refused.status).toBe(400);
+    expect((await api.get<List>(`/v2/lists/${id}`)).body.Value).toEqual(last);
+  });
+
+  it('L1: DELETE /v2/lists/{id} removes the list from GET /v1/lists and its id then answers LIST_NOT_FOUND', async () => {
+    const keep = await createList(api, 'keep');
+    const id = await createList(api, 'doomed');
+    const g = await createGroup(api, id);
+    await subscribe(api, id, { groupIds: [g], subscribers: [{ email: 'gone@x.com', name: '삭제', phone: '010-5555-6666' }] });
+    const res = await api.del(`/v2/lists/${id}`);
+    expect(res.status).toBe(200);
+    expect(res.body.Ok).toBe(true);
+    const lists = (await api.get<List[]>('/v1/lists')).body.Value.map((l) => l.id);
+    expect(lists).toContain(keep);
+    expect(lists).not.toContain(id);
+    const paths: [string, string, unknown?][] = [
+      ['GET', `/v2/lists/${id}`],
+      ['PUT', `/v2/lists/${id}`, { name: 'again' }],
+      ['DELETE', `/v2/lists/${id}`],
+      ['GET', `/v2/lists/${id}/fields`],
+      ['POST', `/v2/lists/${id}/fields`, { tag: 'x', label: 'x' }],
+      ['POST', `/v2/lists/${id}/groups`, { name: 'x' }],
+      ['DELETE', `/v2/lists/${id}/groups/${g}`],
+      ['GET', `/v1/lists/${id}/groups`],
+      ['GET', `/v1/lists/${id}/subscribers`],
+      ['GET', `/v1/lists/${id}/subscribers/count`],
+      ['POST', `/v1/lists/${id}/subscribers`, { subscribers: [{ email: 'new@x.com' }] }],
+      ['DELETE', `/v1/lists/${id}/subscribers`, ['gone@x.com']],
+      ['PUT', `/v1/lists/${id}/subscribers/unsubscribe`, ['gone@x.com']],
+      ['POST', `/v1/lists/${id}/groups/${g}/subscribers/assign`, ['gone@x.com']],
+    ];
+    for (const [method, path, body] of paths) {
+      const r = await api.request(method, path, body);
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(r.body).toMatchObject({ Ok: false, Error: { Code: 'LIST_NOT_FOUND', HttpStatusCode: 404 }, Value: null });
+    }
+    // The deleted list's phone numbers do not haunt a new list.
+    const fresh = await createList(api, 'fresh');
+    const added = await subscribe(api, fresh, { subscribers: [{ email: 'gone@x.com', phone: '010-5555-6666' }] });
+    expect(added.body.Value.success).toHaveLength(1);
+  });
+});
+
+describe('L2 custom fields', () => {
+  it('L2: GET/POST /v2/lists/{id}/fields list and add fields; a duplicate tag is FIELD_TAG_EXISTS', async () => {
+    const id = await createList(api, 'fields', [{ tag: 'name', label: '이름' }]);
+    const listed = await api.get<Field[]>(`/v2/lists/${id}/fields`);
+    expect(listed.body.Value).toEqual([
+      { tag: 'email', label: '이메일 주소', type: 'email' },
+      { tag: 'name', label: '이름', type: 'text' },
+    ]);
+    const added = await api.post<Field[]>(`/v2/lists/${id}/fields`, { tag: 'birthday', label: '생일', type: 'date' });
+    expect(added.status).toBe(200);
+    expect(added.body.Value.at(-1)).toEqual({ tag: 'birthday', label: '생일', type: 'date' });
+    const textByDefault = await api.post<Field[]>(`/v2/lists/${id}/fields`, { tag: 'memo', label: '메모' });
+    expect(textByDefault.body.Value.at(-1)).toEqual({ tag: 'memo', label: '메모', type: 'text' });
+
+    for (const tag of ['birthday', 'name', 'email']) {
+      const dup = await api.post(`/v2/lists/${id}/fields`, { tag, label: '중복' });
+      expect(dup.status, tag).toBe(409);
+      expect(dup.body.Error?.Code).toBe('FIELD_TAG_EXISTS');
+    }
+    const dupAtCreation = await api.post('/v2/lists', { name: 'dup', fields: [{ tag: 'a', label: 'a' }, { tag: 'a', label: 'b' }] });
+    expect(dupAtCreation.body.Error?.Code).toBe('FIELD_TAG_EXISTS');
+    expect((await api.get<Field[]>(`/v2/lists/${id}/fields`)).body.Value.map((f) => f.tag)).toEqual(['email', 'name', 'birthday', 'memo']);
+  });
+
+  it('L2: PUT relabels and retypes; number and date fields keep their type; email is FIELD_RESERVED', async () => {
+    const id = await createList(api, 'retype', [
+      { tag: 'name', label: '이름' },
+      { tag: 'points', label: '적립금', type: 'number' },
+      { tag: 'joined', label: '가입일', type: 'date' },
+    ]);
+    const relabel = await api.put<Field[]>(`/v2/lists/${id}/fields/name`, { label: '성함' });
+    expect(relabel.status).toBe(200);
+    expect(relabel.body.Value.find((f) => f.tag === 'name')).toEqual({ tag: 'name', label: '성함', type: 'text' });
+    const retype = await api.put<Field[]>(`/v2/lists/${id}/fields/name`, { type: 'yesno' });
+    expect(retype.body.Value.find((f) => f.tag === 'name')).toEqual({ tag: 'name', label: '성함', type: 'yesno' });
+    const relabelNumber = await api.put<Field[]>(`/v2/lists/${id}/fields/points`, { label: '포인트', type: 'number' });
+    expect(relabelNumber.body.Value.find((f) => f.tag === 'points')).toEqual({ tag: 'points', label: '포인트', type: 'number' });
+
+    const before = (await api.get<Field[]>(`/v2/lists/${id}/fields`)).body.Value;
+    for (const [tag, type] of [
+      ['points', 'text'],
+      ['joined', 'text'],
+      ['joined', 'number'],
+      ['name', 'number'],
+      ['name', 'date'],
+    ]) {
+      const res = await api.put(`/v2/lists/${id}/fields/${tag}`, { type });
+      expect(res.status, `${tag} -> ${type}`).toBe(400);
+      expect(res.body.Error?.Code).toBe('FIELD_TYPE_CHANGE_NOT_ALLOWED');
+    }
+    for (const res of [
+      await api.put(`/v2/lists/${id}/fields/email`, { label: '메일' }),
+      await api.put(`/v2/lists/${id}/fields/email`, { type: 'text' }),
+      await api.del(`/v2/lists/${id}/fields/email`),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(res.body.Error?.Code).toBe('FIELD_RESERVED');
+    }
+    const missing = await api.put(`/v2/lists/${id}/fields/nothing`, { label: 'x' });
+    expect(missing.status).toBe(404);
+    expect(missing.body.Error?.Code).toBe('FIELD_NOT_FOUND');
+    expect((await api.get<Field[]>(`/v2/lists/${id}/fields`)).body.Value).toEqual(before);
+  });
+
+  it('L2: DELETE removes a field; its values are no longer shown, and a field of the same tag starts empty', async () => {
+    const id = await createList(api, 'remove', [
+      { tag: 'name', label: '이름' },
+      { tag: 'city', label: '도시' },
+    ]);
+    await subscribe(api, id, { subscribers: [{ email: 'a@x.com', name: '가', city: '서울' }] });
+    expect((await allSubscribers(api, id)).get('a@x.com')).toMatchObject({ name: '가', city: '서울' });
+    const removed = await api.del<Field[]>(`/v2/lists/${id}/fields/city`);
+    expect(removed.status).toBe(200);
+    expect(removed.body.Value.map((f) => f.tag)).toEqual(['email', 'name']);
+    expect((await allSubscribers(api, id)).get('a@x.com')).not.toHaveProperty('city');
+    await api.post(`/v2/lists/${id}/fields`, { tag: 'city', label: '도시' });
+    expect((await allSubscribers(api, id)).get('a@x.com')?.city ?? '').toBe('');
+    const again = await api.del(`/v2/lists/${id}/fields/nothing`);
+    expect(again.status).toBe(404);
+    expect(again.body.Error?.Code).toBe('FIELD_NOT_FOUND');
+  });
+
+  it('L2: deleting the phone field deletes the numbers, so a re-added phone field has them all free', async () => {
+    const id = await createList(api, 'phones', [{ tag: 'phone', label: '전화번호', type: 'phone' }]);
+    await subscribe(api, id, { subscribers: [{ email: 'a@x.com', phone: '010-1111-2222' }] });
+    expect((await api.del(`/v2/lists/${id}/fields/phone`)).status).toBe(200);
+    await api.post(`/v2/lists/${id}/fields`, { tag: 'phone', label: '휴대폰', type: 'phone' });
+    const res = await subscribe(api, id, { subscribers: [{ email: 'b@x.com', phone: '010-1111-2222' }] });
+    expect(res.body.Value.success.map((s) => s.email)).toEqual(['b@x.com']);
+    const subs = await allSubscribers(api, id);
+    expect(subs.get('a@x.com')?.phone ?? '').toBe('');
+    expect(subs.get('b@x.com')?.phone).toBe('010-1111-2222');
+    expect(await counts(api, id)).toEqual({ subscribed: 2, unsubscribed: 0, autoDeleted: 0, total: 2 });
+  });
+});
+
+describe('groups', () => {
+  it('L7: POST/PUT/DELETE /v2/lists/{id}/groups manage groups; deleting one releases its members', async () => {
+    const id = await createList(api);
+    const created = await api.post<Group>(`/v2/lists/${id}/groups`, { name: '  신규 회원  ' });
+    expect(created.status).toBe(200);
+    expect(created.body.Value).toMatchObject({ listId: id, name: '신규 회원', createdDate: expect.any(String) });
+    const g = created.body.Value.id;
+    const keep = await createGroup(api, id, 'keep');
+    await subscribe(api, id, { groupIds: [g, keep], subscribers: [{ email: 'a@x.com' }, { email: 'b@x.com' }] });
+
+    const renamed = await api.put<Group>(`/v2/lists/${id}/groups/${g}`, { name: '기존 회원' });
+    expect(renamed.body.Value).toMatchObject({ id: g, listId: id, name: '기존 회원' });
+    expect((await api.put(`/v2/lists/${id}/groups/${g}`, { name: '' })).status).toBe(400);
+
+    const deleted = await api.del(`/v2/lists/${id}/groups/${g}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.Ok).toBe(true);
+    expect((await api.get<Group[]>(`/v1/lists/${id}/groups`)).body.Value.map((x) => x.id)).toEqual([keep]);
+    const subs = await allSubscribers(api, id);
+    expect(subs.size).toBe(2);
+    for (const s of subs.values()) expect(s.groupIds).toEqual([keep]);
+    expect(await counts(api, id)).toEqual({ subscribed: 2, unsubscribed: 0, autoDeleted: 0, total: 2 });
+
+    for (const res of [
+      await api.put(`/v2/lists/${id}/groups/${g}`, { name: 'x' }),
+      await api.del(`/v2/lists/${id}/groups/${g}`),
+      await api.get(`/v1/lists/${id}/subscribers?groupId=${g}`),
+      await api.post(`/v1/lists/${id}/groups/${g}/subscribers/assign`, ['a@x.com']),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.body.Error?.Code).toBe('GROUP_NOT_FOUND');
+    }
+    // A group id of another list is not found under this list.
+    const other = await createList(api);
+    expect((await api.put(`/v2/lists/${other}/groups/${keep}`, { name: 'x' })).body.Error?.Code).toBe('GROUP_NOT_FOUND');
+    expect((await api.del(`/v2/lists/${other}/groups/${keep}`)).body.Error?.Code).toBe('GROUP_NOT_FOUND');
+    expect((await api.get<Group[]>(`/v1/lists/${id}/groups`)).body.Value.map((x) => [x.id, x.name])).toEqual([[keep, 'keep']]);
+  });
+});
