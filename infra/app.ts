@@ -1,17 +1,32 @@
-/** `npx cdk synth` / `npx cdk deploy`: the stack with parameters from CDK context (cdk.json or -c). */
+/**
+ * `npx cdk synth` / `npx cdk deploy`: the stack with parameters from CDK context (cdk.json, or
+ * `-c key=value`). docs/deploy.md lists them.
+ */
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NewsletterStack } from './stack';
 import { applySuppressions } from './nag-suppressions';
 
 const app = new App();
-const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+/** A context value, with '' (e.g. `-c publicBaseUrl=`) meaning "not set". */
+const context = (key: string): string | undefined => {
+  const value = app.node.tryGetContext(key) as unknown;
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+};
+
+const stage = context('stage') ?? 'dev';
+if (!/^[A-Za-z0-9-]{1,32}$/.test(stage)) throw new Error(`context stage must be letters, digits and '-', got '${stage}'`);
+const domainName = context('domainName');
+const certificateArn = context('certificateArn');
+if (Boolean(domainName) !== Boolean(certificateArn)) throw new Error('context domainName and certificateArn go together');
+
 const stack = new NewsletterStack(app, `Newsletter-${stage}`, {
   stage,
-  senderDomain: String(app.node.tryGetContext('senderDomain') ?? 'example.com'),
-  publicBaseUrl: app.node.tryGetContext('publicBaseUrl') as string | undefined,
-  // Environment-agnostic unless the operator's CLI sets an account: synth needs no credentials.
-  env: process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,
+  senderDomain: context('senderDomain') ?? 'example.com',
+  publicBaseUrl: context('publicBaseUrl'),
+  customDomain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
+  // No `env`: environment-agnostic, so synth needs no account or credentials and `cdk deploy`
+  // targets the account and region of the operator's credentials. Nothing here looks anything up.
 });
 applySuppressions(stack);
 Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

@@ -4,7 +4,7 @@ import { SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
 import { UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { Data } from './constructs/data';
-import { Api } from './constructs/api';
+import { Api, type CustomDomain } from './constructs/api';
 import { Automation } from './constructs/automation';
 import { Imports } from './constructs/imports';
 import { Mail } from './constructs/mail';
@@ -16,8 +16,10 @@ export interface NewsletterStackProps extends StackProps {
   readonly stage: string;
   /** Domain mail is sent from (context `senderDomain`). */
   readonly senderDomain: string;
-  /** Public base URL for links in emails, e.g. a custom domain (context `publicBaseUrl`, optional). */
+  /** Public base URL for links in emails (context `publicBaseUrl`, optional; default the API's URL). */
   readonly publicBaseUrl?: string;
+  /** Custom domain of the API (context `domainName` + `certificateArn`, optional). */
+  readonly customDomain?: CustomDomain;
 }
 
 /** The one stack (SPEC Shape): API, table, scheduler, import state machine, mail, alarms. */
@@ -28,27 +30,37 @@ export class NewsletterStack extends Stack {
   readonly imports: Imports;
   readonly mail: Mail;
   readonly webhooks: Webhooks;
+  /** The HMAC key of links in emails (see HouseFunctionProps.signingSecret for why Secrets Manager). */
+  readonly linkSigningSecret: Secret;
 
   constructor(scope: Construct, id: string, props: NewsletterStackProps) {
     super(scope, id, props);
     this.data = new Data(this, 'Data');
-    const signingSecret = new Secret(this, 'LinkSigningSecret', {
+    const signingSecret = (this.linkSigningSecret = new Secret(this, 'LinkSigningSecret', {
       description: 'HMAC key of signed links in emails (confirmation, unsubscribe, tracking)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
+    }));
     this.mail = new Mail(this, 'Mail', { senderDomain: props.senderDomain, stage: props.stage });
     this.api = new Api(this, 'Api', {
       table: this.data.table,
       stage: props.stage,
       signingSecret,
       publicBaseUrl: props.publicBaseUrl,
+      customDomain: props.customDomain,
       systemSender: `no-reply@${props.senderDomain}`,
-      sesConfigurationSet: this.mail.configurationSet.configurationSetName,
+      mail: this.mail,
     });
-    this.automation = new Automation(this, 'Automation', { table: this.data.table, stage: props.stage, signingSecret });
+    this.automation = new Automation(this, 'Automation', {
+      table: this.data.table,
+      stage: props.stage,
+      signingSecret,
+      publicBaseUrl: this.api.publicBaseUrl,
+      systemSender: `no-reply@${props.senderDomain}`,
+      mail: this.mail,
+    });
     this.imports = new Imports(this, 'Imports');
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.data.table, signingSecret });
-    new Observability(this, 'Observability', { api: this.api.restApi, deadLetters: this.automation.deadLetters });
+    new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters });
 
     // SPEC M2: SES events reach the signature-checked endpoint over HTTPS.
     const sesEndpoint = this.api.functions.get('ses-notifications')!;
@@ -58,5 +70,12 @@ export class NewsletterStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'UsagePlanId', { value: this.api.usagePlan.usagePlanId });
+    new CfnOutput(this, 'PublicBaseUrl', { value: this.api.publicBaseUrl, description: 'Base of links in emails' });
+    if (this.api.restApi.domainName) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.api.restApi.domainName.domainNameAliasDomainName,
+        description: 'Point a CNAME (or Route 53 alias) of the custom domain here',
+      });
+    }
   }
 }

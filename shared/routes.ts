@@ -17,6 +17,8 @@ export interface RouteDefinition {
   readonly auth: 'apiKey' | 'public';
   /** Table access the function is granted: read-only, read-write or none (least privilege). */
   readonly access: TableAccess;
+  /** The function sends email through SES (granted only to these). */
+  readonly sendsMail?: boolean;
   /** SPEC ids the endpoint serves. */
   readonly spec: readonly string[];
   /** One line for the API documentation. */
@@ -35,7 +37,8 @@ const route = (
 
 export const routes: readonly RouteDefinition[] = [
   // Address-book API v1 (seed 002)
-  route('subscribers-subscribe', 'POST', '/v1/lists/{listId}/subscribers', 'RW', ['L4'], '구독: add or update subscribers'),
+  // Sends the double opt-in email when confirmEmailYN is Y.
+  { ...route('subscribers-subscribe', 'POST', '/v1/lists/{listId}/subscribers', 'RW', ['L4'], '구독: add or update subscribers'), sendsMail: true },
   route('subscribers-delete', 'DELETE', '/v1/lists/{listId}/subscribers', 'RW', ['L5'], '완전삭제: delete subscribers for good'),
   route('subscribers-unsubscribe', 'PUT', '/v1/lists/{listId}/subscribers/unsubscribe', 'RW', ['L6'], '수신거부: unsubscribe subscribers'),
   route('groups-assign', 'POST', '/v1/lists/{listId}/groups/{groupId}/subscribers/assign', 'RW', ['L7'], '그룹 할당: add subscribers to a group'),

@@ -1,10 +1,13 @@
 /** Issue 3: the authorizer and the API Gateway key adapter; SPEC W2-W4. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanKeyCommand } from '@aws-sdk/client-api-gateway';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { handler as authorizer, apiWildcard } from '../functions/authorizer/handler';
+import { createAuthorizer, apiWildcard, handler as deployedAuthorizer } from '../functions/authorizer/handler';
 import { createApiGatewayUsagePlanKeys } from '#shared/adapters/apigateway-usage-plan-keys';
+import { localUsagePlanKeys } from '#shared/adapters/local-usage-plan-keys';
+import { keys } from '#shared/table/keys';
 import { createWorkspace } from '#shared/workspaces/workspaces';
 import { createApiKey, setApiKeyStatus } from '#shared/workspaces/api-keys';
 import { bodyCap } from '#shared/http/middlewares/body-cap';
@@ -16,6 +19,9 @@ beforeAll(async () => {
   app = await startTestApp();
 });
 afterAll(() => app.close());
+
+// The deployed handler is this factory over the Lambda's own table client; here, the test table's.
+const authorizer = (e: APIGatewayRequestAuthorizerEvent) => createAuthorizer(() => app.runtime.deps)(e);
 
 const methodArn = 'arn:aws:execute-api:ap-northeast-2:123456789012:abc123/prod/POST/v1/lists/1/subscribers';
 const event = (token?: string) =>
@@ -40,6 +46,57 @@ describe('authorizer', () => {
     const key = await createApiKey(app.runtime.deps, ws.workspaceId);
     await setApiKeyStatus(app.runtime.deps, ws.workspaceId, key.keyId, 'inactive');
     for (const token of [undefined, 'unknown', key.secret]) await expect(authorizer(event(token))).rejects.toThrow('Unauthorized');
+  });
+
+  it('W2: the deployed handler builds its table client from TABLE_NAME alone, with no link-signing secret', async () => {
+    const ws = await createWorkspace(app.runtime.deps, 'env', { provisionWorkspaceKey: async () => ({ keyId: 'k2', value: 'env-usage-key' }) });
+    const key = await createApiKey(app.runtime.deps, ws.workspaceId);
+    const saved = { ...process.env };
+    // What the stack sets (TABLE_NAME), plus where DynamoDB Local is; LINK_SIGNING_SECRET* deliberately absent.
+    Object.assign(process.env, { TABLE_NAME: app.runtime.deps.tableName, DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), AWS_REGION: 'local' });
+    delete process.env.LINK_SIGNING_SECRET;
+    delete process.env.LINK_SIGNING_SECRET_ARN;
+    try {
+      const result = await deployedAuthorizer(event(key.secret));
+      expect(result.context).toEqual({ workspaceId: ws.workspaceId, keyId: key.keyId });
+      expect(result.usageIdentifierKey).toBe('env-usage-key');
+      await expect(deployedAuthorizer(event('nope'))).rejects.toThrow('Unauthorized');
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('W2/R3: never logs the AccessToken, also when it refuses it or the workspace lacks a usage-plan key', async () => {
+    const written: string[] = [];
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true)),
+    );
+    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' ')));
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' ')));
+    try {
+      // A workspace whose item has no apiGatewayKeyValue: allowed, but API Gateway will refuse it, so it is logged.
+      const ws = await createWorkspace(app.runtime.deps, 'no-gw-key', { provisionWorkspaceKey: async () => ({ keyId: '', value: '' }) });
+      const key = await createApiKey(app.runtime.deps, ws.workspaceId);
+      const result = await authorizer(event(key.secret));
+      expect(result.usageIdentifierKey).toBeUndefined();
+      await expect(authorizer(event(`${key.secret}x`))).rejects.toThrow('Unauthorized');
+      expect(written.join('\n')).toContain('workspace has no API Gateway key');
+      expect(written.join('\n')).not.toContain(key.secret);
+    } finally {
+      for (const spy of [...spies, log, warn]) spy.mockRestore();
+    }
+  });
+
+  it('W4: createWorkspace stores the API Gateway key id and value on the workspace item (local adapter by default)', async () => {
+    const read = async (workspaceId: string) =>
+      (await app.runtime.deps.db.send(new GetCommand({ TableName: app.runtime.deps.tableName, Key: keys.workspace(workspaceId) }))).Item!;
+    const aws = await createWorkspace(app.runtime.deps, 'gw', { provisionWorkspaceKey: async (id) => ({ keyId: `id-${id}`, value: 'v'.repeat(40) }) });
+    expect(await read(aws.workspaceId)).toMatchObject({ apiGatewayKeyId: `id-${aws.workspaceId}`, apiGatewayKeyValue: 'v'.repeat(40) });
+    const local = await createWorkspace(app.runtime.deps, 'local');
+    const item = await read(local.workspaceId);
+    expect(item.apiGatewayKeyId).toBe('local');
+    expect(String(item.apiGatewayKeyValue)).toMatch(/^[0-9a-f]{32}$/);
+    expect((await localUsagePlanKeys.provisionWorkspaceKey('x')).value).not.toBe((await localUsagePlanKeys.provisionWorkspaceKey('x')).value);
   });
 
   it('apiWildcard keeps the API and stage of the method ARN', () => {

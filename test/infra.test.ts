@@ -1,11 +1,15 @@
 /** Issue 3: the synthesized stack, checked offline against the shared route table and table definition. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Imports, placeholdersOf } from '../infra/constructs/imports';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NewsletterStack } from '../infra/stack';
 import { applySuppressions } from '../infra/nag-suppressions';
-import { functionId, THROTTLE } from '../infra/constructs/api';
+import { AUTHORIZER_CACHE_SECONDS, functionId, THROTTLE } from '../infra/constructs/api';
+import { FUNCTION_RUNTIME } from '../infra/constructs/function';
+import { errorCatalog } from '#shared/http/errors';
 import { routes } from '#shared/routes';
 import { tableDefinition } from '#shared/table/definition';
 import { importStateMachineDefinition } from '#shared/imports/state-machine';
@@ -16,6 +20,16 @@ let template: Template;
 type Resource = { Type: string; Properties: Record<string, unknown> };
 const resources = (type: string) => Object.entries(template.findResources(type)) as [string, Resource][];
 const json = (value: unknown) => JSON.stringify(value);
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+const statementsOf = (policy: Resource) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+/** Every statement of the inline policies attached to a role. */
+const roleStatements = (roleLogicalId: string) =>
+  resources('AWS::IAM::Policy')
+    .filter(([, p]) => json(p.Properties.Roles).includes(`"${roleLogicalId}"`))
+    .flatMap(([, p]) => statementsOf(p));
+const roleOfFunction = (fnLogicalId: string) =>
+  (template.toJSON().Resources[fnLogicalId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 
 beforeAll(() => {
   const app = new App({ context: { stage: 'test', senderDomain: 'mail.example.com' } });
@@ -32,14 +46,27 @@ describe('issue 3: API', () => {
   it('W3/W4: every route of the route table is a method with its own function, and the authorizer iff it needs a key', () => {
     const methods = resources('AWS::ApiGateway::Method').filter(([, r]) => r.Properties.HttpMethod !== 'OPTIONS');
     expect(methods).toHaveLength(routes.length);
+    const [[authorizerId]] = resources('AWS::ApiGateway::Authorizer') as [[string, Resource]];
+    const resourcePaths = new Map<string, string>();
+    const pathOf = (ref: unknown): string => {
+      const id = (ref as { Ref?: string }).Ref;
+      if (!id) return ''; // the root resource (Fn::GetAtt RootResourceId)
+      if (!resourcePaths.has(id)) {
+        const r = template.toJSON().Resources[id].Properties as { ParentId: unknown; PathPart: string };
+        resourcePaths.set(id, `${pathOf(r.ParentId)}/${r.PathPart}`);
+      }
+      return resourcePaths.get(id)!;
+    };
     for (const route of routes) {
       const method = methods.find(([, r]) => r.Properties.OperationName === route.id);
       expect(method, route.id).toBeDefined();
       const props = method![1].Properties;
       expect(props.HttpMethod).toBe(route.method);
+      expect(pathOf(props.ResourceId), route.id).toBe(route.path);
       expect(json(props.Integration)).toContain(logicalIdOf(route.id));
       if (route.auth === 'apiKey') {
         expect(props.AuthorizationType).toBe('CUSTOM');
+        expect(props.AuthorizerId).toEqual({ Ref: authorizerId });
         expect(props.ApiKeyRequired).toBe(true);
       } else {
         expect(props.AuthorizationType).toBe('NONE');
@@ -53,8 +80,9 @@ describe('issue 3: API', () => {
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
       IdentitySource: 'method.request.header.AccessToken',
-      AuthorizerResultTtlInSeconds: 30,
+      AuthorizerResultTtlInSeconds: 60,
     });
+    expect(AUTHORIZER_CACHE_SECONDS).toBe(60);
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       Throttle: { RateLimit: THROTTLE.rateLimit, BurstLimit: THROTTLE.burstLimit },
@@ -62,17 +90,57 @@ describe('issue 3: API', () => {
     expect(THROTTLE.rateLimit).toBe(10);
   });
 
-  it('L9: API Gateway’s own refusals answer the envelope (401, 429, 413)', () => {
+  it('L9: API Gateway’s own refusals answer the envelope with the codes and messages of errors.ts (401, 429, 413, 4xx, 5xx)', () => {
+    const responses = resources('AWS::ApiGateway::GatewayResponse');
     for (const [type, status, code] of [
       ['UNAUTHORIZED', '401', 'UNAUTHORIZED'],
+      ['ACCESS_DENIED', '401', 'UNAUTHORIZED'],
       ['THROTTLED', '429', 'TOO_MANY_REQUESTS'],
       ['REQUEST_TOO_LARGE', '413', 'PAYLOAD_TOO_LARGE'],
-    ]) {
-      const [, response] = resources('AWS::ApiGateway::GatewayResponse').find(([, r]) => r.Properties.ResponseType === type)!;
-      expect(response.Properties.StatusCode).toBe(status);
-      const body = JSON.parse((response.Properties.ResponseTemplates as Record<string, string>)['application/json']!);
-      expect(body).toMatchObject({ Ok: false, Error: { Code: code, HttpStatusCode: Number(status) }, Value: null });
+      ['DEFAULT_4XX', '400', 'INVALID_REQUEST'],
+      ['DEFAULT_5XX', '500', 'INTERNAL_ERROR'],
+    ] as const) {
+      const found = responses.find(([, r]) => r.Properties.ResponseType === type);
+      expect(found, type).toBeDefined();
+      expect(found![1].Properties.StatusCode).toBe(status);
     }
+    for (const [, response] of responses) {
+      const body = JSON.parse((response.Properties.ResponseTemplates as Record<string, string>)['application/json']!);
+      const code = body.Error.Code as keyof typeof errorCatalog;
+      expect(body).toEqual({
+        Ok: false,
+        Error: { Code: code, HttpStatusCode: errorCatalog[code].status, Message: errorCatalog[code].message },
+        Value: null,
+      });
+      // The status API Gateway answers with is the one the envelope states.
+      expect(response.Properties.StatusCode).toBe(String(errorCatalog[code].status));
+    }
+  });
+
+  it('every function: Node.js 24 on arm64, ESM bundle, a log group with retention; link writers know the public URL', () => {
+    const fns = resources('AWS::Lambda::Function').filter(([, f]) => f.Properties.Runtime !== undefined && String(f.Properties.Handler).startsWith('index.'));
+    expect(fns.length).toBeGreaterThanOrEqual(routes.length + 2);
+    expect(FUNCTION_RUNTIME.name).toBe('nodejs24.x');
+    for (const [id, fn] of fns) {
+      expect(fn.Properties.Runtime, id).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+      expect(json(fn.Properties.LoggingConfig), id).toContain('LogGroup');
+    }
+    for (const route of routes.filter((r) => r.access !== 'none')) {
+      const env = template.toJSON().Resources[logicalIdOf(route.id)].Properties.Environment.Variables;
+      // Defaults to the stage's execute-api URL, built from the API id (no dependency cycle).
+      expect(json(env.PUBLIC_BASE_URL), route.id).toContain('execute-api');
+      expect(env.TABLE_NAME, route.id).toBeDefined();
+    }
+    const dispatcherEnv = template.toJSON().Resources[logicalId(stack.automation.dispatcher)].Properties.Environment.Variables;
+    expect(json(dispatcherEnv.PUBLIC_BASE_URL)).toContain('execute-api');
+  });
+
+  it('W2: the authorizer reads the table and nothing else (no link-signing secret, no writes, no mail)', () => {
+    const actions = roleStatements(roleOfFunction(logicalId(stack.api.authorizerFunction))).flatMap((s) => [s.Action].flat());
+    expect(actions).toContain('dynamodb:GetItem');
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('xray:'))).toEqual([]);
+    expect(actions.some((a) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'].includes(a))).toBe(false);
   });
 });
 
@@ -114,9 +182,9 @@ describe('issue 3: data', () => {
       }
     }
     for (const route of routes) {
-      const roleId = (template.toJSON().Resources[logicalIdOf(route.id)].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-      const own = policies.filter(([, p]) => json(p.Properties.Roles).includes(`"${roleId}"`));
-      const actions = own.flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()));
+      const actions = roleStatements(roleOfFunction(logicalIdOf(route.id))).flatMap((s) => [s.Action].flat());
+      // Mail is granted only where the route table says the function sends it.
+      expect(actions.includes('ses:SendEmail'), route.id).toBe(route.sendsMail === true);
       if (route.access === 'R') {
         expect(actions.some((a) => writes.includes(a)), route.id).toBe(false);
         expect(actions, route.id).toContain('dynamodb:GetItem');
@@ -133,18 +201,35 @@ describe('issue 3: automation, imports, mail', () => {
   it('A8: the Scheduler role may invoke the dispatcher and nothing else', () => {
     const roleId = stack.getLogicalId(stack.automation.schedulerRole.node.defaultChild as never);
     const dispatcherId = stack.getLogicalId(stack.automation.dispatcher.node.defaultChild as never);
-    const own = resources('AWS::IAM::Policy').filter(([, p]) => json(p.Properties.Roles).includes(roleId));
-    const statements = own.flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const statements = roleStatements(roleId);
     const invoke = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     expect(json(invoke[0]!.Resource)).toContain(dispatcherId);
     expect(statements.every((s) => [s.Action].flat().every((a) => a.startsWith('lambda:Invoke') || a.startsWith('sqs:')))).toBe(true);
+    // No other role can be used to invoke it in Scheduler's name, and Scheduler may assume this one only for this account.
+    const trust = template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
     template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'newsletter-test' });
   });
 
   it('I7: the deployed state machine is the definition the local runner executes', () => {
     const [[, machine]] = resources('AWS::StepFunctions::StateMachine') as [[string, Resource]];
-    expect(JSON.parse(machine.Properties.DefinitionString as string)).toEqual(importStateMachineDefinition);
+    // The definition has no placeholders yet, so no substitutions: the string is the module's JSON, byte for byte.
+    expect(placeholdersOf(importStateMachineDefinition)).toEqual([]);
+    expect(machine.Properties.DefinitionString).toBe(JSON.stringify(importStateMachineDefinition));
+    expect(machine.Properties.DefinitionSubstitutions).toBeUndefined();
+  });
+
+  it('I7: a placeholder in the definition is an ARN substitution, and a missing task fails the synth', () => {
+    expect(placeholdersOf({ States: { A: { Resource: '${FetchPage}' }, B: { Resource: '${Switch}', X: '$.a' } } })).toEqual(['FetchPage', 'Switch']);
+    const app = new App();
+    const other = new Stack(app, 'Other');
+    expect(() => new Imports(other, 'Imports', { tasks: { Unused: LambdaFunction.fromFunctionArn(other, 'F', 'arn:aws:lambda:us-east-1:123456789012:function:f') } })).toThrow(/unused \[Unused\]/);
   });
 
   it('M2: SES configuration set sends bounces, complaints, opens and clicks to SNS; the sender domain is an identity', () => {
@@ -162,9 +247,46 @@ describe('issue 3: automation, imports, mail', () => {
     expect(json(fn.Properties.Environment.Variables.SES_EVENTS_TOPIC_ARN)).toContain(stack.getLogicalId(stack.mail.events.node.defaultChild as never));
   });
 
-  it('observability: alarms on 5xx, client errors (throttles) and the scheduler dead-letter queue', () => {
+  it('M2/A8: only mail senders may send, as the sender domain through the configuration set', () => {
+    const sends = resources('AWS::IAM::Policy').flatMap(([, p]) => statementsOf(p)).filter((s) => [s.Action].flat().includes('ses:SendEmail'));
+    // subscribers-subscribe (double opt-in) and the dispatcher.
+    expect(sends).toHaveLength(routes.filter((r) => r.sendsMail).length + 1);
+    for (const s of sends) {
+      expect(json(s.Resource)).toContain(`":identity/",{"Ref":"${logicalId(stack.mail.identity)}"}`);
+      expect(json(s.Resource)).toContain(`":configuration-set/",{"Ref":"${logicalId(stack.mail.configurationSet)}"}`);
+      expect(json(s.Resource)).not.toContain('"*"');
+    }
+  });
+
+  it('observability: alarms on 5xx, on 429s counted from the access log, and on the scheduler dead-letter queue', () => {
     expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(3);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.status = "429" }' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttled', Namespace: 'Newsletter' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' });
     for (const [, group] of resources('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+});
+
+describe('issue 3: parameters', () => {
+  it('custom domain (context domainName + certificateArn): a regional TLS 1.2 domain at the API root, and links in emails use it', () => {
+    // Skips esbuild for this second stack (CDK's own switch, as `cdk deploy --exclusively` uses): only its template matters here.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const other = new NewsletterStack(app, 'Domain', {
+      stage: 'prod',
+      senderDomain: 'mail.example.com',
+      customDomain: { domainName: 'api.example.com', certificateArn: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/abc' },
+    });
+    const t = Template.fromStack(other);
+    t.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'api.example.com',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: 'TLS_1_2',
+    });
+    t.resourceCountIs('AWS::ApiGateway::BasePathMapping', 1);
+    const fnId = other.getLogicalId(other.api.functions.get('subscribers-subscribe')!.node.defaultChild as never);
+    expect(t.toJSON().Resources[fnId].Properties.Environment.Variables.PUBLIC_BASE_URL).toBe('https://api.example.com');
+    expect(Object.keys(t.toJSON().Outputs)).toContain('CustomDomainTarget');
   });
 });
 
@@ -184,7 +306,13 @@ describe('issue 3: cdk-nag', () => {
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
     expect(errors.map((e) => e.entry.data)).toEqual([]);
     expect(warnings.map((w) => w.entry.data)).toEqual([]);
-    const suppressions = (stack.templateOptions.metadata?.cdk_nag?.rules_to_suppress ?? []) as { id: string; reason: string }[];
+    type Suppression = { id: string; reason: string };
+    const suppressions = [
+      ...((stack.templateOptions.metadata?.cdk_nag?.rules_to_suppress ?? []) as Suppression[]),
+      ...Object.values(template.toJSON().Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress?: Suppression[] } } }>).flatMap(
+        (r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? [],
+      ),
+    ];
     expect(suppressions.length).toBeGreaterThan(0);
     for (const s of suppressions) expect(s.reason.length, s.id).toBeGreaterThan(30);
   });

@@ -5,8 +5,12 @@
  */
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult } from 'aws-lambda';
 import { authenticate, usageIdentifierKey } from '#shared/workspaces/api-keys';
-import { getDeps } from '#shared/runtime/deps';
+import { createDocumentClient } from '#shared/db/client';
+import { defaultTableName } from '#shared/table/definition';
+import type { Deps } from '#shared/runtime/deps';
 import { logger } from '#shared/logger';
+
+type AuthorizerDeps = Pick<Deps, 'db' | 'tableName'>;
 
 const header = (event: APIGatewayRequestAuthorizerEvent, name: string) => {
   for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === name) return v ?? undefined;
@@ -19,22 +23,30 @@ export const apiWildcard = (methodArn: string): string => {
   return `${apiArn}/${stage ?? '*'}/*`;
 };
 
-export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const deps = await getDeps();
-  const principal = await authenticate(deps, header(event, 'accesstoken'));
-  if (!principal) {
-    // API Gateway answers 401 (our UNAUTHORIZED envelope, see infra gateway responses).
-    throw new Error('Unauthorized');
-  }
-  const usageKey = await usageIdentifierKey(deps, principal.workspaceId);
-  if (!usageKey) logger.warn('workspace has no API Gateway key', { workspaceId: principal.workspaceId });
-  return {
-    principalId: principal.workspaceId,
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: apiWildcard(event.methodArn) }],
-    },
-    context: { workspaceId: principal.workspaceId, keyId: principal.keyId },
-    ...(usageKey ? { usageIdentifierKey: usageKey } : {}),
+/** The authorizer over the given table access; tests pass the local runtime's. */
+export const createAuthorizer =
+  (deps: () => AuthorizerDeps) =>
+  async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+    const principal = await authenticate(deps(), header(event, 'accesstoken'));
+    // Throwing exactly 'Unauthorized' makes API Gateway answer 401 (the UNAUTHORIZED envelope, see infra).
+    if (!principal) throw new Error('Unauthorized');
+    const usageKey = await usageIdentifierKey(deps(), principal.workspaceId);
+    // Without it API Gateway refuses the request (the usage plan needs a key): an operator problem, not the caller's.
+    if (!usageKey) logger.warn('workspace has no API Gateway key', { workspaceId: principal.workspaceId });
+    return {
+      principalId: principal.workspaceId,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: apiWildcard(event.methodArn) }],
+      },
+      context: { workspaceId: principal.workspaceId, keyId: principal.keyId },
+      ...(usageKey ? { usageIdentifierKey: usageKey } : {}),
+    };
   };
-};
+
+// Only the table: unlike getDeps() it needs no link-signing secret, so the cold start reads none
+// and the authorizer's role is not granted one.
+let tableDeps: AuthorizerDeps | undefined;
+export const handler = createAuthorizer(
+  () => (tableDeps ??= { db: createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT }), tableName: process.env.TABLE_NAME ?? defaultTableName }),
+);

@@ -1,38 +1,81 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
+  AccessLogField,
   AccessLogFormat,
   ApiKeySourceType,
   AuthorizationType,
+  EndpointType,
+  SecurityPolicy,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestAuthorizer,
   IdentitySource,
+  type Method,
   ResponseType,
   RestApi,
   UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { routes, type RouteDefinition } from '../../shared/routes';
 import { errorCatalog, type ErrorCode } from '../../shared/http/errors';
 import { HouseFunction } from './function';
+import type { Mail } from './mail';
 
 /** SPEC W4: each workspace's key is throttled at 10 requests/s with a bucket of 10. */
 export const THROTTLE = { rateLimit: 10, burstLimit: 10 } as const;
-/** How long API Gateway reuses an authorizer decision: the delay before a deactivated key is refused. */
-export const AUTHORIZER_CACHE_SECONDS = 30;
+/**
+ * How long API Gateway reuses an authorizer decision for the same AccessToken: a deactivated or
+ * deleted key keeps working in AWS for at most this long (locally it is refused at once). Sixty
+ * seconds spares one authorizer call and one DynamoDB read per request of a busy client (at
+ * 10 requests/s, 599 of every 600) at the price of that delay; docs/deploy.md tells operators.
+ */
+export const AUTHORIZER_CACHE_SECONDS = 60;
+
+export interface CustomDomain {
+  readonly domainName: string;
+  readonly certificateArn: string;
+}
 
 export interface ApiProps {
   readonly table: ITable;
   readonly stage: string;
   readonly signingSecret: ISecret;
+  /** Base of links in emails; default the custom domain, else the stage's own execute-api URL. */
   readonly publicBaseUrl?: string;
+  /** Optional custom domain (regional) with an ACM certificate of the API's region; the API sits at its root. */
+  readonly customDomain?: CustomDomain;
   readonly systemSender: string;
-  readonly sesConfigurationSet: string;
+  /** SES: routes with `sendsMail` may send through it. */
+  readonly mail: Mail;
 }
+
+/**
+ * One JSON line per request. Beyond the standard fields: the workspace (who is being throttled,
+ * who causes errors) and API Gateway's own error type (THROTTLED, UNAUTHORIZED, ...). No header
+ * values: the AccessToken never reaches a log.
+ */
+const accessLogFormat = () =>
+  AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: AccessLogField.contextRequestId(),
+      requestTime: AccessLogField.contextRequestTime(),
+      ip: AccessLogField.contextIdentitySourceIp(),
+      stage: AccessLogField.contextStage(),
+      httpMethod: AccessLogField.contextHttpMethod(),
+      resourcePath: AccessLogField.contextResourcePath(),
+      status: AccessLogField.contextStatus(),
+      responseLength: AccessLogField.contextResponseLength(),
+      latencyMs: AccessLogField.contextResponseLatency(),
+      workspaceId: AccessLogField.contextAuthorizer('workspaceId'),
+      errorType: AccessLogField.contextErrorResponseType(),
+      errorMessage: AccessLogField.contextErrorMessage(),
+    }),
+  );
 
 /** The envelope for API Gateway's own answers, with the codes of shared/http/errors.ts. */
 const envelopeTemplate = (code: ErrorCode) =>
@@ -43,11 +86,16 @@ export class Api extends Construct {
   readonly restApi: RestApi;
   readonly usagePlan: UsagePlan;
   readonly functions = new Map<string, HouseFunction>();
+  /** Route id -> its API Gateway method. */
+  readonly methods = new Map<string, Method>();
   readonly authorizerFunction: HouseFunction;
+  readonly accessLogs: LogGroup;
+  /** What PUBLIC_BASE_URL is for every function that writes links. */
+  readonly publicBaseUrl: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
+    const accessLogs = (this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS }));
     this.restApi = new RestApi(this, 'RestApi', {
       restApiName: `newsletter-${props.stage}`,
       apiKeySourceType: ApiKeySourceType.AUTHORIZER,
@@ -55,10 +103,20 @@ export class Api extends Construct {
       deployOptions: {
         stageName: props.stage,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: accessLogFormat(),
         loggingLevel: MethodLoggingLevel.ERROR,
         tracingEnabled: true,
       },
+      ...(props.customDomain
+        ? {
+            domainName: {
+              domainName: props.customDomain.domainName,
+              certificate: Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+              endpointType: EndpointType.REGIONAL,
+              securityPolicy: SecurityPolicy.TLS_1_2,
+            },
+          }
+        : {}),
     });
 
     for (const [type, code] of [
@@ -70,27 +128,34 @@ export class Api extends Construct {
       [ResponseType.THROTTLED, 'TOO_MANY_REQUESTS'],
       [ResponseType.QUOTA_EXCEEDED, 'TOO_MANY_REQUESTS'],
       [ResponseType.REQUEST_TOO_LARGE, 'PAYLOAD_TOO_LARGE'],
+      [ResponseType.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE'],
       [ResponseType.DEFAULT_4XX, 'INVALID_REQUEST'],
       [ResponseType.DEFAULT_5XX, 'INTERNAL_ERROR'],
     ] as const) {
-      // The catch-alls keep API Gateway's own status; the others answer ours.
-      const catchAll = type === ResponseType.DEFAULT_4XX || type === ResponseType.DEFAULT_5XX;
+      // The status is the envelope's HttpStatusCode, also for the catch-alls: a template cannot
+      // branch on API Gateway's own status, and a body that disagrees with its status misleads clients.
       this.restApi.addGatewayResponse(`Response${type.responseType}`, {
         type,
-        ...(catchAll ? {} : { statusCode: String(errorCatalog[code].status) }),
+        statusCode: String(errorCatalog[code].status),
         templates: { 'application/json': envelopeTemplate(code) },
       });
     }
 
-    const environment = {
-      PUBLIC_BASE_URL: props.publicBaseUrl ?? '',
-      SYSTEM_SENDER: props.systemSender,
-      SES_CONFIGURATION_SET: props.sesConfigurationSet,
-    };
+    // The stage URL from the API id, not `restApi.url`: that names the stage, which depends on
+    // every method, which depends on these functions, so using it here would be a cycle.
+    const { region, urlSuffix } = Stack.of(this);
+    this.publicBaseUrl =
+      props.publicBaseUrl ??
+      (props.customDomain
+        ? `https://${props.customDomain.domainName}`
+        : `https://${this.restApi.restApiId}.execute-api.${region}.${urlSuffix}/${props.stage}`);
+
+    const environment = { SYSTEM_SENDER: props.systemSender, SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName };
+    // Reads key hashes and the workspace's usage-plan key: the table, read-only, and nothing else.
     this.authorizerFunction = new HouseFunction(this, 'Authorizer', {
       entry: 'functions/authorizer/handler.ts',
-      signingSecret: props.signingSecret,
-      environment,
+      memorySize: 512,
+      timeout: Duration.seconds(10),
     }).bindTable(props.table, 'R');
     const authorizer = new RequestAuthorizer(this, 'AccessTokenAuthorizer', {
       handler: this.authorizerFunction,
@@ -102,15 +167,21 @@ export class Api extends Construct {
       const fn = new HouseFunction(this, functionId(route), {
         entry: route.entry,
         signingSecret: route.access === 'none' ? undefined : props.signingSecret,
+        publicBaseUrl: this.publicBaseUrl,
         environment,
       }).bindTable(props.table, route.access);
+      if (route.sendsMail) props.mail.grantSend(fn);
       this.functions.set(route.id, fn);
-      this.restApi.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn), {
+      const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn, {
+        // No second invoke permission for the console's test button: 40 fewer resources (500 per stack).
+        allowTestInvoke: false,
+      }), {
         operationName: route.id,
         ...(route.auth === 'apiKey'
           ? { authorizer, authorizationType: AuthorizationType.CUSTOM, apiKeyRequired: true }
           : { authorizationType: AuthorizationType.NONE }),
       });
+      this.methods.set(route.id, method);
     }
 
     this.usagePlan = this.restApi.addUsagePlan('PerWorkspace', {

@@ -1,5 +1,7 @@
 import { ConfigurationSet, ConfigurationSetTlsPolicy, EmailIdentity, EmailSendingEvent, EventDestination, Identity } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /**
@@ -23,5 +25,23 @@ export class Mail extends Construct {
       destination: EventDestination.snsTopic(this.events),
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
     });
+  }
+
+  /**
+   * Send as the sender domain through the configuration set, nothing else. SES authorizes a send
+   * against both the identity and the configuration set it names, so both ARNs are listed.
+   */
+  grantSend(grantee: IGrantable): void {
+    const configurationSetArn = Stack.of(this).formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
+    });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [this.identity.emailIdentityArn, configurationSetArn],
+      }),
+    );
   }
 }

@@ -1,35 +1,48 @@
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { Api } from './api';
 
-/** Alarms an operator wants paged on: server errors, sustained throttling, undeliverable schedules. */
+export const METRICS_NAMESPACE = 'Newsletter';
+
+/** Alarms an operator wants to hear about: server errors, sustained throttling, undeliverable schedules. */
 export class Observability extends Construct {
   readonly alarms: Alarm[];
 
-  constructor(scope: Construct, id: string, props: { api: RestApi; deadLetters: Queue }) {
+  constructor(scope: Construct, id: string, props: { api: Api; stage: string; deadLetters: Queue }) {
     super(scope, id);
     const fiveMinutes = { period: Duration.minutes(5) };
+    // API Gateway's 4XXError lumps 429 with every client mistake; the access log knows the status.
+    const throttled = new MetricFilter(this, 'Throttled', {
+      logGroup: props.api.accessLogs,
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'Throttled',
+      dimensions: { Stage: '$.stage' },
+      metricValue: '1',
+    }).metric({ ...fiveMinutes, statistic: 'Sum', dimensionsMap: { Stage: props.stage } });
     this.alarms = [
       new Alarm(this, 'Api5xx', {
-        alarmDescription: 'API answered 5xx: a handler failed (see the function logs by request id)',
-        metric: props.api.metricServerError({ ...fiveMinutes, statistic: 'Sum' }),
+        alarmDescription: 'API answered 5xx: a handler or the authorizer failed (function logs, by request id in the access log)',
+        metric: props.api.restApi.metricServerError({ ...fiveMinutes, statistic: 'Sum' }),
         threshold: 5,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'Api4xxSpike', {
-        alarmDescription: 'Many 4xx, mostly 429 throttles (SPEC W4) or refused keys: a client is misbehaving',
-        metric: props.api.metricClientError({ ...fiveMinutes, statistic: 'Sum' }),
-        threshold: 500,
+      new Alarm(this, 'ApiThrottled', {
+        alarmDescription:
+          'Sustained 429s: a workspace keeps exceeding 10 requests/s (SPEC W4); the access log names it (workspaceId)',
+        metric: throttled,
+        threshold: 100,
         evaluationPeriods: 2,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'SchedulerDeadLetters', {
-        alarmDescription: 'EventBridge Scheduler could not invoke the dispatcher: sends are waiting',
+        alarmDescription: 'EventBridge Scheduler could not invoke the dispatcher: sends are waiting in the dead-letter queue',
         metric: props.deadLetters.metricApproximateNumberOfMessagesVisible({ ...fiveMinutes, statistic: 'Maximum' }),
         threshold: 1,
         evaluationPeriods: 1,
