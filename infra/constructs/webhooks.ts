@@ -11,6 +11,9 @@ import { HouseFunction } from './function';
 /**
  * SPEC L10: the webhook worker. The table's stream wakes it when a request seals a batch of
  * events (only those records pass the filter); a one-minute rule runs retries that fell due.
+ * A stream record is only a wake-up call: the events themselves stay in the table's outbox
+ * until fanned out, so a stream batch that fails its retries loses nothing (the next
+ * one-minute run delivers it) and needs no on-failure queue.
  */
 export class Webhooks extends Construct {
   readonly worker: HouseFunction;
