@@ -1,6 +1,6 @@
 /** SPEC L5 (delete for good), L6 (unsubscribe), L7 (group assign/release), through HTTP. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type ApiClient, type TestApp } from './support/app';
+import { describe, expect, it } from 'vitest';
+import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, counts, createGroup, createList, snapshot, subscribe } from './support/lists';
 
 type Deleted = { success: string[]; fail: string[] };
@@ -9,11 +9,7 @@ type Grouped = { success: string[]; fail: string[] };
 
 let app: TestApp;
 let api: ApiClient;
-beforeAll(async () => {
-  app = await startTestApp();
-  ({ api } = await app.newWorkspace());
-});
-afterAll(() => app.close());
+useTestApp((started) => ({ app, api } = started));
 
 const phoneOf = (i: number) => `010-1234-${String(i).padStart(4, '0')}`;
 

@@ -2,17 +2,13 @@
  * SPEC L8 with R2: the counts by status stay exact while subscribe (MANUAL and SUBSCRIBER),
  * unsubscribe, delete and group writes of the same emails race each other.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type ApiClient, type ApiResponse, type TestApp } from './support/app';
+import { describe, expect, it } from 'vitest';
+import { useTestApp, type ApiClient, type ApiResponse, type TestApp } from './support/app';
 import { counts, createGroup, createList, subscribe, type Subscriber } from './support/lists';
 
 let app: TestApp;
 let api: ApiClient;
-beforeAll(async () => {
-  app = await startTestApp();
-  ({ api } = await app.newWorkspace());
-});
-afterAll(() => app.close());
+useTestApp((started) => ({ app, api } = started));
 
 const statuses = ['subscribed', 'unsubscribed', 'autoDeleted'] as const;
 const emails = Array.from({ length: 50 }, (_, i) => `race${String(i).padStart(2, '0')}@x.com`);

@@ -1,16 +1,12 @@
 /** SPEC L4 confirmEmailYN: Y — double opt-in through the mail outbox and a signed link. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
-import { startTestApp, type ApiClient, type TestApp } from './support/app';
+import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, counts, createGroup, createList, snapshot, subscribe } from './support/lists';
 
 let app: TestApp;
 let api: ApiClient;
-beforeAll(async () => {
-  app = await startTestApp();
-  ({ api } = await app.newWorkspace());
-});
-afterAll(() => app.close());
+useTestApp((started) => ({ app, api } = started));
 
 async function confirmationLinks(fromIndex: number): Promise<{ to: string; link: string }[]> {
   const mails = app.outbox().slice(fromIndex);

@@ -1,15 +1,11 @@
 /** SPEC L4 (seed 002): POST /v1/lists/{listId}/subscribers, through HTTP. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type ApiClient, type TestApp } from './support/app';
+import { describe, expect, it } from 'vitest';
+import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, counts, createGroup, createList, snapshot, subscribe } from './support/lists';
 
 let app: TestApp;
 let api: ApiClient;
-beforeAll(async () => {
-  app = await startTestApp();
-  ({ api } = await app.newWorkspace());
-});
-afterAll(() => app.close());
+useTestApp((started) => ({ app, api } = started));
 
 const seedBody = (groupIds: string[]) => [
   {

@@ -1,15 +1,11 @@
 /** SPEC L1, L2, L8, L11: look-ups and list, field and group management through HTTP. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type ApiClient, type TestApp } from './support/app';
+import { describe, expect, it } from 'vitest';
+import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, counts, createGroup, createList, subscribe, type Subscriber } from './support/lists';
 
 let app: TestApp;
 let api: ApiClient;
-beforeAll(async () => {
-  app = await startTestApp();
-  ({ api } = await app.newWorkspace());
-});
-afterAll(() => app.close());
+useTestApp((started) => ({ app, api } = started));
 
 type Page = { items: Subscriber[]; nextCursor: string | null };
 type List = Record<string, unknown> & { id: number; fields: { tag: string; label: string; type: string }[] };

@@ -1,6 +1,6 @@
 /** SPEC L8 look-ups, and L1/L2/L11 list, field and group management, through HTTP. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type ApiClient, type TestApp } from './support/app';
+import { describe, expect, it } from 'vitest';
+import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, counts, createGroup, createList, subscribe, type Subscriber } from './support/lists';
 
 type Page = { items: Subscriber[]; nextCursor: string | null };
@@ -23,11 +23,7 @@ type List = {
 
 let app: TestApp;
 let api: ApiClient;
-beforeAll(async () => {
-  app = await startTestApp();
-  ({ api } = await app.newWorkspace());
-});
-afterAll(() => app.close());
+useTestApp((started) => ({ app, api } = started));
 
 /** Walks every page with the given page size; returns the page sizes and the emails in order. */
 async function walk(listId: number, limit: number, query = ''): Promise<{ sizes: number[]; emails: string[] }> {

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#shared/local/runtime';
 import { createWorkspace } from '#shared/workspaces/workspaces';
 import { createApiKey } from '#shared/workspaces/api-keys';
@@ -100,4 +100,16 @@ export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): 
     },
     close: () => runtime.close(),
   };
+}
+
+export type TestWorkspace = Awaited<ReturnType<TestApp['newWorkspace']>>;
+
+/** Starts the app before a file's tests, with one workspace, and closes it after them. */
+export function useTestApp(assign: (started: { app: TestApp } & TestWorkspace) => void, options: Partial<LocalRuntimeOptions> = {}): void {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startTestApp(options);
+    assign({ app, ...(await app.newWorkspace()) });
+  });
+  afterAll(() => app?.close());
 }
