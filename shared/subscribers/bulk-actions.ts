@@ -8,33 +8,42 @@ import type { ListContext } from '#shared/lists/model';
 import { isValidEmail, normalizeEmail } from './email';
 import { applyMutations, eventContextFor, type Decision } from './store';
 
-type Split = { valid: string[]; invalid: string[] };
+/** Each body element: its normalized email when valid, or how it is echoed in the fail bucket. */
+type Entry = { email: string; valid: true } | { echo: string; valid: false };
 
-/** Normalizes the body's emails; duplicates collapse into one. */
-function splitEmails(raw: readonly unknown[]): Split {
-  const valid = new Set<string>();
-  const invalid: string[] = [];
-  for (const value of raw) {
+function parseEntries(raw: readonly unknown[]): Entry[] {
+  return raw.map((value) => {
     const email = typeof value === 'string' ? normalizeEmail(value) : '';
-    if (email && isValidEmail(email)) valid.add(email);
-    else invalid.push(typeof value === 'string' ? value : JSON.stringify(value));
-  }
-  return { valid: [...valid], invalid };
+    return email && isValidEmail(email)
+      ? { email, valid: true as const }
+      : { echo: typeof value === 'string' ? value : JSON.stringify(value), valid: false as const };
+  });
 }
 
+/** Applies `decide` to the body's emails; both buckets keep the body's order, repeated emails once. */
 async function run(
   deps: Pick<Deps, 'db' | 'tableName' | 'clock'>,
   ctx: ListContext,
   raw: readonly unknown[],
   decide: Parameters<typeof applyMutations<boolean>>[3],
 ): Promise<{ ok: string[]; failed: string[] }> {
-  const { valid, invalid } = splitEmails(raw);
+  const entries = parseEntries(raw);
+  const emails = [...new Set(entries.flatMap((e) => (e.valid ? [e.email] : [])))];
   // The address-book API acts for an admin: MANUAL (SPEC L10).
   const events = eventContextFor(ctx, 'MANUAL', deps.clock.now().toISOString());
-  const outcomes = await applyMutations(deps, ctx.list, valid, decide, new Map(), events);
+  const outcomes = await applyMutations(deps, ctx.list, emails, decide, new Map(), events);
   const ok: string[] = [];
-  const failed: string[] = [...invalid];
-  for (const email of valid) (outcomes.get(email)?.result ? ok : failed).push(email);
+  const failed: string[] = [];
+  const reported = new Set<string>();
+  for (const entry of entries) {
+    if (!entry.valid) {
+      failed.push(entry.echo);
+      continue;
+    }
+    if (reported.has(entry.email)) continue;
+    reported.add(entry.email);
+    (outcomes.get(entry.email)?.result ? ok : failed).push(entry.email);
+  }
   return { ok, failed };
 }
 
