@@ -1,6 +1,6 @@
 /** SPEC W4 (10 requests/s per workspace, 256 KB bodies) and W3 (JSON bodies), with the production limits. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestApp, type ApiClient, type ApiResponse, type TestApp } from './support/app';
+import { apiClient, clientFrom, startTestApp, type ApiClient, type ApiResponse, type TestApp } from './support/app';
 import { counts, createList, snapshot, subscribe } from './support/lists';
 import type { SubscribeResult } from '#shared/subscribers/buckets';
 
@@ -36,13 +36,7 @@ function patient(api: ApiClient): ApiClient {
       await sleep(120);
     }
   };
-  return {
-    request,
-    get: (p) => request('GET', p),
-    post: (p, b) => request('POST', p, b),
-    put: (p, b) => request('PUT', p, b),
-    del: (p, b) => request('DELETE', p, b),
-  };
+  return clientFrom(request);
 }
 
 async function freshWorkspace() {

@@ -61,6 +61,11 @@ export function apiClient(url: string, key: string | undefined): ApiClient {
     }
     return { status: res.status, body: parsed, text, headers: res.headers };
   };
+  return clientFrom(request);
+}
+
+/** The method shorthands over one request function. */
+export function clientFrom(request: ApiClient['request']): ApiClient {
   return {
     request,
     get: (p) => request('GET', p),
