@@ -19,6 +19,10 @@ export interface RouteDefinition {
   readonly access: TableAccess;
   /** The function sends email through SES (granted only to these). */
   readonly sendsMail?: boolean;
+  /** The function creates and deletes EventBridge Scheduler entries (SPEC A8). */
+  readonly schedules?: boolean;
+  /** A tighter limit than the workspace's 10/s, for this method alone (A3a: 3/s). */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   /** SPEC ids the endpoint serves. */
   readonly spec: readonly string[];
   /** One line for the API documentation. */
@@ -82,6 +86,30 @@ export const routes: readonly RouteDefinition[] = [
   // Documentation, generated from this table and the handlers' zod schemas (npm run openapi)
   route('docs-page', 'GET', '/docs', 'none', ['L9'], 'This API, as a page', 'public'),
   route('docs-openapi', 'GET', '/docs/openapi.json', 'none', ['L9'], 'This API, as OpenAPI 3.1', 'public'),
+
+  // Automated emails (A1-A8): content, states, the pending-send queue, figures
+  route('automations-create', 'POST', '/v2/automations', 'RW', ['A1'], 'Create an automated email (draft) in a list'),
+  route('automations-list', 'GET', '/v2/automations', 'R', ['A1'], 'Automated emails of the workspace (or of one list)'),
+  route('automations-get', 'GET', '/v2/automations/{automationId}', 'R', ['A1', 'A2'], 'Read an automated email'),
+  { ...route('automations-update', 'PUT', '/v2/automations/{automationId}', 'RW', ['A1', 'A2'], 'Edit an automated email (draft or paused only)'), schedules: true },
+  { ...route('automations-delete', 'DELETE', '/v2/automations/{automationId}', 'RW', ['A2'], 'Delete an automated email (not while running)'), schedules: true },
+  {
+    ...route('automations-transition', 'POST', '/v2/automations/{automationId}/{action}', 'RW', ['A2'], 'start, schedule, cancel-schedule, pause, resume or end'),
+    schedules: true,
+  },
+  route('automations-queue', 'GET', '/v2/automations/{automationId}/queue', 'R', ['A5'], '발송대기: pending sends, 20 a page, by due time, searchable'),
+  {
+    ...route('automations-queue-action', 'POST', '/v2/automations/{automationId}/queue/{action}', 'RW', ['A5'], 'Send now or remove selected pending sends'),
+    sendsMail: true,
+    schedules: true,
+  },
+  route('automations-dashboard', 'GET', '/v2/automations/{automationId}/dashboard', 'R', ['A7'], 'Queued, sent, failed (with reasons), opens, clicks, rates'),
+  {
+    ...route('automations-api-trigger', 'POST', '/api/v1.0/auto/{key}', 'RW', ['A3a'], '자동 이메일 API: trigger an automated email for one subscriber'),
+    throttle: { rateLimit: 3, burstLimit: 3 },
+  },
+  route('tracking-open', 'GET', '/v1/t/open/{token}', 'RW', ['A7'], 'Open-tracking pixel of automated emails', 'public'),
+  route('tracking-click', 'GET', '/v1/t/click/{token}', 'RW', ['A7'], 'Click-tracking redirect of automated emails', 'public'),
 
   // Workspace API keys (W2)
   route('api-keys-list', 'GET', '/v1/api-keys', 'R', ['W2'], 'API keys of the workspace (no secrets)'),

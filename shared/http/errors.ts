@@ -30,6 +30,10 @@ export const errorCatalog = {
   API_KEY_ILLEGAL_STATE: { status: 409, message: 'API 키가 이미 그 상태입니다.' },
   WEBHOOK_NOT_FOUND: { status: 404, message: '웹훅을 찾을 수 없습니다.' },
   WEBHOOK_URL_REFUSED: { status: 400, message: '웹훅 URL로 보낼 수 없습니다.' },
+  AUTOMATION_NOT_FOUND: { status: 404, message: '자동 이메일을 찾을 수 없습니다.' },
+  AUTOMATION_ILLEGAL_STATE: { status: 409, message: '자동 이메일의 현재 상태에서는 할 수 없는 작업입니다.' },
+  AUTOMATION_INVALID: { status: 400, message: '자동 이메일 설정이 올바르지 않습니다.' },
+  AUTOMATION_API_RATE: { status: 429, message: '자동 이메일 API 요청은 1초당 3회로 제한됩니다.' },
   CONFIRMATION_INVALID: { status: 400, message: '구독 확인 링크가 올바르지 않거나 만료되었습니다.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

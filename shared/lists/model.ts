@@ -5,6 +5,7 @@ import { ApiError } from '#shared/http/errors';
 import type { Deps } from '#shared/runtime/deps';
 import type { CustomField } from './fields';
 import { toWebhookRecord, type WebhookRecord } from '#shared/webhooks/model';
+import { toAutomationRecord, type AutomationRecord } from '#shared/automations/model';
 
 export const listKinds = ['standard', 'sixshop', 'donus'] as const;
 export type ListKind = (typeof listKinds)[number];
@@ -42,6 +43,8 @@ export interface ListContext {
   list: ListRecord;
   groups: Map<number, GroupRecord>;
   webhooks: WebhookRecord[];
+  /** Automated emails of the list (SPEC A1), in id order. */
+  automations: AutomationRecord[];
 }
 
 export const toListRecord = (item: Record<string, unknown>): ListRecord => ({
@@ -97,6 +100,7 @@ export async function loadListContext(
   if (!meta || meta.workspaceId !== workspaceId) throw new ApiError('LIST_NOT_FOUND');
   const groups = new Map<number, GroupRecord>();
   const webhooks: WebhookRecord[] = [];
+  const automations: AutomationRecord[] = [];
   for (const item of items) {
     const sk = String(item.SK);
     if (sk.startsWith(keys.groupPrefix)) {
@@ -104,10 +108,12 @@ export async function loadListContext(
       groups.set(g.groupId, g);
     } else if (sk.startsWith(keys.webhookPrefix)) {
       webhooks.push(toWebhookRecord(item));
+    } else if (sk.startsWith(keys.automationPrefix)) {
+      automations.push(toAutomationRecord(item));
     }
   }
   webhooks.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  return { list: toListRecord(meta), groups, webhooks };
+  return { list: toListRecord(meta), groups, webhooks, automations };
 }
 
 /** Path and body ids arrive as strings or numbers: "1234" and 1234 name the same group. */

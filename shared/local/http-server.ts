@@ -12,7 +12,7 @@ import { authenticate } from '#shared/workspaces/api-keys';
 import { ApiError } from '#shared/http/errors';
 import { errorResponse } from '#shared/http/envelope';
 import type { ApiHandler } from '#shared/http/api-handler';
-import type { RateLimiter } from './rate-limiter';
+import { createTokenBucketLimiter, type RateLimiter } from './rate-limiter';
 import type { Deps } from '#shared/runtime/deps';
 import { logger } from '#shared/logger';
 
@@ -98,6 +98,10 @@ const lambdaContext = (name: string): Context =>
   ({ functionName: name, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 30_000 }) as unknown as Context;
 
 export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  // Per-method limits on top of the workspace's (the usage plan's method throttling in AWS).
+  const methodLimiters = new Map(
+    routes.filter((r) => r.throttle).map((r) => [r.id, createTokenBucketLimiter(r.throttle!.rateLimit, r.throttle!.burstLimit)]),
+  );
   const server = createServer(async (req, res) => {
     const started = performance.now();
     try {
@@ -112,6 +116,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
         const principal = await authenticate(options.deps, Array.isArray(token) ? token[0] : token);
         if (!principal) return send(res, errorResponse(new ApiError('UNAUTHORIZED')));
         if (!options.limiter.take(principal.workspaceId)) return send(res, errorResponse(new ApiError('TOO_MANY_REQUESTS')));
+        const methodLimiter = methodLimiters.get(route.id);
+        if (methodLimiter && !methodLimiter.take(principal.workspaceId)) return send(res, errorResponse(new ApiError('AUTOMATION_API_RATE')));
         authorizer = { workspaceId: principal.workspaceId, keyId: principal.keyId };
       }
       const body = await readBody(req);

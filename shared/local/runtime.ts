@@ -17,6 +17,9 @@ import { startLocalServer } from './http-server';
 import { createTokenBucketLimiter } from './rate-limiter';
 import { startEmbeddedWorker } from './worker';
 import { defaultWorkerOptions, type WorkerOptions } from '#shared/webhooks/worker';
+import { startEmbeddedScheduler, type EmbeddedScheduler } from './embedded-scheduler';
+import { createRateLimitedMailer } from '#shared/mail/rate-limit';
+import { runDispatch } from '#shared/automations/dispatch';
 
 export interface LocalRuntimeOptions {
   readonly dynamoEndpoint: string;
@@ -36,12 +39,17 @@ export interface LocalRuntimeOptions {
   readonly sns?: SnsPort;
   /** Webhook retry timing (tests shorten it). */
   readonly webhookWorker?: Partial<WorkerOptions> & { intervalMs?: number };
+  /** SPEC M3: mails a second for every sender together; default MAIL_RATE_PER_SECOND or none. */
+  readonly mailRatePerSecond?: number;
+  /** How often the embedded scheduler looks for due entries (ms). */
+  readonly schedulerIntervalMs?: number;
 }
 
 export interface LocalRuntime {
   readonly url: string;
   readonly deps: Deps;
   readonly outboxDir: string;
+  readonly scheduler: EmbeddedScheduler;
   close(): Promise<void>;
 }
 
@@ -56,11 +64,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await ensureTable(raw, options.tableName);
   raw.destroy();
   const outboxDir = join(options.dataDir, 'outbox');
+  const db = createDocumentClient({ endpoint: options.dynamoEndpoint, region: 'local' });
+  const clock = options.clock ?? systemClock;
+  const mailRatePerSecond = options.mailRatePerSecond ?? Number(process.env.MAIL_RATE_PER_SECOND ?? 0);
+  // The scheduler runs the dispatcher with the runtime's deps, which hold the scheduler: tie the knot late.
+  let current: Deps | undefined;
+  const scheduler = startEmbeddedScheduler({
+    clock,
+    run: async (event) => current && runDispatch(current, event),
+    file: join(options.dataDir, 'schedules.json'),
+    intervalMs: options.schedulerIntervalMs,
+  });
   const depsBase = {
-    db: createDocumentClient({ endpoint: options.dynamoEndpoint, region: 'local' }),
+    db,
     tableName: options.tableName,
-    mailer: options.mailer ?? createOutboxMailer(outboxDir),
-    clock: options.clock ?? systemClock,
+    mailer: createRateLimitedMailer(options.mailer ?? createOutboxMailer(outboxDir), { db, tableName: options.tableName }, mailRatePerSecond),
+    clock,
+    scheduler,
+    mailRatePerSecond,
     signer: createSigner(options.signingSecret),
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
     allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
@@ -70,6 +91,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // The server's own URL is only known once it listens; links in emails need it.
   let deps: Deps = { ...depsBase, publicBaseUrl: options.publicBaseUrl ?? '' };
   setDeps(deps);
+  current = deps;
   const server = await startLocalServer({
     deps: depsBase,
     limiter: createTokenBucketLimiter(limit.perSecond, limit.burst),
@@ -79,13 +101,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   if (!options.publicBaseUrl) {
     deps = { ...depsBase, publicBaseUrl: server.url };
     setDeps(deps);
+    current = deps;
   }
   const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250);
   return {
     url: server.url,
     deps,
     outboxDir,
+    scheduler,
     close: async () => {
+      await scheduler.stop();
       await worker.stop();
       await server.close();
       deps.db.destroy();

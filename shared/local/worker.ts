@@ -1,7 +1,8 @@
-/** The embedded twin of the AWS webhook worker: fan-out and due deliveries on a short interval. */
+/** The embedded twin of the AWS events worker: webhook fan-out, automation facts and due deliveries on a short interval. */
 import type { Deps } from '#shared/runtime/deps';
 import { deliverDue, fanOutEvents, type WorkerOptions } from '#shared/webhooks/worker';
 import { logger } from '#shared/logger';
+import { processFacts } from '#shared/automations/events';
 
 export function startEmbeddedWorker(deps: Deps, options: WorkerOptions, intervalMs: number) {
   let running: Promise<void> | undefined;
@@ -10,7 +11,7 @@ export function startEmbeddedWorker(deps: Deps, options: WorkerOptions, interval
     if (running || stopped) return;
     running = (async () => {
       try {
-        await fanOutEvents(deps);
+        await fanOutEvents(deps, (event) => processFacts(deps, event));
         await deliverDue(deps, options);
       } catch (error) {
         if (!stopped) logger.error('webhook worker', { error: error as Error });

@@ -12,6 +12,8 @@ import { createSesMailer } from '#shared/adapters/ses-mailer';
 import { createSigner, type Signer } from '#shared/signer';
 import type { SnsPort } from '#shared/ports/sns';
 import { httpsSns } from '#shared/adapters/sns-https';
+import type { Scheduler } from '#shared/ports/scheduler';
+import { createEventBridgeScheduler } from '#shared/adapters/eventbridge-scheduler';
 
 export interface Deps {
   readonly db: DynamoDBDocumentClient;
@@ -29,6 +31,10 @@ export interface Deps {
   readonly sns: SnsPort;
   /** The SNS topic SES events come from; others are refused when set. */
   readonly sesEventsTopicArn?: string;
+  /** SPEC A8: what runs the automated-email dispatcher at due minutes, starts and ends. */
+  readonly scheduler: Scheduler;
+  /** SPEC M3: mails a second, all senders together (the SES account's rate); 0: no limit. */
+  readonly mailRatePerSecond: number;
 }
 
 let current: Deps | undefined;
@@ -71,6 +77,28 @@ async function depsFromEnvironment(): Promise<Deps> {
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@example.com',
     allowPrivateWebhookUrls: false,
     sns: httpsSns,
+    scheduler: process.env.SCHEDULE_GROUP
+      ? createEventBridgeScheduler({
+          groupName: process.env.SCHEDULE_GROUP,
+          roleArn: process.env.SCHEDULER_ROLE_ARN ?? '',
+          dispatcherArn: process.env.DISPATCHER_ARN ?? '',
+          ...(process.env.SCHEDULER_DLQ_ARN ? { deadLetterArn: process.env.SCHEDULER_DLQ_ARN } : {}),
+        })
+      : unavailableScheduler,
+    mailRatePerSecond: Number(process.env.MAIL_RATE_PER_SECOND ?? 14),
     ...(process.env.SES_EVENTS_TOPIC_ARN ? { sesEventsTopicArn: process.env.SES_EVENTS_TOPIC_ARN } : {}),
   };
 }
+
+/** Functions that never schedule get this: a call means the stack forgot a grant. */
+const unavailableScheduler: Scheduler = {
+  at: async () => {
+    throw new Error('no scheduler configured (SCHEDULE_GROUP unset)');
+  },
+  daily: async () => {
+    throw new Error('no scheduler configured (SCHEDULE_GROUP unset)');
+  },
+  remove: async () => {
+    throw new Error('no scheduler configured (SCHEDULE_GROUP unset)');
+  },
+};

@@ -16,6 +16,7 @@ import type { ListRecord } from '#shared/lists/model';
 import type { SubscriberStatus } from './status';
 import { toSubscriberRecord, type EventOccurredBy, type SubscriberRecord } from './record';
 import { changesOf, type OutboxEvent, type SubscriberChange } from '#shared/webhooks/events';
+import { subscriberFactsOf, type AutomationFact } from '#shared/automations/facts';
 
 /**
  * Who caused the writes, for the events they emit (SPEC L10). Without it (or with no enabled
@@ -29,6 +30,9 @@ export interface EventContext {
   now: string;
   /** One request's events form one batch: webhooks get one payload per action, as the original sends. */
   batchId: string;
+  /** Webhooks want the changes; automated emails want the facts (SPEC A3). */
+  wantChanges: boolean;
+  wantFacts: boolean;
 }
 
 export type Decision<R> =
@@ -49,15 +53,17 @@ export interface Outcome<R> {
   after?: SubscriberRecord;
 }
 
-/** Events are recorded only for lists with an enabled webhook: nobody else reads them yet. */
 export function eventContextFor(
-  ctx: { list: { workspaceId: string }; webhooks: readonly { enabled: boolean }[] },
+  ctx: { list: { workspaceId: string }; webhooks: readonly { enabled: boolean }[]; automations?: readonly { state: string }[] },
   eventOccurredBy: EventOccurredBy,
   now: string,
   reason?: string,
 ): EventContext | undefined {
-  if (!ctx.webhooks.some((w) => w.enabled)) return undefined;
-  return { workspaceId: ctx.list.workspaceId, eventOccurredBy, now, batchId: randomUUID(), ...(reason ? { reason } : {}) };
+  const wantChanges = ctx.webhooks.some((w) => w.enabled);
+  // Running ones trigger; paused ones still have pending sends that must vanish with their subscriber.
+  const wantFacts = (ctx.automations ?? []).some((a) => a.state === 'running' || a.state === 'paused');
+  if (!wantChanges && !wantFacts) return undefined;
+  return { workspaceId: ctx.list.workspaceId, eventOccurredBy, now, batchId: randomUUID(), wantChanges, wantFacts, ...(reason ? { reason } : {}) };
 }
 
 type Tx = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -230,17 +236,18 @@ function pack<R>(
   events: EventContext | undefined,
 ): PackedTx<R>[] {
   const txs: PackedTx<R>[] = [];
-  let open: PackedTx<R> & { delta: Record<SubscriberStatus, number>; changes: SubscriberChange[] } = newTx();
+  let open: PackedTx<R> & { delta: Record<SubscriberStatus, number>; changes: SubscriberChange[]; facts: AutomationFact[] } = newTx();
   function newTx() {
     return {
       items: [] as Tx[],
       outcomes: new Map<string, Outcome<R>>(),
       delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0 },
       changes: [] as SubscriberChange[],
+      facts: [] as AutomationFact[],
     };
   }
   const close = () => {
-    if (events && open.changes.length > 0) {
+    if (events && (open.changes.length > 0 || open.facts.length > 0)) {
       // The outbox item commits with the changes it reports, or not at all.
       const event: OutboxEvent = {
         eventId: randomUUID(),
@@ -249,6 +256,7 @@ function pack<R>(
         eventOccurredBy: events.eventOccurredBy,
         occurredAt: events.now,
         changes: open.changes,
+        ...(open.facts.length ? { facts: open.facts } : {}),
       };
       open.items.push({
         Put: {
@@ -284,7 +292,9 @@ function pack<R>(
     const writes = writesFor(tableName, list, before, decision);
     // Room for this subscriber's writes, the counter and the outbox item.
     if (open.items.length + writes.length + 2 > MAX_TX_ITEMS) close();
-    if (events) open.changes.push(...changesOf(before, decision.kind === 'put' ? decision.next : undefined, events.reason));
+    const after = decision.kind === 'put' ? decision.next : undefined;
+    if (events?.wantChanges) open.changes.push(...changesOf(before, after, events.reason));
+    if (events?.wantFacts) open.facts.push(...subscriberFactsOf(before, after, events.eventOccurredBy));
     open.items.push(...writes);
     open.outcomes.set(email, outcome);
     const from = before?.status;

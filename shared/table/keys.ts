@@ -15,6 +15,11 @@ export const SUBSCRIBER_SHARDS = 8;
 /** Outbox and delivery-queue partitions: enough to spread writes, few enough to poll. */
 export const EVENT_PARTITIONS = 4;
 
+/** Due-minute index partitions: the dispatcher queries each for the minute it runs. */
+export const DUE_SHARDS = 4;
+/** Counter items of an automated email's figures, summed on read (no hot item under a burst). */
+export const STAT_SHARDS = 8;
+
 export const pad = (n: number, width = 12): string => String(n).padStart(width, '0');
 
 export function shardOf(email: string): number {
@@ -100,4 +105,37 @@ export const keys = {
 
   /** A double opt-in waiting for its link to be followed. */
   confirmation: (token: string) => ({ PK: `CONFIRM#${token}`, SK: '#META' }),
+
+  // Automated emails (SPEC A1-A8). docs/automations.md explains the flow.
+  /** An automated email, in its list's partition: loading a list loads its automations too. */
+  automation: (listId: number, automationId: number) => ({ PK: `LIST#${pad(listId)}`, SK: `AUTO#${pad(automationId)}` }),
+  automationPrefix: 'AUTO#',
+  /** Every automated email of a workspace (listing, and which emails watch another one). */
+  automationGsi: (workspaceId: string, automationId: number) => ({ GSI1PK: `WS#${workspaceId}#AUTOS`, GSI1SK: `AUTO#${pad(automationId)}` }),
+  automationsOfWorkspace: (workspaceId: string) => `WS#${workspaceId}#AUTOS`,
+  /** Id → list, for paths that name only the automation. */
+  automationPointer: (automationId: number) => ({ PK: `AUTO#${pad(automationId)}`, SK: '#META' }),
+  /** The secret path segment of the A3a endpoint → its automation. */
+  automationApiKey: (key: string) => ({ PK: `AUTOKEY#${key}`, SK: '#META' }),
+  /** A pending send (A5): one partition per automation, sorted by due time, so the queue pages in order. */
+  pendingSend: (automationId: number, dueAt: string, sendId: string) => ({ PK: `AUTOQ#${pad(automationId)}`, SK: `${dueAt}#${sendId}` }),
+  pendingPartition: (automationId: number) => `AUTOQ#${pad(automationId)}`,
+  /** A not-opened / not-clicked check due at the end of its wait; not a send, so not in the queue. */
+  pendingCheck: (automationId: number, dueAt: string, checkId: string) => ({ PK: `AUTOCHK#${pad(automationId)}`, SK: `${dueAt}#${checkId}` }),
+  /** Due-minute index over pending sends and checks of every automation: what one dispatch reads. */
+  dueGsi: (minute: string, id: string) => ({ GSI1PK: `DUE#${minute}#${parseInt(id.slice(0, 6), 16) % DUE_SHARDS}`, GSI1SK: id }),
+  duePartition: (minute: string, shard: number) => `DUE#${minute}#${shard}`,
+  /** Per automation and subscriber: trigger history (duplicates, quiet period, all-of) and pending sends. */
+  automationSubscriber: (automationId: number, email: string) => ({ PK: `AUTOSUB#${pad(automationId)}#${shardOf(email)}`, SK: email }),
+  /** One send, claimed before the mailer is called: its existence is what makes a send happen at most once. */
+  send: (sendId: string) => ({ PK: `SEND#${sendId}`, SK: '#META' }),
+  /** First open and first click (per link) of a send, for unique figures and not-opened checks. */
+  sendOpen: (sendId: string) => ({ PK: `SEND#${sendId}`, SK: 'OPEN' }),
+  sendClick: (sendId: string, urlHash: string) => ({ PK: `SEND#${sendId}`, SK: `CLICK#${urlHash}` }),
+  /** Failed sends of an automation with their reasons, newest last. */
+  failedSendGsi: (automationId: number, at: string, sendId: string) => ({ GSI1PK: `AUTOFAIL#${pad(automationId)}`, GSI1SK: `${at}#${sendId}` }),
+  failedSendsOf: (automationId: number) => `AUTOFAIL#${pad(automationId)}`,
+  automationStats: (automationId: number, shard: number) => ({ PK: `AUTOSTAT#${pad(automationId)}#${shard}`, SK: '#COUNT' }),
+  /** SPEC M3: mails sent in one second by every sender together. */
+  mailRate: (second: number) => ({ PK: `MAILRATE#${second}`, SK: '#COUNT' }),
 } as const;

@@ -4,6 +4,7 @@
  */
 import type { EventOccurredBy, SubscriberRecord } from '#shared/subscribers/record';
 import type { WebhookAction } from './model';
+import type { AutomationFact } from '#shared/automations/facts';
 
 export interface SubscriberChange {
   action: WebhookAction;
@@ -45,6 +46,8 @@ export interface OutboxEvent {
   eventOccurredBy: EventOccurredBy;
   occurredAt: string;
   changes: SubscriberChange[];
+  /** What automated emails react to (SPEC A3); absent on events of lists without automations. */
+  facts?: AutomationFact[];
 }
 
 /**

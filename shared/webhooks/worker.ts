@@ -2,6 +2,7 @@
  * Webhook delivery (SPEC L10). Two steps, both safe to run twice or concurrently:
  * 1. fan-out: each outbox event becomes one delivery per (webhook, action), written in the same
  *    transaction that deletes the event, so an event is delivered once however often this runs;
+ *    its automation facts (SPEC A3) are handed to `onFacts` before that, idempotently;
  * 2. delivery: due deliveries are claimed, POSTed with an HMAC-SHA256 signature, logged, and on
  *    failure re-queued with exponential back-off until 24 hours have passed.
  * Locally the embedded worker runs both every few hundred milliseconds; in AWS the table's
@@ -104,7 +105,7 @@ type OutboxItem = OutboxEvent & { PK: string; SK: string; type: 'event' | 'event
  * one payload per action once the request sealed its batch; the deliveries are written in the
  * transaction that deletes the batch, so each event is delivered once. Returns batches done.
  */
-export async function fanOutEvents(deps: WorkerDeps): Promise<number> {
+export async function fanOutEvents(deps: WorkerDeps, onFacts?: (event: OutboxEvent) => Promise<void>): Promise<number> {
   let done = 0;
   const now = deps.clock.now();
   for (let p = 0; p < EVENT_PARTITIONS; p++) {
@@ -126,6 +127,8 @@ export async function fanOutEvents(deps: WorkerDeps): Promise<number> {
         }
         continue;
       }
+      // Automated emails take their facts first: taking them twice is harmless, losing them is not.
+      if (onFacts) for (const e of events) if (e.facts?.length) await onFacts(e);
       const hooks = (await webhooksOf(deps, first.listId)).filter((w) => w.enabled);
       const seal = batch.filter((i) => i.type === 'eventSeal');
       // One transaction per batch; a batch too large for one (never from a 256 KB request) goes event by event.

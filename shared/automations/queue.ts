@@ -1,0 +1,139 @@
+/**
+ * SPEC A5: the pending-send queue of one automated email (발송대기). One partition per email,
+ * sorted by due time, read a page at a time either way; a search filters on the email and field
+ * values copied onto each entry. Unsubscribed and auto-deleted subscribers' entries are removed
+ * when they leave (their facts purge them); a page also hides any that a race left behind.
+ */
+import { DeleteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { batchGet, queryAll } from '#shared/db/batch';
+import { keys } from '#shared/table/keys';
+import { ApiError } from '#shared/http/errors';
+import type { Deps } from '#shared/runtime/deps';
+import { findAutomation, addStats, illegalState, readStats } from './automations';
+import { loadList, type PendingItem } from './triggers';
+import { sendPending } from './dispatch';
+
+export const QUEUE_PAGE_SIZE = 20;
+
+export interface QueueQuery {
+  page: number;
+  order: 'asc' | 'desc';
+  search?: string;
+}
+
+export interface QueueEntry {
+  /** What "send now" and "remove" take: stable while the entry waits. */
+  id: string;
+  email: string;
+  dueAt: string;
+  triggeredAt: string;
+  fields: Record<string, string | number>;
+}
+
+function baseQuery(deps: Pick<Deps, 'tableName'>, automationId: number, order: 'asc' | 'desc', search?: string): QueryCommandInput {
+  const needle = search?.trim().toLowerCase();
+  return {
+    TableName: deps.tableName,
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.pendingPartition(automationId), ...(needle ? { ':q': needle } : {}) },
+    ...(needle ? { FilterExpression: 'contains(#s, :q)', ExpressionAttributeNames: { '#s': 'search' } } : {}),
+    ScanIndexForward: order === 'asc',
+  };
+}
+
+/**
+ * Page `page` (1-based) of 20. Without a search a page is read directly after skipping the
+ * earlier pages' keys; with one, entries are read until the page is full.
+ */
+export async function queuePage(deps: Deps, workspaceId: string, automationId: number, q: QueueQuery) {
+  const a = await findAutomation(deps, workspaceId, automationId);
+  const list = await loadList(deps, a.listId);
+  // Keys (and the search text) up to the end of the page, then the page's entries in full.
+  const skip = (q.page - 1) * QUEUE_PAGE_SIZE;
+  const keysRead: Array<{ PK: string; SK: string }> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const base = baseQuery(deps, automationId, q.order, q.search);
+    const res = await deps.db.send(
+      new QueryCommand({
+        ...base,
+        ExclusiveStartKey: start,
+        ProjectionExpression: 'PK, SK',
+        ...(q.search ? {} : { Limit: skip + QUEUE_PAGE_SIZE + 1 - keysRead.length }),
+      }),
+    );
+    keysRead.push(...((res.Items ?? []) as Array<{ PK: string; SK: string }>));
+    start = res.LastEvaluatedKey;
+  } while (start && keysRead.length <= skip + QUEUE_PAGE_SIZE);
+  const pageKeys = keysRead.slice(skip, skip + QUEUE_PAGE_SIZE);
+  const hasMore = keysRead.length > skip + QUEUE_PAGE_SIZE;
+  const found = await batchGet(deps.db, deps.tableName, pageKeys);
+  const entries = pageKeys.map((k) => found.get(`${k.PK}\u0000${k.SK}`) as unknown as PendingItem | undefined).filter((e): e is PendingItem => Boolean(e));
+  const subs = list ? await batchGet(deps.db, deps.tableName, entries.map((e) => keys.subscriber(list.listId, list.gen, e.email))) : new Map();
+  const subscribers = new Map([...subs.values()].map((s) => [String(s.email), s]));
+  const visible = entries.filter((e) => subscribers.get(e.email)?.status === 'subscribed');
+  const stats = await readStats(deps, automationId);
+  return {
+    automationId,
+    page: q.page,
+    pageSize: QUEUE_PAGE_SIZE,
+    order: q.order,
+    ...(q.search ? {} : { total: Math.max(0, stats.queued) }),
+    hasMore,
+    items: visible.map(
+      (e): QueueEntry => ({
+        id: e.SK,
+        email: e.email,
+        dueAt: e.dueAt,
+        triggeredAt: e.triggeredAt,
+        fields: (subscribers.get(e.email)?.fields ?? {}) as Record<string, string | number>,
+      }),
+    ),
+  };
+}
+
+export interface QueueSelection {
+  /** Entries picked one by one, or the page's entries. */
+  ids?: string[];
+  /** Every entry (of the search, when given). */
+  all?: boolean;
+  search?: string;
+}
+
+async function selected(deps: Deps, automationId: number, selection: QueueSelection): Promise<PendingItem[]> {
+  if (selection.all) {
+    return (await queryAll(deps.db, baseQuery(deps, automationId, 'asc', selection.search))) as unknown as PendingItem[];
+  }
+  const ids = [...new Set(selection.ids ?? [])];
+  const found = await batchGet(deps.db, deps.tableName, ids.map((sk) => ({ PK: keys.pendingPartition(automationId), SK: sk })));
+  return [...found.values()] as unknown as PendingItem[];
+}
+
+/** "지금 발송하기": the selected entries are sent now, whatever their due time and the send window. */
+export async function sendNow(deps: Deps, workspaceId: string, automationId: number, selection: QueueSelection) {
+  const a = await findAutomation(deps, workspaceId, automationId);
+  if (a.state === 'ended' || a.state === 'draft' || a.state === 'scheduled') throw illegalState(a.state, 'send now');
+  const items = await selected(deps, automationId, selection);
+  const { sent } = await sendPending(deps, items, { force: true });
+  return { selected: items.length, sent };
+}
+
+/** "대기 목록에서 삭제하기": removal cancels the send. */
+export async function removeFromQueue(deps: Deps, workspaceId: string, automationId: number, selection: QueueSelection) {
+  await findAutomation(deps, workspaceId, automationId);
+  const items = await selected(deps, automationId, selection);
+  let removed = 0;
+  await Promise.all(
+    items.map(async (item) => {
+      const res = await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { PK: item.PK, SK: item.SK }, ReturnValues: 'ALL_OLD' }));
+      if (res.Attributes) removed++;
+    }),
+  );
+  if (removed) await addStats(deps, automationId, { queued: -removed, dropped: removed });
+  return { selected: items.length, removed };
+}
+
+export function parseSelection(body: QueueSelection): QueueSelection {
+  if (!body.all && !(body.ids && body.ids.length)) throw new ApiError('INVALID_REQUEST', 'ids (one or more) or all: true');
+  return body;
+}

@@ -1,0 +1,93 @@
+/**
+ * What one automated email looks like for one subscriber: `$%tag%$` merge tags filled (API values
+ * over the list's, SPEC A3a), links through the click redirect, the open pixel, the preheader,
+ * and the unsubscribe link with RFC 8058 headers (SPEC M1).
+ */
+import { createHash } from 'node:crypto';
+import type { Deps } from '#shared/runtime/deps';
+import type { OutgoingMail } from '#shared/ports/mailer';
+import type { SubscriberRecord } from '#shared/subscribers/record';
+import type { ListRecord } from '#shared/lists/model';
+import { listUnsubscribeHeaders, unsubscribeUrl } from '#shared/subscribers/unsubscribe-links';
+import type { AutomationRecord } from './model';
+
+export const OPEN_PATH = '/v1/t/open';
+export const CLICK_PATH = '/v1/t/click';
+/** Tracking links keep working for a year, like unsubscribe links. */
+const TRACKING_SECONDS = 365 * 86_400;
+
+export interface TrackingPayload {
+  /** sendId */
+  s: string;
+  /** automationId, listId, workspaceId, email */
+  a: number;
+  l: number;
+  w: string;
+  e: string;
+  /** The link's target (clicks only). */
+  u?: string;
+}
+
+export const urlHash = (url: string) => createHash('sha256').update(url).digest('base64url').slice(0, 22);
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Subscriber values are escaped; API values are not: the original lets a request put `<br>` and
+ * other markup into the email (reference/email_automation_api.md).
+ */
+export function mergeValues(subscriber: SubscriberRecord, vars: Record<string, unknown> | undefined, escape: boolean) {
+  const own: Record<string, string> = { email: subscriber.email, $ad_agreed: subscriber.adAgreed === 'Y' ? 'Y' : '' };
+  for (const [k, v] of Object.entries(subscriber.fields)) own[k] = String(v);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(own)) out[k] = escape ? escapeHtml(v) : v;
+  for (const [k, v] of Object.entries(vars ?? {})) if (k !== 'subscriber' && v !== null && v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}
+
+export const merge = (template: string, values: Record<string, string>) =>
+  template.replace(/\$%([^%$\s]{1,100})%\$/g, (_, tag: string) => values[tag] ?? '');
+
+export interface RenderInput {
+  automation: AutomationRecord;
+  list: ListRecord;
+  subscriber: SubscriberRecord;
+  sendId: string;
+  vars?: Record<string, unknown>;
+}
+
+export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'>, input: RenderInput): OutgoingMail {
+  const { automation: a, list, subscriber, sendId } = input;
+  const expires = Math.floor(deps.clock.now().getTime() / 1000) + TRACKING_SECONDS;
+  const base: TrackingPayload = { s: sendId, a: a.automationId, l: list.listId, w: list.workspaceId, e: subscriber.email };
+  const token = (extra: Partial<TrackingPayload> = {}) => encodeURIComponent(deps.signer.sign(JSON.stringify({ ...base, ...extra }), expires));
+  const unsubscribe = unsubscribeUrl(deps, list.workspaceId, list.listId, subscriber.email);
+
+  const htmlValues = { ...mergeValues(subscriber, input.vars, true), unsubscribe };
+  const textValues = mergeValues(subscriber, input.vars, false);
+  let html = merge(a.html, htmlValues);
+  // Every http(s) link goes through the click redirect, except the unsubscribe link itself.
+  html = html.replace(/href=(["'])(https?:\/\/[^"']+)\1/gi, (whole, q: string, url: string) =>
+    url.startsWith(unsubscribe) ? whole : `href=${q}${deps.publicBaseUrl}${CLICK_PATH}/${token({ u: url.replace(/&amp;/g, '&') })}${q}`,
+  );
+  const preheader = a.preheader
+    ? `<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">${escapeHtml(merge(a.preheader, textValues))}</div>`
+    : '';
+  const company = [list.companyName, list.companyAddress, list.companyContact].filter(Boolean).map(escapeHtml).join(' · ');
+  const footer = a.html.includes('$%unsubscribe%$')
+    ? ''
+    : `<p style="font-size:12px;color:#888">${company ? `${company}<br>` : ''}<a href="${unsubscribe}">수신거부 Unsubscribe</a></p>`;
+  const pixel = `<img src="${deps.publicBaseUrl}${OPEN_PATH}/${token()}" width="1" height="1" alt="" style="display:none">`;
+  html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${footer}${pixel}</body>`) : `${html}${footer}${pixel}`;
+  if (preheader) html = /<body[^>]*>/i.test(html) ? html.replace(/<body[^>]*>/i, (b) => `${b}${preheader}`) : `${preheader}${html}`;
+
+  const senderName = a.senderName || list.senderName;
+  return {
+    from: senderName ? `"${senderName.replace(/["\\]/g, '')}" <${a.senderEmail}>` : a.senderEmail,
+    to: subscriber.email,
+    subject: merge(a.subject, textValues).replace(/[\r\n]+/g, ' '),
+    html,
+    headers: { ...listUnsubscribeHeaders(deps, list.workspaceId, list.listId, subscriber.email), 'X-Send-Id': sendId },
+    tags: { workspaceId: list.workspaceId, listId: String(list.listId), automationId: String(a.automationId) },
+  };
+}

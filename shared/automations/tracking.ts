@@ -1,0 +1,60 @@
+/**
+ * SPEC A7: opens (a 1x1 pixel) and clicks (a redirect) of automated emails, through signed
+ * tokens. Each counts in the dashboard (total and unique) and becomes a fact that other automated
+ * emails' open and click triggers react to. A bad token still gets its pixel or, for a click, a
+ * plain error page: a mail client must never show a broken image because of us.
+ */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { keys } from '#shared/table/keys';
+import type { Deps } from '#shared/runtime/deps';
+import { addStats } from './automations';
+import { emitEmailFacts } from './dispatch';
+import { urlHash, type TrackingPayload } from './render';
+
+export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+function readToken(deps: Pick<Deps, 'signer' | 'clock'>, token: string): TrackingPayload | undefined {
+  const raw = deps.signer.verify(token, Math.floor(deps.clock.now().getTime() / 1000));
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as TrackingPayload;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a first-time marker; true when this was the first. */
+async function first(deps: Pick<Deps, 'db' | 'tableName'>, key: { PK: string; SK: string }, at: string): Promise<boolean> {
+  try {
+    await deps.db.send(new PutCommand({ TableName: deps.tableName, Item: { ...key, type: 'tracking', at }, ConditionExpression: 'attribute_not_exists(PK)' }));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export async function recordOpen(deps: Deps, token: string): Promise<boolean> {
+  const t = readToken(deps, token);
+  if (!t) return false;
+  const at = deps.clock.now().toISOString();
+  const unique = await first(deps, keys.sendOpen(t.s), at);
+  await addStats(deps, t.a, { opens: 1, ...(unique ? { uniqueOpens: 1 } : {}) });
+  await emitEmailFacts(deps, [{ kind: 'emailOpened', automationId: t.a, email: t.e, sendId: t.s, listId: t.l, workspaceId: t.w }]);
+  return true;
+}
+
+/** The link's target when the token holds, for the redirect. */
+export async function recordClick(deps: Deps, token: string): Promise<string | undefined> {
+  const t = readToken(deps, token);
+  if (!t?.u || !/^https?:\/\//i.test(t.u)) return undefined;
+  const at = deps.clock.now().toISOString();
+  const uniqueSend = await first(deps, keys.sendClick(t.s, 'ANY'), at);
+  await first(deps, keys.sendClick(t.s, urlHash(t.u)), at);
+  // A click shows the email was opened, even with images blocked.
+  const opened = await first(deps, keys.sendOpen(t.s), at);
+  await addStats(deps, t.a, { clicks: 1, ...(uniqueSend ? { uniqueClicks: 1 } : {}), ...(opened ? { uniqueOpens: 1 } : {}) });
+  await emitEmailFacts(deps, [{ kind: 'linkClicked', automationId: t.a, email: t.e, sendId: t.s, url: t.u, listId: t.l, workspaceId: t.w }]);
+  return t.u;
+}

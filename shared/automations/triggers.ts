@@ -1,0 +1,418 @@
+/**
+ * SPEC A3, A4: facts → pending sends. For each fact the running automated emails whose triggers
+ * it meets are found; per subscriber the trigger history decides (all/any, duplicates, quiet
+ * period, once-only triggers), the filter narrows, and a pending send is queued at
+ * trigger + delay, moved to the next opening of the send window. Replaying an event (a worker
+ * retried after a crash) changes nothing: send ids derive from the event, and a subscriber's
+ * history remembers the last event it took.
+ */
+import { createHash } from 'node:crypto';
+import { DeleteCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { batchGet, batchWrite, backoff, queryAll } from '#shared/db/batch';
+import { keys } from '#shared/table/keys';
+import type { Deps } from '#shared/runtime/deps';
+import { toListRecord, type ListRecord } from '#shared/lists/model';
+import { toSubscriberRecord, type SubscriberRecord } from '#shared/subscribers/record';
+import type { AutomationFact, EmailFact } from './facts';
+import { neverRepeats, toAutomationRecord, type AutomationRecord, type Filter, type Trigger } from './model';
+import { addDelay, ceilToMinute, minuteOf, nextOpening } from './time';
+import { addStats } from './automations';
+
+export type EngineDeps = Pick<Deps, 'db' | 'tableName' | 'clock' | 'scheduler'>;
+
+export interface FactEvent {
+  eventId: string;
+  workspaceId: string;
+  listId: number;
+  occurredAt: string;
+  facts: readonly AutomationFact[];
+}
+
+/** One trigger met by one subscriber. */
+export interface Fire {
+  email: string;
+  triggerIndex: number;
+  at: Date;
+  vars?: Record<string, unknown>;
+  /** Set for triggers that fire once per subscriber (and year, for anniversaries). */
+  onceKey?: string;
+}
+
+export interface PendingItem {
+  PK: string;
+  SK: string;
+  GSI1PK: string;
+  GSI1SK: string;
+  type: 'pending' | 'check';
+  automationId: number;
+  listId: number;
+  workspaceId: string;
+  email: string;
+  sendId: string;
+  /** When the send fell due (trigger + delay), before the send window moved it (SPEC A6). */
+  readyAt: string;
+  dueAt: string;
+  triggeredAt: string;
+  /** A3a values for this send only. */
+  vars?: Record<string, unknown>;
+  /** Lower-cased email and field values: what the queue search matches. */
+  search: string;
+  /** Checks: the watched send and what it waits for. */
+  check?: { sendId: string; triggerIndex: number; kind: 'open' | 'click'; url?: string };
+}
+
+interface History {
+  version: number;
+  lastEventId?: string;
+  lastFiredAt?: string;
+  satisfied: number[];
+  fired: string[];
+  /** sendId → queue sort key, of sends queued for this subscriber. */
+  pending: Record<string, string>;
+}
+
+const emptyHistory = (): History => ({ version: 0, satisfied: [], fired: [], pending: {} });
+
+export const sendIdOf = (...parts: Array<string | number>) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+
+export async function workspaceAutomations(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string): Promise<AutomationRecord[]> {
+  const items = await queryAll(deps.db, {
+    TableName: deps.tableName,
+    IndexName: 'GSI1',
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.automationsOfWorkspace(workspaceId) },
+  });
+  return items.map(toAutomationRecord);
+}
+
+export async function loadList(deps: Pick<Deps, 'db' | 'tableName'>, listId: number): Promise<ListRecord | undefined> {
+  const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.list(listId), ConsistentRead: true }));
+  return res.Item ? toListRecord(res.Item) : undefined;
+}
+
+const watches = (t: Trigger, automationId: number) => 'automationId' in t && t.automationId === automationId;
+
+/** Which (automation, trigger) pairs each fact meets. Only running emails listen (SPEC A3). */
+export function firesOf(automations: readonly AutomationRecord[], event: FactEvent): Map<AutomationRecord, Fire[]> {
+  const out = new Map<AutomationRecord, Fire[]>();
+  const at = new Date(event.occurredAt);
+  const add = (a: AutomationRecord, fire: Fire) => out.set(a, [...(out.get(a) ?? []), fire]);
+  for (const a of automations) {
+    if (a.state !== 'running') continue;
+    const sameList = a.listId === event.listId;
+    for (const fact of event.facts) {
+      a.triggers.forEach((t, i) => {
+        const fire = (extra: Partial<Fire> = {}) => add(a, { email: fact.email, triggerIndex: i, at, ...extra });
+        switch (fact.kind) {
+          case 'added':
+            if (sameList && t.type === 'subscriberAdded' && (fact.by === 'SUBSCRIBER' || t.includeAdminAdded)) fire();
+            break;
+          case 'fieldUpdated':
+            if (sameList && t.type === 'fieldUpdated' && t.field === fact.field && String(t.value) === String(fact.value)) fire();
+            break;
+          case 'groupAdded':
+            if (sameList && t.type === 'groupAdded' && t.groupId === fact.groupId) fire();
+            break;
+          case 'emailSent':
+          case 'emailFailed':
+          case 'emailOpened':
+            if (t.type === fact.kind && watches(t, fact.automationId)) fire();
+            break;
+          case 'linkClicked':
+            if (t.type === 'linkClicked' && watches(t, fact.automationId) && (!t.url || t.url === fact.url)) fire();
+            break;
+          case 'api':
+            if (t.type === 'api' && a.automationId === fact.automationId) fire({ vars: fact.vars });
+            break;
+          case 'gone':
+            break;
+        }
+      });
+    }
+  }
+  return out;
+}
+
+/** The whole of SPEC A3 for one batch of facts. Returns the pending sends already due. */
+export async function evaluateFacts(deps: EngineDeps, event: FactEvent): Promise<PendingItem[]> {
+  if (!event.facts.length) return [];
+  const automations = await workspaceAutomations(deps, event.workspaceId);
+  if (!automations.length) return [];
+  const due: PendingItem[] = [];
+  for (const [a, fires] of firesOf(automations, event)) due.push(...(await enqueueFires(deps, a, fires, event.eventId)));
+  const gone = event.facts.filter((f) => f.kind === 'gone').map((f) => f.email);
+  if (gone.length) await purgePending(deps, automations.filter((a) => a.listId === event.listId), gone);
+  const sent = event.facts.filter((f) => f.kind === 'emailSent');
+  if (sent.length) await queueChecks(deps, automations, sent as EmailFact[], new Date(event.occurredAt));
+  return due;
+}
+
+export function passesFilter(filter: Filter | null, s: SubscriberRecord): boolean {
+  if (!filter || filter.conditions.length === 0) return true;
+  const results = filter.conditions.map((c) => {
+    if (c.type === 'group') return s.groupIds.includes(c.groupId) === (c.op === 'in');
+    const raw = c.field === 'email' ? s.email : c.field === '$ad_agreed' ? s.adAgreed : s.fields[c.field];
+    const value = raw === undefined || raw === null ? '' : String(raw);
+    const want = c.value === undefined ? '' : String(c.value);
+    switch (c.op) {
+      case 'eq':
+        return value === want;
+      case 'ne':
+        return value !== want;
+      case 'contains':
+        return value.includes(want);
+      case 'notContains':
+        return !value.includes(want);
+      case 'startsWith':
+        return value.startsWith(want);
+      case 'endsWith':
+        return value.endsWith(want);
+      case 'empty':
+        return value === '';
+      case 'notEmpty':
+        return value !== '';
+      case 'gt':
+      case 'lt': {
+        const [x, y] = [Number(value), Number(want)];
+        // Numbers compare as numbers; dates and other text by their ISO/lexical order.
+        const cmp = Number.isFinite(x) && Number.isFinite(y) && value !== '' ? x - y : value.localeCompare(want);
+        return value !== '' && (c.op === 'gt' ? cmp > 0 : cmp < 0);
+      }
+    }
+  });
+  return filter.match === 'all' ? results.every(Boolean) : results.some(Boolean);
+}
+
+export const searchTextOf = (s: SubscriberRecord) => [s.email, ...Object.values(s.fields).map(String)].join('\u0001').toLowerCase();
+
+type Tx = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Decides and queues the fires of one automated email. Each subscriber's writes (history,
+ * pending sends, replaced repeats) commit together, conditioned on the history version read.
+ */
+export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires: readonly Fire[], eventId: string): Promise<PendingItem[]> {
+  const list = await loadList(deps, a.listId);
+  if (!list) return [];
+  const byEmail = new Map<string, Fire[]>();
+  for (const f of fires) byEmail.set(f.email, [...(byEmail.get(f.email) ?? []), f]);
+  let emails = [...byEmail.keys()];
+  const queued: PendingItem[] = [];
+  for (let round = 0; emails.length; round++) {
+    if (round >= 8) throw new Error('trigger history kept conflicting; gave up');
+    if (round > 0) await backoff(round);
+    const found = await batchGet(deps.db, deps.tableName, [
+      ...emails.map((e) => keys.subscriber(list.listId, list.gen, e)),
+      ...emails.map((e) => keys.automationSubscriber(a.automationId, e)),
+    ]);
+    const subscribers = new Map<string, SubscriberRecord>();
+    const histories = new Map<string, History>();
+    for (const item of found.values()) {
+      if (item.type === 'subscriber') subscribers.set(String(item.email), toSubscriberRecord(item));
+      else if (item.type === 'automationSubscriber') histories.set(String(item.SK), item as unknown as History);
+    }
+    const plans: Array<{ email: string; writes: Tx[]; items: PendingItem[] }> = [];
+    for (const email of emails) {
+      const subscriber = subscribers.get(email);
+      // Nothing is sent to an address that is not a subscribed member of the list (A3a, A5).
+      if (!subscriber || subscriber.status !== 'subscribed') continue;
+      const stored = histories.get(email);
+      if (stored?.lastEventId === eventId) continue; // this event was taken already
+      const plan = decide(deps.tableName, a, subscriber, stored, byEmail.get(email)!, eventId, deps.clock.now());
+      if (plan) plans.push({ email, ...plan });
+    }
+    const failed: string[] = [];
+    // Up to 100 items a transaction: a subscriber's writes never split.
+    const txs: Array<{ writes: Tx[]; emails: string[]; items: PendingItem[] }> = [];
+    for (const plan of plans) {
+      let last = txs[txs.length - 1];
+      if (!last || last.writes.length + plan.writes.length > 99) txs.push((last = { writes: [], emails: [], items: [] }));
+      last.writes.push(...plan.writes);
+      last.emails.push(plan.email);
+      last.items.push(...plan.items);
+    }
+    await Promise.all(
+      txs.map(async (tx) => {
+        try {
+          await deps.db.send(new TransactWriteCommand({ TransactItems: tx.writes }));
+          queued.push(...tx.items);
+          const fresh = tx.items.length - tx.writes.filter((w) => w.Delete).length;
+          if (fresh) await addStats(deps, a.automationId, { queued: fresh });
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          failed.push(...tx.emails);
+        }
+      }),
+    );
+    emails = failed;
+  }
+  const now = deps.clock.now().getTime();
+  const minutes = new Set(queued.filter((q) => new Date(q.dueAt).getTime() > now).map((q) => minuteOf(new Date(q.dueAt))));
+  for (const minute of minutes) await scheduleDueMinute(deps, minute);
+  return queued.filter((q) => new Date(q.dueAt).getTime() <= now);
+}
+
+export const scheduleDueMinute = (deps: Pick<Deps, 'scheduler'>, minute: string) =>
+  deps.scheduler.at(`due-${minute.replace(/[:]/g, '')}`, new Date(`${minute}:00.000Z`), { kind: 'due', minute });
+
+export function pendingItemOf(
+  a: AutomationRecord,
+  subscriber: SubscriberRecord,
+  sendId: string,
+  readyAt: Date,
+  dueAt: Date,
+  triggeredAt: Date,
+  vars?: Record<string, unknown>,
+): PendingItem {
+  const due = dueAt.toISOString();
+  return {
+    ...keys.pendingSend(a.automationId, due, sendId),
+    ...keys.dueGsi(minuteOf(dueAt), sendId),
+    type: 'pending',
+    automationId: a.automationId,
+    listId: a.listId,
+    workspaceId: a.workspaceId,
+    email: subscriber.email,
+    sendId,
+    readyAt: readyAt.toISOString(),
+    dueAt: due,
+    triggeredAt: triggeredAt.toISOString(),
+    ...(vars && Object.keys(vars).length ? { vars } : {}),
+    search: searchTextOf(subscriber),
+  };
+}
+
+/** When a trigger met at `at` sends: after the delay (to the minute), at the next window opening. */
+export function dueTimes(a: AutomationRecord, at: Date): { readyAt: Date; dueAt: Date } {
+  const delayed = addDelay(at, a.delay, a.timeZone);
+  const readyAt = a.delay && a.delay.value > 0 ? ceilToMinute(delayed) : delayed;
+  return { readyAt, dueAt: nextOpening(readyAt, a.sendWindow, a.timeZone) };
+}
+
+function decide(
+  tableName: string,
+  a: AutomationRecord,
+  subscriber: SubscriberRecord,
+  stored: History | undefined,
+  fires: readonly Fire[],
+  eventId: string,
+  now: Date,
+): { writes: Tx[]; items: PendingItem[] } | undefined {
+  const h: History = stored ? { ...emptyHistory(), ...stored, satisfied: [...(stored.satisfied ?? [])], fired: [...(stored.fired ?? [])], pending: { ...(stored.pending ?? {}) } } : emptyHistory();
+  const items: PendingItem[] = [];
+  const replaced: string[] = [];
+  let changed = false;
+  for (const fire of fires) {
+    const trigger = a.triggers[fire.triggerIndex]!;
+    if (fire.onceKey && h.fired.includes(fire.onceKey)) continue;
+    if (a.triggerMatch === 'all' && a.triggers.length > 1) {
+      if (!h.satisfied.includes(fire.triggerIndex)) h.satisfied.push(fire.triggerIndex);
+      changed = true;
+      if (!a.triggers.every((_, i) => h.satisfied.includes(i))) continue;
+    }
+    // Duplicates (A3): ignored unless allowed, then only outside the quiet period. Once-only
+    // triggers are guarded by their key above, whatever the setting.
+    if (h.lastFiredAt && !neverRepeats.has(trigger.type)) {
+      if (!a.allowDuplicates) continue;
+      if (a.quietPeriodMinutes > 0 && fire.at.getTime() - new Date(h.lastFiredAt).getTime() < a.quietPeriodMinutes * 60_000) continue;
+    }
+    if (!passesFilter(a.filter, subscriber)) continue;
+    h.satisfied = [];
+    h.lastFiredAt = fire.at.toISOString();
+    if (fire.onceKey) h.fired.push(fire.onceKey);
+    const { readyAt, dueAt } = dueTimes(a, fire.at);
+    const sendId = sendIdOf(eventId, a.automationId, subscriber.email, fire.triggerIndex, items.length);
+    // A new trigger moves the next repeat to its own time (A4): the queued repeat goes.
+    if (a.recurrence) {
+      replaced.push(...Object.values(h.pending));
+      h.pending = {};
+      items.length = 0;
+    }
+    const item = pendingItemOf(a, subscriber, sendId, readyAt, dueAt, fire.at, fire.vars);
+    items.push(item);
+    h.pending[sendId] = item.SK;
+    changed = true;
+  }
+  if (!changed) return undefined;
+  // Sends long gone from the queue need no memory.
+  const nowIso = now.toISOString();
+  for (const [id, sk] of Object.entries(h.pending)) if (sk < nowIso && !items.some((i) => i.sendId === id)) delete h.pending[id];
+  const writes: Tx[] = [
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.automationSubscriber(a.automationId, subscriber.email),
+          type: 'automationSubscriber',
+          ...h,
+          lastEventId: eventId,
+          version: h.version + 1,
+        },
+        ...(stored
+          ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': h.version } }
+          : { ConditionExpression: 'attribute_not_exists(PK)' }),
+      },
+    },
+    ...items.map((item) => ({ Put: { TableName: tableName, Item: item as unknown as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(PK)' } })),
+    ...replaced.map((sk) => ({ Delete: { TableName: tableName, Key: { PK: keys.pendingPartition(a.automationId), SK: sk } } })),
+  ];
+  return { writes, items };
+}
+
+/** Unsubscribed or deleted subscribers' pending sends vanish (A5). */
+export async function purgePending(deps: Pick<Deps, 'db' | 'tableName'>, automations: readonly AutomationRecord[], emails: readonly string[]): Promise<void> {
+  for (const a of automations) {
+    const found = await batchGet(deps.db, deps.tableName, emails.map((e) => keys.automationSubscriber(a.automationId, e)));
+    let removed = 0;
+    for (const h of found.values()) {
+      const pending = Object.values((h.pending ?? {}) as Record<string, string>);
+      for (const sk of pending) {
+        const res = await deps.db.send(
+          new DeleteCommand({ TableName: deps.tableName, Key: { PK: keys.pendingPartition(a.automationId), SK: sk }, ReturnValues: 'ALL_OLD' }),
+        );
+        if (res.Attributes) removed++;
+      }
+    }
+    if (removed) await addStats(deps, a.automationId, { queued: -removed, dropped: removed });
+  }
+}
+
+/** After a watched email is sent, not-opened / not-clicked triggers wait for their time (A3). */
+async function queueChecks(deps: EngineDeps, automations: readonly AutomationRecord[], sent: readonly EmailFact[], at: Date) {
+  const writes: Array<{ put: PendingItem & Record<string, unknown> }> = [];
+  const minutes = new Set<string>();
+  for (const a of automations) {
+    if (a.state !== 'running') continue;
+    a.triggers.forEach((t, i) => {
+      if (t.type !== 'emailNotOpened' && t.type !== 'linkNotClicked') return;
+      for (const fact of sent) {
+        if (t.automationId !== fact.automationId) continue;
+        const due = new Date(ceilToMinute(at).getTime() + t.withinMinutes * 60_000);
+        const checkId = sendIdOf('check', fact.sendId, a.automationId, i);
+        const dueIso = due.toISOString();
+        minutes.add(minuteOf(due));
+        writes.push({
+          put: {
+            ...keys.pendingCheck(a.automationId, dueIso, checkId),
+            ...keys.dueGsi(minuteOf(due), checkId),
+            type: 'check',
+            automationId: a.automationId,
+            listId: a.listId,
+            workspaceId: a.workspaceId,
+            email: fact.email,
+            sendId: checkId,
+            readyAt: dueIso,
+            dueAt: dueIso,
+            triggeredAt: at.toISOString(),
+            search: fact.email.toLowerCase(),
+            check: { sendId: fact.sendId, triggerIndex: i, kind: t.type === 'emailNotOpened' ? 'open' : 'click', ...(t.type === 'linkNotClicked' && t.url ? { url: t.url } : {}) },
+          },
+        });
+      }
+    });
+  }
+  if (!writes.length) return;
+  await batchWrite(deps.db, deps.tableName, writes);
+  for (const minute of minutes) await scheduleDueMinute(deps, minute);
+}
