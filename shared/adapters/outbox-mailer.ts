@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
@@ -16,8 +16,22 @@ export function createOutboxMailer(directory: string): Mailer {
       const messageId = String(info.messageId ?? randomUUID());
       await mkdir(directory, { recursive: true });
       const name = `${Date.now()}-${randomUUID().slice(0, 8)}.eml`;
-      await writeFile(join(directory, name), info.message as Buffer);
+      // Written aside and renamed: whoever watches the folder never reads half a message.
+      await writeFile(join(directory, `${name}.part`), info.message as Buffer);
+      await rename(join(directory, `${name}.part`), join(directory, name));
       return { messageId };
+    },
+  };
+}
+
+/** SPEC A8 locally with a real mail server: SMTP_URL (smtp://user:pass@host:port) through nodemailer. */
+export function createSmtpMailer(url: string): Mailer {
+  const transport = nodemailer.createTransport(url);
+  return {
+    async send(mail: OutgoingMail) {
+      const { tags: _tags, ...message } = mail;
+      const info = await transport.sendMail(message);
+      return { messageId: String(info.messageId) };
     },
   };
 }

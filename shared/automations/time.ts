@@ -90,8 +90,11 @@ export function instantOf(w: Wall, timeZone: string): Date {
   const candidates = [offsetAt(guess - 36 * 3_600_000, timeZone), offsetAt(guess, timeZone), offsetAt(guess + 36 * 3_600_000, timeZone)];
   const exact = candidates.map((o) => guess - o).filter((t) => wallMs(wallOf(new Date(t), timeZone)) === guess);
   if (exact.length) return new Date(Math.min(...exact));
-  // In a gap: the wall time does not exist; the clock jumped over it, so take the later offset.
-  return new Date(guess - Math.min(...candidates));
+  // In a gap the wall time does not exist: the first minute whose wall time is past it.
+  let t = guess - Math.max(...candidates);
+  const end = guess - Math.min(...candidates);
+  while (t < end && wallMs(wallOf(new Date(t), timeZone)) < guess) t += 60_000;
+  return new Date(t);
 }
 
 export function addWallMinutes(w: Wall, minutes: number): Wall {

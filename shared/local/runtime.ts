@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#shared/db/client';
 import { setDeps, type Deps } from '#shared/runtime/deps';
 import { systemClock, type Clock } from '#shared/ports/clock';
-import { createOutboxMailer } from '#shared/adapters/outbox-mailer';
+import { createOutboxMailer, createSmtpMailer } from '#shared/adapters/outbox-mailer';
 import { createSigner } from '#shared/signer';
 import type { Mailer } from '#shared/ports/mailer';
 import type { SnsPort } from '#shared/ports/sns';
@@ -78,7 +78,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const depsBase = {
     db,
     tableName: options.tableName,
-    mailer: createRateLimitedMailer(options.mailer ?? createOutboxMailer(outboxDir), { db, tableName: options.tableName }, mailRatePerSecond),
+    mailer: createRateLimitedMailer(options.mailer ?? (process.env.SMTP_URL ? createSmtpMailer(process.env.SMTP_URL) : createOutboxMailer(outboxDir)), { db, tableName: options.tableName }, mailRatePerSecond),
     clock,
     scheduler,
     mailRatePerSecond,

@@ -100,6 +100,7 @@ export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): 
     outbox() {
       if (!existsSync(runtime.outboxDir)) return [];
       return readdirSync(runtime.outboxDir)
+        .filter((f) => f.endsWith('.eml'))
         .sort()
         .map((f) => readFileSync(join(runtime.outboxDir, f), 'utf8'));
     },
