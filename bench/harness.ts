@@ -38,6 +38,8 @@ export async function startBenchApp() {
   };
   return {
     call,
+    runtime,
+    workspaceId: ws.workspaceId,
     close: async () => {
       await runtime.close();
       await dynamo.stop();

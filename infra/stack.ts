@@ -10,6 +10,7 @@ import { Imports } from './constructs/imports';
 import { Mail } from './constructs/mail';
 import { Observability } from './constructs/observability';
 import { Webhooks } from './constructs/webhooks';
+import { routes } from '../shared/routes';
 
 export interface NewsletterStackProps extends StackProps {
   /** Stage name: part of resource names and the API stage (context `stage`, default `dev`). */
@@ -20,6 +21,8 @@ export interface NewsletterStackProps extends StackProps {
   readonly publicBaseUrl?: string;
   /** Custom domain of the API (context `domainName` + `certificateArn`, optional). */
   readonly customDomain?: CustomDomain;
+  /** SPEC M3: the SES account's maximum send rate (context `mailRatePerSecond`, default 14). */
+  readonly mailRatePerSecond?: number;
 }
 
 /** The one stack (SPEC Shape): API, table, scheduler, import state machine, mail, alarms. */
@@ -57,9 +60,23 @@ export class NewsletterStack extends Stack {
       publicBaseUrl: this.api.publicBaseUrl,
       systemSender: `no-reply@${props.senderDomain}`,
       mail: this.mail,
+      mailRatePerSecond: props.mailRatePerSecond ?? 14,
     });
     this.imports = new Imports(this, 'Imports');
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.data.table, signingSecret });
+    // SPEC A8: functions that start, pause, end or send schedule dispatcher entries; the events
+    // worker turns facts into sends and mails those due at once, so it schedules and sends too.
+    for (const route of routes) {
+      const fn = this.api.functions.get(route.id)!;
+      if (route.schedules) this.automation.grantSchedule(fn);
+      if (route.sendsMail) fn.addEnvironment('MAIL_RATE_PER_SECOND', String(this.automation.mailRatePerSecond));
+    }
+    this.automation.grantSchedule(this.webhooks.worker);
+    this.mail.grantSend(this.webhooks.worker);
+    this.webhooks.worker.addEnvironment('PUBLIC_BASE_URL', this.api.publicBaseUrl);
+    this.webhooks.worker.addEnvironment('SES_CONFIGURATION_SET', this.mail.configurationSet.configurationSetName);
+    this.webhooks.worker.addEnvironment('MAIL_RATE_PER_SECOND', String(this.automation.mailRatePerSecond));
+
     new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters });
 
     // SPEC M2: SES events reach the signature-checked endpoint over HTTPS.

@@ -99,7 +99,7 @@ export const routes: readonly RouteDefinition[] = [
   },
   route('automations-queue', 'GET', '/v2/automations/{automationId}/queue', 'R', ['A5'], '발송대기: pending sends, 20 a page, by due time, searchable'),
   {
-    ...route('automations-queue-action', 'POST', '/v2/automations/{automationId}/queue/{action}', 'RW', ['A5'], 'Send now or remove selected pending sends'),
+    ...route('automations-queue-action', 'POST', '/v2/automations/{automationId}/queue/{operation}', 'RW', ['A5'], 'Send now or remove selected pending sends'),
     sendsMail: true,
     schedules: true,
   },

@@ -32,7 +32,9 @@ const roleOfFunction = (fnLogicalId: string) =>
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 
 beforeAll(() => {
-  const app = new App({ context: { stage: 'test', senderDomain: 'mail.example.com' } });
+  // No bundling: the template is what is checked, and bundling 60 functions would block the
+  // test worker for a minute (vitest's RPC times out). `npm run synth` bundles for real.
+  const app = new App({ context: { stage: 'test', senderDomain: 'mail.example.com', 'aws:cdk:bundling-stacks': [] } });
   stack = new NewsletterStack(app, 'Test', { stage: 'test', senderDomain: 'mail.example.com' });
   applySuppressions(stack);
   Aspects.of(stack).add(new AwsSolutionsChecks());
@@ -204,7 +206,8 @@ describe('issue 3: automation, imports, mail', () => {
     const statements = roleStatements(roleId);
     const invoke = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
-    expect(json(invoke[0]!.Resource)).toContain(dispatcherId);
+    expect(json(invoke[0]!.Resource)).toContain(':function:newsletter-test-automation-dispatch');
+    expect(template.toJSON().Resources[dispatcherId].Properties.FunctionName).toBe('newsletter-test-automation-dispatch');
     expect(statements.every((s) => [s.Action].flat().every((a) => a.startsWith('lambda:Invoke') || a.startsWith('sqs:')))).toBe(true);
     // No other role can be used to invoke it in Scheduler's name, and Scheduler may assume this one only for this account.
     const trust = template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement;
@@ -215,6 +218,34 @@ describe('issue 3: automation, imports, mail', () => {
       }),
     ]);
     template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'newsletter-test' });
+  });
+
+  it('A8: only functions that schedule may create or delete entries, only in the group, passing only the scheduler role', () => {
+    const schedulerRoleId = stack.getLogicalId(stack.automation.schedulerRole.node.defaultChild as never);
+    const allowedRoles = new Set([
+      ...routes.filter((r) => r.schedules).map((r) => roleOfFunction(logicalIdOf(r.id))),
+      roleOfFunction(logicalId(stack.automation.dispatcher)),
+      roleOfFunction(logicalId(stack.webhooks.worker)),
+    ]);
+    const creators = resources('AWS::IAM::Policy').filter(([, p]) => statementsOf(p).some((st) => [st.Action].flat().includes('scheduler:CreateSchedule')));
+    const creatorRoles = new Set(creators.flatMap(([, p]) => (p.Properties.Roles as Array<{ Ref: string }>).map((r) => r.Ref)));
+    expect(creatorRoles).toEqual(allowedRoles);
+    for (const [, p] of creators) {
+      for (const st of statementsOf(p)) {
+        const actions = [st.Action].flat();
+        if (actions.includes('scheduler:CreateSchedule')) expect(json(st.Resource)).toContain(':schedule/newsletter-test/*');
+        if (actions.includes('iam:PassRole')) expect(json(st.Resource)).toBe(json({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] }));
+      }
+    }
+    const fn = template.toJSON().Resources[logicalIdOf('automations-transition')].Properties.Environment.Variables;
+    expect(fn).toMatchObject({ SCHEDULE_GROUP: 'newsletter-test' });
+    expect(json(fn.DISPATCHER_ARN)).toContain(':function:newsletter-test-automation-dispatch');
+  });
+
+  it('A3a: the usage plan holds the automated-email API to 3 requests/s on top of the 10', () => {
+    const [[, plan]] = resources('AWS::ApiGateway::UsagePlan') as [[string, Resource]];
+    const stage = (plan.Properties.ApiStages as Array<{ Throttle: Record<string, { RateLimit: number; BurstLimit: number }> }>)[0]!;
+    expect(stage.Throttle).toEqual({ '/api/v1.0/auto/{key}/POST': { RateLimit: 3, BurstLimit: 3 } });
   });
 
   it('I7: the deployed state machine is the definition the local runner executes', () => {
@@ -249,8 +280,8 @@ describe('issue 3: automation, imports, mail', () => {
 
   it('M2/A8: only mail senders may send, as the sender domain through the configuration set', () => {
     const sends = resources('AWS::IAM::Policy').flatMap(([, p]) => statementsOf(p)).filter((s) => [s.Action].flat().includes('ses:SendEmail'));
-    // subscribers-subscribe (double opt-in) and the dispatcher.
-    expect(sends).toHaveLength(routes.filter((r) => r.sendsMail).length + 1);
+    // Routes that send (double opt-in, "send now"), the dispatcher and the events worker.
+    expect(sends).toHaveLength(routes.filter((r) => r.sendsMail).length + 2);
     for (const s of sends) {
       expect(json(s.Resource)).toContain(`":identity/",{"Ref":"${logicalId(stack.mail.identity)}"}`);
       expect(json(s.Resource)).toContain(`":configuration-set/",{"Ref":"${logicalId(stack.mail.configurationSet)}"}`);

@@ -9,7 +9,7 @@ import { routes, type RouteDefinition } from '#shared/routes';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createGroup, createList, snapshot, subscribe, withPhone } from './support/lists';
 
-const notFoundCodes = ['LIST_NOT_FOUND', 'GROUP_NOT_FOUND', 'API_KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND'];
+const notFoundCodes = ['LIST_NOT_FOUND', 'GROUP_NOT_FOUND', 'API_KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'AUTOMATION_NOT_FOUND'];
 
 let app: TestApp;
 let receiver: Server;
@@ -61,7 +61,13 @@ async function fixture(api: ApiClient, owner: string, withKey: boolean): Promise
     events: ['SUBSCRIBED', 'UPDATED', 'UNSUBSCRIBED', 'RESUBSCRIBED', 'DELETED', 'PURGED', 'GROUP_ASSIGNED', 'GROUP_RELEASED'],
   });
   expect(hook.body.Ok, hook.text).toBe(true);
+  const automation = await api.post<{ automationId: number; apiEndpoint: string }>('/v2/automations', automationBody(listId, owner));
+  expect(automation.body.Ok, automation.text).toBe(true);
   const values: Record<string, string> = {
+    automationId: String(automation.body.Value.automationId),
+    action: 'start',
+    operation: 'remove',
+    key: automation.body.Value.apiEndpoint.split('/').pop()!,
     listId: String(listId),
     groupId: String(groupId),
     tag: 'city',
@@ -74,6 +80,15 @@ async function fixture(api: ApiClient, owner: string, withKey: boolean): Promise
   }
   return { values, emails, listName };
 }
+
+const automationBody = (listId: number, owner: string) => ({
+  listId,
+  name: `${owner} automation`,
+  senderEmail: 'news@example.com',
+  subject: `${owner} subject`,
+  html: '<p>hi</p>',
+  triggers: [{ type: 'api' }],
+});
 
 /** Valid bodies, naming the other workspace's subscribers, so a leak would really act on them. */
 function bodyFor(route: RouteDefinition, f: Fixture): unknown {
@@ -91,6 +106,9 @@ function bodyFor(route: RouteDefinition, f: Fixture): unknown {
     'groups-update': { name: 'hijacked' },
     'webhooks-create': { name: 'hijacked', url: `${receiverUrl}/hijack`, events: ['PURGED'] },
     'webhooks-update': { url: `${receiverUrl}/hijack` },
+    'automations-update': (({ listId: _l, ...rest }) => ({ ...rest, subject: 'hijacked' }))(automationBody(1, 'x')),
+    'automations-queue-action': { all: true },
+    'automations-api-trigger': { subscriber: emails[0] },
   };
   if (route.id in bodies) return bodies[route.id];
   return route.method === 'GET' || route.method === 'DELETE' ? undefined : {};
@@ -121,6 +139,9 @@ async function everything(api: ApiClient, v: Record<string, string>) {
     hook: await get(`/v2/lists/${v.listId}/webhooks/${v.webhookId}`),
     deliveries: await get(`/v2/lists/${v.listId}/webhooks/${v.webhookId}/deliveries`),
     groupMembers: await get(`/v1/lists/${v.listId}/subscribers?groupId=${v.groupId}&limit=100`),
+    automation: await get(`/v2/automations/${v.automationId}`),
+    automationFigures: await get(`/v2/automations/${v.automationId}/dashboard`),
+    automationQueue: await get(`/v2/automations/${v.automationId}/queue`),
     data: await snapshot(api, Number(v.listId)),
   };
 }
@@ -131,7 +152,7 @@ const paramsOf = (r: RouteDefinition) => [...r.path.matchAll(/\{(\w+)\}/g)].map(
 describe('W1 isolation', () => {
   it('W1: the route table has id-taking routes for lists, groups, keys and webhooks', () => {
     const params = new Set(withIds.flatMap(paramsOf));
-    for (const p of ['listId', 'groupId', 'keyId', 'webhookId', 'tag']) expect(params).toContain(p);
+    for (const p of ['listId', 'groupId', 'keyId', 'webhookId', 'tag', 'automationId', 'key']) expect(params).toContain(p);
     expect(withIds.length).toBeGreaterThanOrEqual(25);
   });
 

@@ -4,5 +4,5 @@ import { queueActionParams, queueSelectionBody } from '#shared/automations/schem
 
 /** SPEC A5: send the selected pending sends now, or remove them (which cancels them). */
 export const handler = apiHandler({ params: queueActionParams, body: queueSelectionBody }, async ({ params, body, workspaceId, deps }) =>
-  params.action === 'send' ? sendNow(deps, workspaceId, params.automationId, body) : removeFromQueue(deps, workspaceId, params.automationId, body),
+  params.operation === 'send' ? sendNow(deps, workspaceId, params.automationId, body) : removeFromQueue(deps, workspaceId, params.automationId, body),
 );

@@ -188,7 +188,14 @@ export class Api extends Construct {
       name: `newsletter-${props.stage}-per-workspace`,
       description: 'One API key per workspace (created with the workspace); SPEC W4 10 requests/s',
       throttle: THROTTLE,
-      apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
+      apiStages: [
+        {
+          api: this.restApi,
+          stage: this.restApi.deploymentStage,
+          // SPEC A3a: the automated-email API is held to 3 requests/s per workspace on top of the 10.
+          throttle: routes.filter((r) => r.throttle).map((r) => ({ method: this.methods.get(r.id)!, throttle: r.throttle! })),
+        },
+      ],
     });
   }
 }

@@ -1,9 +1,10 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { HouseFunction } from './function';
 import type { Mail } from './mail';
@@ -16,6 +17,8 @@ export interface AutomationProps {
   readonly publicBaseUrl: string;
   readonly systemSender: string;
   readonly mail: Mail;
+  /** SPEC M3: the SES account's sending rate, shared by every sender. */
+  readonly mailRatePerSecond: number;
 }
 
 /**
@@ -28,6 +31,8 @@ export class Automation extends Construct {
   readonly schedulerRole: Role;
   readonly scheduleGroup: CfnScheduleGroup;
   readonly deadLetters: Queue;
+  private readonly dispatcherArn: string;
+  private readonly scheduleArns: string;
 
   constructor(scope: Construct, id: string, props: AutomationProps) {
     super(scope, id);
@@ -37,7 +42,12 @@ export class Automation extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    // Named, so its ARN can be written into the entries it schedules (its own included) without a cycle.
+    const dispatcherName = `newsletter-${props.stage}-automation-dispatch`;
+    this.dispatcherArn = Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: dispatcherName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.scheduleArns = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.name}/*` });
     this.dispatcher = new HouseFunction(this, 'Dispatcher', {
+      functionName: dispatcherName,
       entry: 'functions/automation-dispatch/handler.ts',
       signingSecret: props.signingSecret,
       publicBaseUrl: props.publicBaseUrl,
@@ -46,9 +56,11 @@ export class Automation extends Construct {
         SCHEDULE_GROUP: this.scheduleGroup.name!,
         SYSTEM_SENDER: props.systemSender,
         SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
+        MAIL_RATE_PER_SECOND: String(props.mailRatePerSecond),
       },
     }).bindTable(props.table, 'RW');
     props.mail.grantSend(this.dispatcher);
+    this.mailRatePerSecond = props.mailRatePerSecond;
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       // Only schedules of this account may use it (confused-deputy protection).
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
@@ -57,10 +69,24 @@ export class Automation extends Construct {
       description: 'Assumed by EventBridge Scheduler to invoke the automated-email dispatcher only',
     });
     this.schedulerRole.addToPolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['lambda:InvokeFunction'], resources: [this.dispatcher.functionArn] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['lambda:InvokeFunction'], resources: [this.dispatcherArn] }),
     );
     this.deadLetters.grantSendMessages(this.schedulerRole);
-    this.dispatcher.addEnvironment('SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
-    this.dispatcher.addEnvironment('SCHEDULER_DLQ_ARN', this.deadLetters.queueArn);
+    this.grantSchedule(this.dispatcher);
+  }
+
+  readonly mailRatePerSecond: number;
+
+  /**
+   * Lets a function create and delete entries of this group that invoke the dispatcher (the
+   * only target the role it passes may invoke), and tells it where they go.
+   */
+  grantSchedule(fn: IFunction & { addEnvironment(key: string, value: string): unknown }): void {
+    fn.addEnvironment('SCHEDULE_GROUP', this.scheduleGroup.name!);
+    fn.addEnvironment('SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
+    fn.addEnvironment('SCHEDULER_DLQ_ARN', this.deadLetters.queueArn);
+    fn.addEnvironment('DISPATCHER_ARN', this.dispatcherArn);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [this.scheduleArns] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['iam:PassRole'], resources: [this.schedulerRole.roleArn] }));
   }
 }

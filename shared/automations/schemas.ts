@@ -10,7 +10,7 @@ const id = z
 export const automationParams = z.object({ automationId: id });
 export const transitionActions = ['start', 'schedule', 'cancel-schedule', 'pause', 'resume', 'end'] as const;
 export const transitionParams = z.object({ automationId: id, action: z.enum(transitionActions) });
-export const queueActionParams = z.object({ automationId: id, action: z.enum(['send', 'remove']) });
+export const queueActionParams = z.object({ automationId: id, operation: z.enum(['send', 'remove']) });
 
 /** Create: the list, then the editable content (automationInputSchema, checked in full by the domain). */
 export const createAutomationBody = z.object({ listId: id }).catchall(z.unknown());
