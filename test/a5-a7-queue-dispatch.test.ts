@@ -4,8 +4,10 @@ import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { createList } from './support/lists';
 import { act, add, dashboard, mailsTo, movableClock, queue, settle, started, waitFor } from './support/automations';
 import { sendPending, dispatchMinute } from '#shared/automations/dispatch';
+import { evaluateFacts } from '#shared/automations/triggers';
 import type { PendingItem } from '#shared/automations/triggers';
 import { queryAll } from '#shared/db/batch';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#shared/table/keys';
 import { minuteOf } from '#shared/automations/time';
 import type { Mailer } from '#shared/ports/mailer';
@@ -194,8 +196,10 @@ describe('A7 at most once', () => {
     await add(api, listId, emails);
     const items = await queued(a.automationId, 60);
     const due = new Date(items[0]!.dueAt);
-    // Stop the embedded scheduler's own run from racing in: take its entries away first.
-    for (const e of app.runtime.scheduler.entries()) await app.runtime.scheduler.remove(e.name);
+    // Stop the embedded scheduler's own run from racing in: take its entry for the minute away first.
+    const entry = `due-${minuteOf(due).replace(/:/g, '')}`;
+    await waitFor(() => app.runtime.scheduler.entries().some((e) => e.name === entry), Boolean);
+    await app.runtime.scheduler.remove(entry);
     clock.set(new Date(due.getTime() + 1_000));
     const deps = app.runtime.deps;
     const results = await Promise.all([dispatchMinute(deps, minuteOf(due)), dispatchMinute(deps, minuteOf(due)), sendPending(deps, items)]);
@@ -210,7 +214,9 @@ describe('A7 at most once', () => {
     const a = await started(api, listId, { subject: 'Flaky', delay: { value: 10, unit: 'minutes' } });
     await add(api, listId, [{ email: 'flaky@example.com' }]);
     const items = await queued(a.automationId, 1);
-    for (const e of app.runtime.scheduler.entries()) await app.runtime.scheduler.remove(e.name);
+    const entry = `due-${minuteOf(new Date(items[0]!.dueAt)).replace(/:/g, '')}`;
+    await waitFor(() => app.runtime.scheduler.entries().some((e) => e.name === entry), Boolean);
+    await app.runtime.scheduler.remove(entry);
     let calls = 0;
     const flaky: Mailer = {
       send: async (mail) => {
@@ -229,5 +235,27 @@ describe('A7 at most once', () => {
     const d = await dashboard(api, a.automationId);
     expect(d).toMatchObject({ failed: 1, sent: 0, queued: 0 });
     expect(d.recentFailures).toEqual([expect.objectContaining({ email: 'flaky@example.com', reason: 'connection reset after DATA' })]);
+  });
+
+  it('A7/R2: a worker that dies after queueing a send due now loses nothing: the minute’s entry sends it, once', async () => {
+    const listId = await createList(api, 'crash');
+    const a = await started(api, listId, { subject: 'Survivor', triggers: [{ type: 'api' }] });
+    await add(api, listId, [{ email: 'survivor@example.com' }]);
+    const pointer = await app.runtime.deps.db.send(new GetCommand({ TableName: app.runtime.deps.tableName, Key: keys.automationPointer(a.automationId) }));
+    const { workspaceId } = pointer.Item as { workspaceId: string };
+    // The worker's first half only: facts → pending send; it "dies" before sending.
+    const due = await evaluateFacts(app.runtime.deps, {
+      eventId: 'crash-1',
+      workspaceId,
+      listId,
+      occurredAt: clock.now().toISOString(),
+      facts: [{ kind: 'api', automationId: a.automationId, email: 'survivor@example.com', vars: {} }],
+    });
+    expect(due).toHaveLength(1);
+    expect(await waitFor(() => mailsTo(app, 'survivor@example.com'), (m) => m.length === 1)).toHaveLength(1);
+    // Replaying the same event (the worker's retry) queues nothing new.
+    expect(await evaluateFacts(app.runtime.deps, { eventId: 'crash-1', workspaceId, listId, occurredAt: clock.now().toISOString(), facts: [{ kind: 'api', automationId: a.automationId, email: 'survivor@example.com', vars: {} }] })).toHaveLength(0);
+    await settle();
+    expect(await mailsTo(app, 'survivor@example.com')).toHaveLength(1);
   });
 });

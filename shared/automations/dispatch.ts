@@ -26,14 +26,16 @@ import {
   pendingItemOf,
   scheduleDueMinute,
   sendIdOf,
+  workspaceAutomations,
   type PendingItem,
 } from './triggers';
 import { addWallMinutes, instantOf, minuteOf, nextOpening, nextRecurrence, wallOf } from './time';
 
 export type DispatchDeps = Deps;
 
-/** How many sends are mailed at once by one dispatcher. */
+/** Sends mailed at once per chunk of 49, and chunks in flight at once, per dispatcher. */
 const MAIL_CONCURRENCY = 16;
+const CHUNK_CONCURRENCY = 4;
 /** A due-minute dispatch also looks this many minutes back, for entries that ran late or failed. */
 const LOOK_BACK_MINUTES = 5;
 
@@ -133,10 +135,16 @@ export async function sendPending(deps: DispatchDeps, items: readonly PendingIte
 
   await Promise.all([dropItems(deps, drop), holdItems(deps, hold, automations, now)]);
   let sent = 0;
-  for (const part of chunk(sendable, 49)) {
-    const claimed = await claim(deps, part, nowIso);
-    sent += await mailAll(deps, claimed, automations, lists, subscribers);
-  }
+  const parts = chunk(sendable, 49);
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const claimed = await claim(deps, parts[next++]!, nowIso);
+      const mailed = await mailAll(deps, claimed, automations, lists, subscribers);
+      sent += mailed;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHUNK_CONCURRENCY, parts.length) }, worker));
   return { sent };
 }
 
@@ -285,9 +293,13 @@ async function mailAll(
   for (const [id, s] of perAutomation) await addStats(deps, id, { queued: -(s.sent + s.failed), sent: s.sent, failed: s.failed });
 
   await repeat(deps, results.filter((r) => r.ok).map((r) => r.item), automations, subscribers);
+  // Sent / failed facts matter only to emails that watch these (their triggers or checks).
+  const watched = await watchedIds(deps, [...new Set(results.map((r) => r.item.workspaceId))]);
   await emitEmailFacts(
     deps,
-    results.map((r) => ({ kind: r.ok ? 'emailSent' : 'emailFailed', automationId: r.item.automationId, email: r.item.email, sendId: r.item.sendId, listId: r.item.listId, workspaceId: r.item.workspaceId })),
+    results
+      .filter((r) => watched.has(r.item.automationId))
+      .map((r) => ({ kind: r.ok ? 'emailSent' : 'emailFailed', automationId: r.item.automationId, email: r.item.email, sendId: r.item.sendId, listId: r.item.listId, workspaceId: r.item.workspaceId })),
   );
   return results.filter((r) => r.ok).length;
 }
@@ -328,6 +340,18 @@ async function repeat(deps: DispatchDeps, sent: readonly PendingItem[], automati
       if (!(error instanceof TransactionCanceledException)) throw error;
     }
   }
+}
+
+/** Ids of the automated emails that some running email of these workspaces watches. */
+async function watchedIds(deps: DispatchDeps, workspaceIds: readonly string[]): Promise<Set<number>> {
+  const ids = new Set<number>();
+  for (const ws of workspaceIds) {
+    for (const a of await workspaceAutomations(deps, ws)) {
+      if (a.state !== 'running') continue;
+      for (const t of a.triggers) if ('automationId' in t) ids.add(t.automationId);
+    }
+  }
+  return ids;
 }
 
 type EmailFactOut = AutomationFact & { listId: number; workspaceId: string };

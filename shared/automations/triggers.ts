@@ -248,7 +248,9 @@ export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires:
     emails = failed;
   }
   const now = deps.clock.now().getTime();
-  const minutes = new Set(queued.filter((q) => new Date(q.dueAt).getTime() > now).map((q) => minuteOf(new Date(q.dueAt))));
+  // Sends due now get their minute's entry too: the caller sends them at once, and should it
+  // die first, the entry does (claims keep that to one send).
+  const minutes = new Set(queued.map((q) => minuteOf(new Date(q.dueAt))));
   for (const minute of minutes) await scheduleDueMinute(deps, minute);
   return queued.filter((q) => new Date(q.dueAt).getTime() <= now);
 }

@@ -128,7 +128,9 @@ export async function fanOutEvents(deps: WorkerDeps, onFacts?: (event: OutboxEve
         continue;
       }
       // Automated emails take their facts first: taking them twice is harmless, losing them is not.
-      if (onFacts) for (const e of events) if (e.facts?.length) await onFacts(e);
+      // One call per batch (a whole request's facts), keyed by the batch: fewer, larger writes.
+      const facts = events.flatMap((e) => e.facts ?? []);
+      if (onFacts && facts.length) await onFacts({ ...first, eventId: first.batchId, facts });
       const hooks = (await webhooksOf(deps, first.listId)).filter((w) => w.enabled);
       const seal = batch.filter((i) => i.type === 'eventSeal');
       // One transaction per batch; a batch too large for one (never from a 256 KB request) goes event by event.
