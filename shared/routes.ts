@@ -63,7 +63,7 @@ export const routes: readonly RouteDefinition[] = [
   route('lists-create', 'POST', '/v2/lists', 'RW', ['L1', 'L11'], 'Create a list'),
   route('lists-get', 'GET', '/v2/lists/{listId}', 'R', ['L1', 'I6'], 'Read a list'),
   route('lists-update', 'PUT', '/v2/lists/{listId}', 'RW', ['L11'], '주소록 정보 수정: update list settings'),
-  route('lists-delete', 'DELETE', '/v2/lists/{listId}', 'RW', ['L1'], 'Delete a list with its subscribers'),
+  { ...route('lists-delete', 'DELETE', '/v2/lists/{listId}', 'RW', ['L1', 'A1'], 'Delete a list with its subscribers and automated emails'), schedules: true },
   route('fields-list', 'GET', '/v2/lists/{listId}/fields', 'R', ['L2'], 'Custom fields of a list'),
   route('fields-create', 'POST', '/v2/lists/{listId}/fields', 'RW', ['L2'], 'Add a custom field'),
   route('fields-update', 'PUT', '/v2/lists/{listId}/fields/{tag}', 'RW', ['L2'], 'Relabel or retype a custom field'),

@@ -208,6 +208,19 @@ export async function deleteAutomation(deps: ScheduleDeps, workspaceId: string, 
 }
 
 /** `begin` is the scheduler's: a scheduled email's start time has come. */
+/** Removes automated emails whatever their state (their list is being deleted). */
+export async function removeAutomations(deps: ScheduleDeps, automations: readonly AutomationRecord[]): Promise<void> {
+  for (const a of automations) {
+    await batchWrite(deps.db, deps.tableName, [
+      { delete: keys.automation(a.listId, a.automationId) },
+      { delete: keys.automationPointer(a.automationId) },
+      { delete: keys.automationApiKey(a.apiKey) },
+    ]);
+    await clearSchedules(deps, a);
+    await dropQueue(deps, a.automationId);
+  }
+}
+
 type Transition = 'start' | 'begin' | 'schedule' | 'cancelSchedule' | 'pause' | 'resume' | 'end';
 const allowedFrom: Record<Transition, AutomationState[]> = {
   start: ['draft'],

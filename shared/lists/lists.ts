@@ -6,6 +6,7 @@ import { ApiError } from '#shared/http/errors';
 import { batchWrite, queryAll, type Key } from '#shared/db/batch';
 import type { Deps } from '#shared/runtime/deps';
 import { defaultFields, EMAIL_FIELD, type CustomField } from './fields';
+import { removeAutomations } from '#shared/automations/automations';
 import { loadListContext, toListRecord, type ListRecord, type ListSettings } from './model';
 import { nextId } from './sequence';
 
@@ -109,7 +110,7 @@ export async function updateList(
  * list item goes first (conditionally), so the list disappears at once; the rest is removed in
  * BatchWrites of 25.
  */
-export async function deleteList(deps: Db, workspaceId: string, listId: number): Promise<void> {
+export async function deleteList(deps: Db & Pick<Deps, 'scheduler'>, workspaceId: string, listId: number): Promise<void> {
   const ctx = await loadListContext(deps, workspaceId, listId);
   try {
     await deps.db.send(
@@ -138,6 +139,8 @@ export async function deleteList(deps: Db, workspaceId: string, listId: number):
     }
   }
   await batchWrite(deps.db, deps.tableName, doomed.map((k) => ({ delete: k })));
+  // Its automated emails go with it: content, pending sends and scheduler entries (SPEC A1).
+  await removeAutomations(deps, ctx.automations);
 }
 
 export async function getList(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string, listId: number) {
