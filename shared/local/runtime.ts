@@ -17,6 +17,11 @@ import { startLocalServer } from './http-server';
 import { createTokenBucketLimiter } from './rate-limiter';
 import { startEmbeddedWorker } from './worker';
 import { defaultWorkerOptions, type WorkerOptions } from '#shared/webhooks/worker';
+import { createLocalTokenCipher, loadOrCreateKey } from '#shared/adapters/local-token-cipher';
+import type { ProvidersConfig } from '#shared/integrations/providers';
+import type { ImportTuning } from '#shared/imports/tasks';
+import { startProviderSimulator, type ProviderSimulator } from './provider-simulator';
+import { createLocalWorkflowRunner, type LocalWorkflowRunner } from './workflow-runner';
 
 export interface LocalRuntimeOptions {
   readonly dynamoEndpoint: string;
@@ -36,12 +41,26 @@ export interface LocalRuntimeOptions {
   readonly sns?: SnsPort;
   /** Webhook retry timing (tests shorten it). */
   readonly webhookWorker?: Partial<WorkerOptions> & { intervalMs?: number };
+  // Integrations and imports (I1-I7)
+  /** Provider endpoints; without them the runtime starts its own simulators of both providers. */
+  readonly providers?: ProvidersConfig;
+  /** Members the started simulators hold at first (default 100). */
+  readonly simulatorMembers?: number;
+  readonly simulatorPort?: number;
+  /** Import page size and parallelism. */
+  readonly importTuning?: Partial<ImportTuning>;
+  /** Wait between retries of a failed import step (default 50 ms locally; seconds in AWS). */
+  readonly importRetryIntervalMs?: number;
 }
 
 export interface LocalRuntime {
   readonly url: string;
   readonly deps: Deps;
   readonly outboxDir: string;
+  /** The provider simulators, when the runtime started them. */
+  readonly simulator?: ProviderSimulator;
+  /** Runs the import state machine in-process. */
+  readonly workflow: LocalWorkflowRunner;
   close(): Promise<void>;
 }
 
@@ -56,6 +75,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await ensureTable(raw, options.tableName);
   raw.destroy();
   const outboxDir = join(options.dataDir, 'outbox');
+  const simulator = options.providers
+    ? undefined
+    : await startProviderSimulator({ memberCount: options.simulatorMembers, ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}) });
+  const workflow = createLocalWorkflowRunner({ retryIntervalMs: options.importRetryIntervalMs ?? 50 });
   const depsBase = {
     db: createDocumentClient({ endpoint: options.dynamoEndpoint, region: 'local' }),
     tableName: options.tableName,
@@ -65,6 +88,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
     allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
     sns: options.sns ?? httpsSns,
+    tokenCipher: createLocalTokenCipher(loadOrCreateKey(join(options.dataDir, 'integration-token.key'))),
+    providers: options.providers ?? simulator!.config,
+    workflow,
+    ...(options.importTuning ? { importTuning: options.importTuning } : {}),
   };
   const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   // The server's own URL is only known once it listens; links in emails need it.
@@ -85,7 +112,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     url: server.url,
     deps,
     outboxDir,
+    ...(simulator ? { simulator } : {}),
+    workflow,
     close: async () => {
+      await workflow.close();
+      await simulator?.close();
       await worker.stop();
       await server.close();
       deps.db.destroy();

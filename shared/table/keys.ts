@@ -100,4 +100,15 @@ export const keys = {
 
   /** A double opt-in waiting for its link to be followed. */
   confirmation: (token: string) => ({ PK: `CONFIRM#${token}`, SK: '#META' }),
+
+  // Integrations and imports (I1-I7)
+  /** A workspace's connection to a provider (encrypted tokens), beside its keys. */
+  integration: (workspaceId: string, provider: string) => ({ PK: `WS#${workspaceId}`, SK: `INTEG#${provider}` }),
+  integrationPrefix: 'INTEG#',
+  /** An OAuth `state` waiting for its callback: used once, expires after 10 minutes. */
+  oauthState: (state: string) => ({ PK: `OAUTH#${state}`, SK: '#META' }),
+  /** An import job of a list, in the list's own import partition (not the list's: loaded with every request). */
+  importJob: (listId: number, jobId: string) => ({ PK: `IMPORT#${pad(listId)}`, SK: `JOB#${jobId}` }),
+  importJobPrefix: 'JOB#',
+  importPartition: (listId: number) => `IMPORT#${pad(listId)}`,
 } as const;
