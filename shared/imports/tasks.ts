@@ -214,8 +214,9 @@ export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageRes
               TableName: deps.tableName,
               Key: keys.list(input.listId),
               UpdateExpression:
-                'SET gen = :gen, fields = :fields, updatedAt = :now, lastImportAt = :now, lastImportJobId = :job REMOVE importJobId, importStartedAt ADD staleGens :prev',
+                'SET gen = :gen, #fields = :fields, updatedAt = :now, lastImportAt = :now, lastImportJobId = :job REMOVE importJobId, importStartedAt ADD staleGens :prev',
               ConditionExpression: 'importJobId = :job AND gen = :prevGen',
+              ExpressionAttributeNames: { '#fields': 'fields' },
               ExpressionAttributeValues: {
                 ':gen': input.gen,
                 ':fields': [...adapter(deps, input.provider).fields],
