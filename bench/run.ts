@@ -6,8 +6,9 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchSubscribe } from './subscribe';
+import { benchImport } from './import';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe, import: benchImport };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length ? names : Object.keys(benches);
