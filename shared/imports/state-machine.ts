@@ -7,7 +7,7 @@
  *   Prepare ─► WritePages (Map over page numbers, bounded concurrency) ─► Switch ─► Cleanup ─► done
  *      │              │ (Retry per page, then Catch)                         │         └► (Catch) LeftForNextImport
  *      └──────────────┴─────────────── Catch ──► Compensate ─► WasSwitched? ─┘
- *                                                                  └► ImportFailed (Fail)
+ *                                                                  └► WaitForStragglers ─► SweepFailedGeneration ─► ImportFailed (Fail)
  *
  * docs/imports.md explains what each step writes and why a crash anywhere leaves the list as
  * it was.
@@ -121,7 +121,24 @@ export const importStateMachineDefinition = {
       Type: 'Choice',
       Comment: 'A Switch that failed after its transaction committed is a success, not a failure',
       Choices: [{ Variable: '$.compensation.switched', BooleanEquals: true, Next: 'Cleanup' }],
-      Default: 'ImportFailed',
+      Default: 'WaitForStragglers',
+    },
+    WaitForStragglers: {
+      Type: 'Wait',
+      Comment: "Page tasks still running when the Map failed end by their timeout (120 s); then sweep again",
+      Seconds: 150,
+      Next: 'SweepFailedGeneration',
+    },
+    SweepFailedGeneration: {
+      Type: 'Task',
+      Comment: 'The compensation again: the job is already failed, so it only deletes the new generation once more',
+      Resource: '${ImportCompensateFunction}',
+      Parameters: { ...job, 'error.$': '$.error' },
+      TimeoutSeconds: 900,
+      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 8 }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.sweepError', Next: 'ImportFailed' }],
+      ResultPath: '$.sweep',
+      Next: 'ImportFailed',
     },
     ImportFailed: { Type: 'Fail', Error: 'ImportFailed', Cause: 'The import failed; the list is unchanged (see the job for why)' },
   },

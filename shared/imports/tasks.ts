@@ -103,7 +103,30 @@ export interface PageResult {
  * After writing, the job is read again: if it was failed meanwhile (compensation may already
  * have swept the generation), this page deletes what it wrote itself.
  */
-export async function writePage(deps: TaskDeps, input: JobRef & { page: number; pageSize: number }): Promise<PageResult> {
+export function writePage(deps: TaskDeps, input: JobRef & { page: number; pageSize: number }): Promise<PageResult> {
+  const running = writePageOnce(deps, input);
+  let set = inFlight.get(input.jobId);
+  if (!set) inFlight.set(input.jobId, (set = new Set()));
+  set.add(running);
+  void running.catch(() => undefined).finally(() => {
+    set.delete(running);
+    if (!set.size) inFlight.delete(input.jobId);
+  });
+  return running;
+}
+
+/**
+ * Page writes of a job still running in this process. When one page fails, the Map stops
+ * waiting for the others, but their handlers run on (in AWS the Lambdas too, which is why the
+ * state machine waits out their timeout before its second sweep). Compensation awaits them
+ * here before deleting, so locally the first sweep already sees everything.
+ */
+const inFlight = new Map<string, Set<Promise<unknown>>>();
+const drainInFlight = async (jobId: string) => {
+  while (inFlight.get(jobId)?.size) await Promise.allSettled([...inFlight.get(jobId)!]);
+};
+
+async function writePageOnce(deps: TaskDeps, input: JobRef & { page: number; pageSize: number }): Promise<PageResult> {
   crashPoint('write-page:before');
   const t = tuning(deps);
   const page = await withAccessToken(deps, input.workspaceId, input.provider, (token) =>
@@ -330,6 +353,7 @@ export async function compensate(deps: TaskDeps, input: JobRef & { error?: { Err
     }
   }
   crashPoint('compensate:after-release');
+  await drainInFlight(input.jobId);
   const deleted = await deleteGeneration(deps, input.listId, input.gen, tuning(deps).writeConcurrency);
   return { switched: false, deleted };
 }

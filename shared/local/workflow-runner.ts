@@ -81,7 +81,8 @@ export function createLocalWorkflowRunner(options: { retryIntervalMs?: number } 
       run: (input: unknown) =>
         sm.run(input as Parameters<typeof sm.run>[0], {
           noThrowOnAbort: true,
-          overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+          // In-process, compensation itself waits for straggling page writes (shared/imports/tasks.ts).
+          overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides, waitTimeOverrides: { WaitForStragglers: 0 } },
         }),
     };
   };
