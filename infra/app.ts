@@ -25,6 +25,7 @@ const stack = new NewsletterStack(app, `Newsletter-${stage}`, {
   senderDomain: context('senderDomain') ?? 'example.com',
   publicBaseUrl: context('publicBaseUrl'),
   customDomain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
+  integrationsConfig: context('integrations'),
   // No `env`: environment-agnostic, so synth needs no account or credentials and `cdk deploy`
   // targets the account and region of the operator's credentials. Nothing here looks anything up.
 });
