@@ -248,6 +248,18 @@ describe('I3 jobs', () => {
     expect(await counts(api, listId)).toMatchObject({ total: 90 });
   });
 
+  it("W1: a job is found only under its own list and workspace", async () => {
+    sim().sixshop.set({ memberCount: 10 });
+    const a = await connectedWorkspace('sixshop');
+    const b = await connectedWorkspace('sixshop');
+    const otherListOfA = await linkedList(a.api, 'sixshop', 'second');
+    const job = await importNow(app, a.api, a.listId);
+    expect((await a.api.get(`/v2/lists/${otherListOfA}/imports/${job.jobId}`)).body.Error?.Code).toBe('IMPORT_NOT_FOUND');
+    expect((await b.api.get(`/v2/lists/${a.listId}/imports/${job.jobId}`)).body.Error?.Code).toBe('LIST_NOT_FOUND');
+    expect((await b.api.get(`/v2/lists/${b.listId}/imports/${job.jobId}`)).body.Error?.Code).toBe('IMPORT_NOT_FOUND');
+    expect((await b.api.post(`/v2/lists/${a.listId}/imports`)).body.Error?.Code).toBe('LIST_NOT_FOUND');
+  });
+
   it('I3: imports are refused on a standard list, on a disconnected workspace, and unknown jobs are not found', async () => {
     const { api, listId } = await connectedWorkspace('sixshop');
     const standard = await api.post<{ id: number }>('/v2/lists', { name: 'plain' });
