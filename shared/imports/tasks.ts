@@ -27,7 +27,7 @@ export interface ImportTuning {
   pageConcurrency: number;
   writeConcurrency: number;
 }
-export const defaultTuning: ImportTuning = { pageSize: 2000, pageConcurrency: 2, writeConcurrency: 4 };
+export const defaultTuning: ImportTuning = { pageSize: 1000, pageConcurrency: 4, writeConcurrency: 4 };
 
 /** The job was failed or replaced while this task ran: its writes must not stand. Permanent (no Retry). */
 export class ImportSuperseded extends Error {
