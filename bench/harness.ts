@@ -23,6 +23,7 @@ export async function startBenchApp() {
     signingSecret: randomBytes(32).toString('hex'),
     port: 0,
     rateLimit: { perSecond: 1e9, burst: 1e9 },
+    simulatorMembers: 10_000,
   });
   const ws = await createWorkspace(runtime.deps, 'bench');
   const key = await createApiKey(runtime.deps, ws.workspaceId, 'bench');

@@ -7,8 +7,9 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchSubscribe } from './subscribe';
 import { benchDispatch } from './dispatch';
+import { benchImport } from './import';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe, dispatch: benchDispatch };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe, dispatch: benchDispatch, import: benchImport };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length ? names : Object.keys(benches);

@@ -26,6 +26,7 @@ const stack = new NewsletterStack(app, `Newsletter-${stage}`, {
   publicBaseUrl: context('publicBaseUrl'),
   customDomain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
   mailRatePerSecond: context('mailRatePerSecond') ? Number(context('mailRatePerSecond')) : undefined,
+  integrationsConfig: context('integrations'),
   // No `env`: environment-agnostic, so synth needs no account or credentials and `cdk deploy`
   // targets the account and region of the operator's credentials. Nothing here looks anything up.
 });

@@ -1,12 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
 import { UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { Data } from './constructs/data';
 import { Api, type CustomDomain } from './constructs/api';
 import { Automation } from './constructs/automation';
-import { Imports } from './constructs/imports';
+import { Imports, importTaskFunctions } from './constructs/imports';
 import { Mail } from './constructs/mail';
 import { Observability } from './constructs/observability';
 import { Webhooks } from './constructs/webhooks';
@@ -23,7 +24,18 @@ export interface NewsletterStackProps extends StackProps {
   readonly customDomain?: CustomDomain;
   /** SPEC M3: the SES account's maximum send rate (context `mailRatePerSecond`, default 14). */
   readonly mailRatePerSecond?: number;
+  /**
+   * The providers' endpoints and client ids (context `integrations`, JSON shaped like
+   * INTEGRATIONS_CONFIG in docs/imports.md); default: placeholders to replace before connecting.
+   */
+  readonly integrationsConfig?: string;
 }
+
+/** Placeholder provider configuration: the real endpoints are not public (docs/imports.md). */
+export const defaultIntegrationsConfig = JSON.stringify({
+  sixshop: { authorizeUrl: 'https://sixshop.example/oauth/authorize', tokenUrl: 'https://sixshop.example/oauth/token', apiBaseUrl: 'https://sixshop.example/api/v1', clientId: 'set-me', pageSize: 1000 },
+  donus: { authorizeUrl: 'https://donus.example/oauth/authorize', tokenUrl: 'https://donus.example/oauth/token', apiBaseUrl: 'https://donus.example/v1', clientId: 'set-me', pageSize: 1000 },
+});
 
 /** The one stack (SPEC Shape): API, table, scheduler, import state machine, mail, alarms. */
 export class NewsletterStack extends Stack {
@@ -35,6 +47,10 @@ export class NewsletterStack extends Stack {
   readonly webhooks: Webhooks;
   /** The HMAC key of links in emails (see HouseFunctionProps.signingSecret for why Secrets Manager). */
   readonly linkSigningSecret: Secret;
+  /** SPEC I1, R3: OAuth tokens of the integrations are encrypted under this key. */
+  readonly integrationTokenKey: Key;
+  /** The providers' OAuth client secrets, filled in by the operator (docs/imports.md). */
+  readonly integrationClientSecrets: Secret;
 
   constructor(scope: Construct, id: string, props: NewsletterStackProps) {
     super(scope, id, props);
@@ -62,7 +78,37 @@ export class NewsletterStack extends Stack {
       mail: this.mail,
       mailRatePerSecond: props.mailRatePerSecond ?? 14,
     });
-    this.imports = new Imports(this, 'Imports');
+    // Integrations and imports (I1-I7)
+    this.integrationTokenKey = new Key(this, 'IntegrationTokenKey', {
+      description: 'Encrypts the OAuth tokens of Sixshop and Donus connections',
+      enableKeyRotation: true,
+    });
+    this.integrationClientSecrets = new Secret(this, 'IntegrationClientSecrets', {
+      description: 'OAuth client secrets of the integrations: {"sixshop": "...", "donus": "..."}',
+    });
+    const integrationsConfig = props.integrationsConfig ?? defaultIntegrationsConfig;
+    this.imports = new Imports(this, 'Imports', {
+      tasks: importTaskFunctions(this, {
+        table: this.data.table,
+        signingSecret,
+        integrationsConfig,
+        clientSecrets: this.integrationClientSecrets,
+        tokenKey: this.integrationTokenKey,
+      }),
+    });
+    // Request paths that talk to a provider or encrypt tokens get the same configuration.
+    for (const id of ['integrations-connect', 'integrations-callback']) {
+      const fn = this.api.functions.get(id)!;
+      fn.addEnvironment('INTEGRATIONS_CONFIG', integrationsConfig);
+      fn.addEnvironment('INTEGRATIONS_SECRET_ARN', this.integrationClientSecrets.secretArn);
+      this.integrationClientSecrets.grantRead(fn);
+    }
+    const callback = this.api.functions.get('integrations-callback')!;
+    callback.addEnvironment('TOKEN_KMS_KEY_ID', this.integrationTokenKey.keyArn);
+    this.integrationTokenKey.grant(callback, 'kms:Encrypt');
+    const importsStart = this.api.functions.get('imports-start')!;
+    importsStart.addEnvironment('IMPORT_STATE_MACHINE_ARN', this.imports.stateMachine.stateMachineArn);
+    this.imports.stateMachine.grantStartExecution(importsStart);
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.data.table, signingSecret });
     // SPEC A8: functions that start, pause, end or send schedule dispatcher entries; the events
     // worker turns facts into sends and mails those due at once, so it schedules and sends too.

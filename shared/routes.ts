@@ -117,6 +117,14 @@ export const routes: readonly RouteDefinition[] = [
   route('api-keys-deactivate', 'PUT', '/v1/api-keys/{keyId}/deactivate', 'RW', ['W2'], 'Deactivate an API key'),
   route('api-keys-activate', 'PUT', '/v1/api-keys/{keyId}/activate', 'RW', ['W2'], 'Reactivate an API key'),
   route('api-keys-delete', 'DELETE', '/v1/api-keys/{keyId}', 'RW', ['W2'], 'Delete an API key'),
+
+  // Integrations and imports (I1-I7)
+  route('integrations-list', 'GET', '/v2/integrations', 'R', ['I1'], 'Providers the workspace is connected to'),
+  route('integrations-connect', 'POST', '/v2/integrations/{provider}/connect', 'RW', ['I1'], 'Start connecting Sixshop or Donus (OAuth authorize URL and state)'),
+  route('integrations-callback', 'GET', '/v2/integrations/{provider}/callback', 'RW', ['I1'], "The provider's OAuth redirect (HTML page)", 'public'),
+  route('integrations-disconnect', 'DELETE', '/v2/integrations/{provider}', 'RW', ['I1'], 'Disconnect a provider (tokens forgotten)'),
+  route('imports-start', 'POST', '/v2/lists/{listId}/imports', 'RW', ['I3', 'I4'], '불러오기: import the provider members into a linked list'),
+  route('imports-get', 'GET', '/v2/lists/{listId}/imports/{jobId}', 'R', ['I3'], 'Status and progress of an import'),
 ];
 
 type Match = { route: RouteDefinition; params: Record<string, string> };

@@ -12,7 +12,7 @@ import { FUNCTION_RUNTIME } from '../infra/constructs/function';
 import { errorCatalog } from '#shared/http/errors';
 import { routes } from '#shared/routes';
 import { tableDefinition } from '#shared/table/definition';
-import { importStateMachineDefinition } from '#shared/imports/state-machine';
+import { importStateMachineDefinition, importTasks } from '#shared/imports/state-machine';
 
 let stack: NewsletterStack;
 let template: Template;
@@ -248,12 +248,43 @@ describe('issue 3: automation, imports, mail', () => {
     expect(stage.Throttle).toEqual({ '/api/v1.0/auto/{key}/POST': { RateLimit: 3, BurstLimit: 3 } });
   });
 
-  it('I7: the deployed state machine is the definition the local runner executes', () => {
+  it('I7: the deployed state machine is the definition the local runner executes, each task a Lambda of functions/', () => {
     const [[, machine]] = resources('AWS::StepFunctions::StateMachine') as [[string, Resource]];
-    // The definition has no placeholders yet, so no substitutions: the string is the module's JSON, byte for byte.
-    expect(placeholdersOf(importStateMachineDefinition)).toEqual([]);
+    // The string is the module's JSON byte for byte; only the task ARNs are substituted in.
     expect(machine.Properties.DefinitionString).toBe(JSON.stringify(importStateMachineDefinition));
-    expect(machine.Properties.DefinitionSubstitutions).toBeUndefined();
+    const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt': [string, string] }>;
+    expect(Object.keys(substitutions).sort()).toEqual(placeholdersOf(importStateMachineDefinition));
+    expect(Object.keys(substitutions).sort()).toEqual(Object.keys(importTasks).sort());
+    for (const [placeholder, ref] of Object.entries(substitutions)) {
+      expect(ref['Fn::GetAtt'][1]).toBe('Arn');
+      const fn = template.toJSON().Resources[ref['Fn::GetAtt'][0]];
+      expect(fn.Type, placeholder).toBe('AWS::Lambda::Function');
+      expect(fn.Properties.Environment.Variables).toMatchObject({ TOKEN_KMS_KEY_ID: expect.anything(), INTEGRATIONS_CONFIG: expect.any(String) });
+    }
+    // Map over pages with bounded concurrency, retries and a compensation path.
+    const states = importStateMachineDefinition.States;
+    expect(states.WritePages.Type).toBe('Map');
+    expect(states.WritePages.MaxConcurrencyPath).toBe('$.concurrency');
+    expect(states.WritePages.Catch[0]!.Next).toBe('Compensate');
+    expect(states.Switch.Retry[0]!.ErrorEquals).toContain('TransientError');
+    const importsStart = template.toJSON().Resources[stack.getLogicalId(stack.api.functions.get('imports-start')!.node.defaultChild as never)];
+    expect(importsStart.Properties.Environment.Variables.IMPORT_STATE_MACHINE_ARN).toBeDefined();
+  });
+
+  it('I1, R3: OAuth tokens are encrypted under a rotated KMS key; only the callback and the import tasks may use it', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const keyId = stack.getLogicalId(stack.integrationTokenKey.node.defaultChild as never);
+    const users = Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(
+      ([, r]) => r.Type === 'AWS::IAM::Policy' && json(r.Properties).includes(keyId),
+    );
+    // Five import tasks and the OAuth callback.
+    expect(users).toHaveLength(6);
+    for (const [, policy] of users) {
+      const actions = (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement
+        .filter((st) => json(st.Resource).includes(keyId))
+        .flatMap((st) => [st.Action].flat());
+      expect(actions.every((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt')).toBe(true);
+    }
   });
 
   it('I7: a placeholder in the definition is an ARN substitution, and a missing task fails the synth', () => {

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes, type RouteDefinition } from '#shared/routes';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createGroup, createList, snapshot, subscribe, withPhone } from './support/lists';
+import { connect, linkedList, startImport } from './support/integrations';
 
-const notFoundCodes = ['LIST_NOT_FOUND', 'GROUP_NOT_FOUND', 'API_KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'AUTOMATION_NOT_FOUND'];
+const notFoundCodes = ['LIST_NOT_FOUND', 'GROUP_NOT_FOUND', 'API_KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'AUTOMATION_NOT_FOUND', 'IMPORT_NOT_FOUND'];
 
 let app: TestApp;
 let receiver: Server;
@@ -72,6 +73,9 @@ async function fixture(api: ApiClient, owner: string, withKey: boolean): Promise
     groupId: String(groupId),
     tag: 'city',
     webhookId: hook.body.Value.webhookId,
+    // A provider names no one's data (each workspace has its own connection); a job id of another list is not found.
+    provider: 'sixshop',
+    jobId: 'nosuchjob',
   };
   if (withKey) {
     const key = await api.post<{ keyId: string }>('/v1/api-keys', { name: `${owner} key` });
@@ -118,6 +122,17 @@ function bodyFor(route: RouteDefinition, f: Fixture): unknown {
 const prepare: Record<string, (api: ApiClient, v: Record<string, string>) => Promise<unknown>> = {
   'api-keys-activate': (api, v) => api.put(`/v1/api-keys/${v.keyId}/deactivate`),
   'webhooks-enable': (api, v) => api.put(`/v2/lists/${v.listId}/webhooks/${v.webhookId}/disable`),
+  // Imports need a linked list on a connected workspace, and a job of it.
+  'imports-start': async (api, v) => {
+    await connect(api, 'sixshop');
+    v.listId = String(await linkedList(api, 'sixshop'));
+  },
+  'imports-get': async (api, v) => {
+    await connect(api, 'sixshop');
+    v.listId = String(await linkedList(api, 'sixshop'));
+    v.jobId = (await startImport(api, Number(v.listId))).jobId;
+    await app.runtime.workflow.idle();
+  },
 };
 
 const fill = (path: string, values: Record<string, string>) =>
@@ -146,7 +161,9 @@ async function everything(api: ApiClient, v: Record<string, string>) {
   };
 }
 
-const withIds = routes.filter((r) => r.auth === 'apiKey' && /\{\w+\}/.test(r.path));
+/** Path parameters that name something a workspace owns (`{provider}` names a provider, not data). */
+const ownedParam = /\{(?!provider\})\w+\}/;
+const withIds = routes.filter((r) => r.auth === 'apiKey' && ownedParam.test(r.path));
 const paramsOf = (r: RouteDefinition) => [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 
 describe('W1 isolation', () => {
@@ -208,7 +225,7 @@ describe('W1 isolation', () => {
       const res = await a.api.request(route.method, path, bodyFor(route, af));
       const what = `${route.id}: ${route.method} ${path}`;
       expect(res.status, `${what} -> ${res.text}`).toBe(404);
-      expect(['GROUP_NOT_FOUND', 'WEBHOOK_NOT_FOUND'], what).toContain(res.body.Error?.Code);
+      expect(['GROUP_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'IMPORT_NOT_FOUND'], what).toContain(res.body.Error?.Code);
     }
     expect(await everything(b.api, bf.values)).toEqual(before);
     // Refused requests wrote nothing on A's own list either.

@@ -3,6 +3,7 @@ import { apiHandler } from '#shared/http/api-handler';
 import { listIdParams, numericId } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
 import { subscribe } from '#shared/subscribers/subscribe';
+import { assertAcceptsAdds } from '#shared/lists/linked';
 
 const request = z.object({
   eventOccurredBy: z.enum(['MANUAL', 'SUBSCRIBER']).default('MANUAL'),
@@ -16,5 +17,6 @@ const body = z.union([request, z.tuple([request])]).transform((b) => (Array.isAr
 
 export const handler = apiHandler({ params: listIdParams, body }, async ({ params, body, workspaceId, deps }) => {
   const ctx = await loadListContext(deps, workspaceId, params.listId);
+  assertAcceptsAdds(ctx.list);
   return subscribe(deps, ctx, body);
 });

@@ -35,6 +35,19 @@ export const errorCatalog = {
   AUTOMATION_INVALID: { status: 400, message: '자동 이메일 설정이 올바르지 않습니다.' },
   AUTOMATION_API_RATE: { status: 429, message: '자동 이메일 API 요청은 1초당 3회로 제한됩니다.' },
   CONFIRMATION_INVALID: { status: 400, message: '구독 확인 링크가 올바르지 않거나 만료되었습니다.' },
+
+  // Integrations and imports (I1-I7)
+  INTEGRATION_UNKNOWN_PROVIDER: { status: 404, message: '지원하지 않는 연동 서비스입니다.' },
+  INTEGRATION_NOT_CONFIGURED: { status: 503, message: '연동 서비스 설정이 없습니다. 관리자에게 문의해 주세요.' },
+  INTEGRATION_NOT_CONNECTED: { status: 400, message: '워크스페이스가 이 서비스와 연동되어 있지 않습니다. 먼저 연동해 주세요.' },
+  INTEGRATION_STATE_INVALID: { status: 400, message: '연동 요청이 올바르지 않거나 이미 사용되었거나 만료되었습니다. 다시 연동해 주세요.' },
+  INTEGRATION_DENIED: { status: 400, message: '연동이 취소되었습니다.' },
+  INTEGRATION_AUTH_FAILED: { status: 502, message: '연동 서비스 인증에 실패했습니다. 다시 연동해 주세요.' },
+  INTEGRATION_UNAVAILABLE: { status: 503, message: '연동 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.' },
+  LIST_NOT_LINKED: { status: 400, message: '연동 주소록이 아닙니다. 불러오기는 식스샵, 도너스 연동 주소록에서만 할 수 있습니다.' },
+  LIST_LINKED_ADD_REFUSED: { status: 403, message: '연동 주소록에는 불러오기로만 구독자를 추가할 수 있습니다.' },
+  LIST_LINKED_CHANGE_REFUSED: { status: 403, message: '도너스 연동 주소록 구독자의 상태는 변경하거나 삭제할 수 없습니다.' },
+  IMPORT_NOT_FOUND: { status: 404, message: '불러오기 작업을 찾을 수 없습니다.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

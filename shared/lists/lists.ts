@@ -7,7 +7,10 @@ import { batchWrite, queryAll, type Key } from '#shared/db/batch';
 import type { Deps } from '#shared/runtime/deps';
 import { defaultFields, EMAIL_FIELD, type CustomField } from './fields';
 import { removeAutomations } from '#shared/automations/automations';
-import { loadListContext, toListRecord, type ListRecord, type ListSettings } from './model';
+import { loadListContext, toListRecord, type ListKind, type ListRecord, type ListSettings } from './model';
+import { isProvider } from '#shared/integrations/providers';
+import { isConnected } from '#shared/integrations/connections';
+import { providerFields } from '#shared/integrations/adapters/index';
 import { nextId } from './sequence';
 
 type Db = Pick<Deps, 'db' | 'tableName' | 'clock'>;
@@ -15,6 +18,8 @@ type Db = Pick<Deps, 'db' | 'tableName' | 'clock'>;
 export interface CreateListInput extends Partial<ListSettings> {
   name: string;
   fields?: CustomField[];
+  /** SPEC I2: `sixshop` and `donus` need a connected workspace and get the provider's fields. */
+  kind?: ListKind;
 }
 
 export const defaultSettings: ListSettings = {
@@ -27,7 +32,11 @@ export const defaultSettings: ListSettings = {
 };
 
 export async function createList(deps: Db, workspaceId: string, input: CreateListInput): Promise<ListRecord> {
-  const fields = [EMAIL_FIELD, ...(input.fields ?? defaultFields.slice(1)).filter((f) => f.tag !== 'email')];
+  const kind = input.kind ?? 'standard';
+  if (isProvider(kind) && !(await isConnected(deps, workspaceId, kind))) throw new ApiError('INTEGRATION_NOT_CONNECTED', `provider=${kind}`);
+  // A linked list's fields are the provider's: every import resets them (SPEC I4).
+  const given = isProvider(kind) ? providerFields[kind] : input.fields;
+  const fields = [EMAIL_FIELD, ...(given ?? defaultFields.slice(1)).filter((f) => f.tag !== 'email')];
   const tags = new Set<string>();
   for (const f of fields) {
     if (tags.has(f.tag)) throw new ApiError('FIELD_TAG_EXISTS', `tag=${f.tag}`);
@@ -35,13 +44,13 @@ export async function createList(deps: Db, workspaceId: string, input: CreateLis
   }
   const listId = await nextId(deps, 'list');
   const now = deps.clock.now().toISOString();
-  const { fields: _ignored, ...rest } = input;
+  const { fields: _ignored, kind: _kind, ...rest } = input;
   const list: ListRecord = {
     ...defaultSettings,
     ...rest,
     listId,
     workspaceId,
-    kind: 'standard',
+    kind,
     fields,
     gen: 1,
     createdAt: now,

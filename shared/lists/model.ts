@@ -30,6 +30,8 @@ export interface ListRecord extends ListSettings {
   gen: number;
   createdAt: string;
   updatedAt: string;
+  /** SPEC I6: when the last import switched the list (linked lists). */
+  lastImportAt?: string;
 }
 
 export interface GroupRecord {
@@ -56,6 +58,7 @@ export const toListRecord = (item: Record<string, unknown>): ListRecord => ({
   gen: Number(item.gen),
   createdAt: String(item.createdAt),
   updatedAt: String(item.updatedAt),
+  ...(item.lastImportAt ? { lastImportAt: String(item.lastImportAt) } : {}),
   senderName: String(item.senderName ?? ''),
   companyName: String(item.companyName ?? ''),
   companyContact: String(item.companyContact ?? ''),

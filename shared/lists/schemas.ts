@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fieldTagSchema, fieldTypes } from './fields';
+import { listKinds, type ListKind } from './model';
 
 export const fieldSchema = z.object({
   tag: fieldTagSchema,
@@ -20,8 +21,10 @@ export const createListBody = z.object({
   name: z.string().trim().min(1).max(200),
   ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.optional()])),
   fields: z.array(fieldSchema).max(100).optional(),
+  kind: z.enum(listKinds).optional(),
 }) as z.ZodType<{
   name: string;
+  kind?: ListKind;
   senderName?: string;
   companyName?: string;
   companyContact?: string;

@@ -14,6 +14,8 @@ export const listView = (l: ListRecord) => ({
   fields: l.fields,
   createdDate: l.createdAt,
   modifiedDate: l.updatedAt,
+  // SPEC I6: a linked list's last-updated date is its last successful import (null before the first).
+  ...(l.kind === 'standard' ? {} : { lastImportDate: l.lastImportAt ?? null }),
 });
 
 export const groupView = (g: GroupRecord) => ({ id: g.groupId, listId: g.listId, name: g.name, createdDate: g.createdAt });

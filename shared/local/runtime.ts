@@ -20,6 +20,11 @@ import { defaultWorkerOptions, type WorkerOptions } from '#shared/webhooks/worke
 import { startEmbeddedScheduler, type EmbeddedScheduler } from './embedded-scheduler';
 import { createRateLimitedMailer } from '#shared/mail/rate-limit';
 import { runDispatch } from '#shared/automations/dispatch';
+import { createLocalTokenCipher, loadOrCreateKey } from '#shared/adapters/local-token-cipher';
+import type { ProvidersConfig } from '#shared/integrations/providers';
+import type { ImportTuning } from '#shared/imports/tasks';
+import { startProviderSimulator, type ProviderSimulator } from './provider-simulator';
+import { createLocalWorkflowRunner, type LocalWorkflowRunner } from './workflow-runner';
 
 export interface LocalRuntimeOptions {
   readonly dynamoEndpoint: string;
@@ -43,6 +48,16 @@ export interface LocalRuntimeOptions {
   readonly mailRatePerSecond?: number;
   /** How often the embedded scheduler looks for due entries (ms). */
   readonly schedulerIntervalMs?: number;
+  // Integrations and imports (I1-I7)
+  /** Provider endpoints; without them the runtime starts its own simulators of both providers. */
+  readonly providers?: ProvidersConfig;
+  /** Members the started simulators hold at first (default 100). */
+  readonly simulatorMembers?: number;
+  readonly simulatorPort?: number;
+  /** Import page size and parallelism. */
+  readonly importTuning?: Partial<ImportTuning>;
+  /** Wait between retries of a failed import step (default 50 ms locally; seconds in AWS). */
+  readonly importRetryIntervalMs?: number;
 }
 
 export interface LocalRuntime {
@@ -50,6 +65,10 @@ export interface LocalRuntime {
   readonly deps: Deps;
   readonly outboxDir: string;
   readonly scheduler: EmbeddedScheduler;
+  /** The provider simulators, when the runtime started them. */
+  readonly simulator?: ProviderSimulator;
+  /** Runs the import state machine in-process. */
+  readonly workflow: LocalWorkflowRunner;
   close(): Promise<void>;
 }
 
@@ -75,6 +94,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     file: join(options.dataDir, 'schedules.json'),
     intervalMs: options.schedulerIntervalMs,
   });
+  const simulator = options.providers
+    ? undefined
+    : await startProviderSimulator({ memberCount: options.simulatorMembers, ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}) });
+  const workflow = createLocalWorkflowRunner({ retryIntervalMs: options.importRetryIntervalMs ?? 50 });
   const depsBase = {
     db,
     tableName: options.tableName,
@@ -86,6 +109,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
     allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
     sns: options.sns ?? httpsSns,
+    tokenCipher: createLocalTokenCipher(loadOrCreateKey(join(options.dataDir, 'integration-token.key'))),
+    providers: options.providers ?? simulator!.config,
+    workflow,
+    ...(options.importTuning ? { importTuning: options.importTuning } : {}),
   };
   const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   // The server's own URL is only known once it listens; links in emails need it.
@@ -109,8 +136,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     deps,
     outboxDir,
     scheduler,
+    ...(simulator ? { simulator } : {}),
+    workflow,
     close: async () => {
       await scheduler.stop();
+      await workflow.close();
+      await simulator?.close();
       await worker.stop();
       await server.close();
       deps.db.destroy();

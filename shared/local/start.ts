@@ -43,7 +43,12 @@ if (persistent) {
   writeFileSync(endpointFile, JSON.stringify({ endpoint: dynamo.endpoint, pid: process.pid }));
 }
 
-const lines = [`API:      ${runtime.url}`, `DynamoDB: ${dynamo.endpoint} (${persistent ? `data in ${dataDir}` : 'in memory'})`, `Outbox:   ${runtime.outboxDir}`];
+const lines = [
+  `API:      ${runtime.url}`,
+  `DynamoDB: ${dynamo.endpoint} (${persistent ? `data in ${dataDir}` : 'in memory'})`,
+  `Outbox:   ${runtime.outboxDir}`,
+  `Sixshop and Donus simulators: ${runtime.simulator?.url ?? '(not started)'} (knobs: docs/imports.md)`,
+];
 if (!state.workspaceId) {
   const workspace = await createWorkspace(runtime.deps, 'Local workspace');
   const key = await createApiKey(runtime.deps, workspace.workspaceId, 'first key');

@@ -14,6 +14,12 @@ import type { SnsPort } from '#shared/ports/sns';
 import { httpsSns } from '#shared/adapters/sns-https';
 import type { Scheduler } from '#shared/ports/scheduler';
 import { createEventBridgeScheduler } from '#shared/adapters/eventbridge-scheduler';
+import type { TokenCipher } from '#shared/ports/token-cipher';
+import type { WorkflowRunner } from '#shared/ports/workflow-runner';
+import { createKmsTokenCipher } from '#shared/adapters/kms-token-cipher';
+import { createSfnWorkflowRunner } from '#shared/adapters/sfn-workflow-runner';
+import { providersConfigFromEnvironment, type ProvidersConfig } from '#shared/integrations/providers';
+import type { ImportTuning } from '#shared/imports/tasks';
 
 export interface Deps {
   readonly db: DynamoDBDocumentClient;
@@ -35,6 +41,16 @@ export interface Deps {
   readonly scheduler: Scheduler;
   /** SPEC M3: mails a second, all senders together (the SES account's rate); 0: no limit. */
   readonly mailRatePerSecond: number;
+
+  // Integrations and imports (I1-I7)
+  /** OAuth tokens are stored only through this (KMS in AWS, a local key file locally). */
+  readonly tokenCipher: TokenCipher;
+  /** Provider endpoints and client credentials; absent where the function has no integration config. */
+  readonly providers?: ProvidersConfig;
+  /** Starts the import state machine. */
+  readonly workflow: WorkflowRunner;
+  /** Page size and parallelism of imports (defaults in shared/imports/tasks.ts). */
+  readonly importTuning?: Partial<ImportTuning>;
 }
 
 let current: Deps | undefined;
@@ -65,6 +81,28 @@ async function signingSecret(): Promise<string> {
   return res.SecretString;
 }
 
+async function secretJson(arn: string): Promise<Record<string, string>> {
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  return JSON.parse(res.SecretString ?? '{}') as Record<string, string>;
+}
+
+/** Integration functions get INTEGRATIONS_CONFIG and the client secrets' ARN; others need neither. */
+async function integrationDeps() {
+  const arn = process.env.INTEGRATIONS_SECRET_ARN;
+  const providers = process.env.INTEGRATIONS_CONFIG ? providersConfigFromEnvironment(arn ? await secretJson(arn) : {}) : undefined;
+  const unconfigured = (what: string) => () => Promise.reject(new Error(`${what} is not configured for this function`));
+  return {
+    ...(providers ? { providers } : {}),
+    tokenCipher: process.env.TOKEN_KMS_KEY_ID
+      ? createKmsTokenCipher(process.env.TOKEN_KMS_KEY_ID)
+      : { encrypt: unconfigured('TOKEN_KMS_KEY_ID'), decrypt: unconfigured('TOKEN_KMS_KEY_ID') },
+    workflow: process.env.IMPORT_STATE_MACHINE_ARN
+      ? createSfnWorkflowRunner(process.env.IMPORT_STATE_MACHINE_ARN)
+      : { startImport: unconfigured('IMPORT_STATE_MACHINE_ARN') },
+  };
+}
+
 async function depsFromEnvironment(): Promise<Deps> {
   const secret = await signingSecret();
   return {
@@ -87,6 +125,7 @@ async function depsFromEnvironment(): Promise<Deps> {
       : unavailableScheduler,
     mailRatePerSecond: Number(process.env.MAIL_RATE_PER_SECOND ?? 14),
     ...(process.env.SES_EVENTS_TOPIC_ARN ? { sesEventsTopicArn: process.env.SES_EVENTS_TOPIC_ARN } : {}),
+    ...(await integrationDeps()),
   };
 }
 

@@ -82,6 +82,8 @@ export async function confirmSubscription(deps: Deps, token: string): Promise<Co
   } catch {
     return 'invalid';
   }
+  // SPEC I5: a linked list takes subscribers only from its import.
+  if (ctx.list.kind !== 'standard') return 'invalid';
   try {
     await deps.db.send(
       new UpdateCommand({

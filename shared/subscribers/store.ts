@@ -72,7 +72,7 @@ type ListRef = Pick<ListRecord, 'listId' | 'gen'>;
 const MAX_TX_ITEMS = 100;
 const MAX_ROUNDS = 12;
 
-function subscriberItem(list: ListRef, s: SubscriberRecord): Record<string, unknown> {
+export function subscriberItem(list: ListRef, s: SubscriberRecord): Record<string, unknown> {
   return {
     ...keys.subscriber(list.listId, list.gen, s.email),
     ...keys.subscriberGsi(list.listId, list.gen, s.email, s.status, s.createdAt),

@@ -138,4 +138,14 @@ export const keys = {
   automationStats: (automationId: number, shard: number) => ({ PK: `AUTOSTAT#${pad(automationId)}#${shard}`, SK: '#COUNT' }),
   /** SPEC M3: mails sent in one second by every sender together. */
   mailRate: (second: number) => ({ PK: `MAILRATE#${second}`, SK: '#COUNT' }),
+  // Integrations and imports (I1-I7)
+  /** A workspace's connection to a provider (encrypted tokens), beside its keys. */
+  integration: (workspaceId: string, provider: string) => ({ PK: `WS#${workspaceId}`, SK: `INTEG#${provider}` }),
+  integrationPrefix: 'INTEG#',
+  /** An OAuth `state` waiting for its callback: used once, expires after 10 minutes. */
+  oauthState: (state: string) => ({ PK: `OAUTH#${state}`, SK: '#META' }),
+  /** An import job of a list, in the list's own import partition (not the list's: loaded with every request). */
+  importJob: (listId: number, jobId: string) => ({ PK: `IMPORT#${pad(listId)}`, SK: `JOB#${jobId}` }),
+  importJobPrefix: 'JOB#',
+  importPartition: (listId: number) => `IMPORT#${pad(listId)}`,
 } as const;

@@ -1,0 +1,62 @@
+/**
+ * Issue 5's benchmark: a Sixshop import of 10,000 and of 100,000 members end to end (start
+ * request → job completed, the provider simulator included), p50 of 3 runs each, on a fresh
+ * linked list per run, with the process's peak RSS to show memory stays flat.
+ */
+import { percentile, round, startBenchApp } from './harness';
+
+const RUNS = 3;
+const SIZES = [10_000, 100_000];
+
+export async function benchImport(): Promise<Record<string, unknown>> {
+  const app = await startBenchApp();
+  const sim = app.runtime.simulator!.control.sixshop;
+  try {
+    const started = (await app.call('POST', '/v2/integrations/sixshop/connect')) as { authorizeUrl: string };
+    const authorize = await fetch(started.authorizeUrl, { redirect: 'manual' });
+    const callback = await fetch(authorize.headers.get('location')!);
+    if (callback.status !== 200) throw new Error(`connect failed: ${callback.status}`);
+
+    const run = async (members: number) => {
+      sim.set({ memberCount: members });
+      const list = (await app.call('POST', '/v2/lists', { name: `bench ${members}`, kind: 'sixshop' })) as { id: number };
+      const t = performance.now();
+      const job = (await app.call('POST', `/v2/lists/${list.id}/imports`)) as { jobId: string };
+      for (;;) {
+        const state = (await app.call('GET', `/v2/lists/${list.id}/imports/${job.jobId}`)) as { status: string; membersWritten: number };
+        if (state.status === 'completed') {
+          const ms = performance.now() - t;
+          if (state.membersWritten !== members) throw new Error(`expected ${members} written, got ${state.membersWritten}`);
+          await app.runtime.workflow.idle();
+          return ms;
+        }
+        if (state.status !== 'running') throw new Error(`import ${state.status}: ${JSON.stringify(state)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+
+    // Warm-up, so that the JVM's JIT and first module loads do not count.
+    await run(5_000);
+    await run(5_000);
+    const figures: Record<string, unknown> = { runs: RUNS, tuning: { ...app.runtime.deps.importTuning } };
+    for (const size of SIZES) {
+      const times: number[] = [];
+      const rssBefore = process.memoryUsage().rss;
+      let rssPeak = rssBefore;
+      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+      for (let i = 0; i < RUNS; i++) times.push(await run(size));
+      clearInterval(sampler);
+      figures[`members${size}`] = {
+        p50Ms: round(percentile(times, 50)),
+        allMs: times.map((t) => round(t)),
+        membersPerSecond: Math.round(size / (percentile(times, 50) / 1000)),
+        rssBeforeMiB: round(rssBefore / 2 ** 20),
+        rssPeakMiB: round(rssPeak / 2 ** 20),
+      };
+      process.stderr.write(`${size}: ${JSON.stringify(figures[`members${size}`])}\n`);
+    }
+    return figures;
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The one way an import task Lambda is built: dependencies, logging, and errors named for the
+ * state machine's Retry and Catch. Known permanent errors keep their names; anything else (a
+ * DynamoDB hiccup, a crash) becomes `TransientError`, which the state machine retries.
+ */
+import { getDeps, type Deps } from '#shared/runtime/deps';
+import { logger } from '#shared/logger';
+
+const keepNames = new Set(['IntegrationNotConnected', 'ProviderAuthFailed', 'ProviderUnavailable', 'ImportSuperseded']);
+
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+}
+
+export type ImportTaskHandler<I, O> = (input: I) => Promise<O>;
+
+export function importTask<I, O>(name: string, fn: (deps: Deps, input: I) => Promise<O>): ImportTaskHandler<I, O> {
+  return async (input: I) => {
+    const deps = await getDeps();
+    const started = performance.now();
+    try {
+      const out = await fn(deps, input);
+      logger.debug('import task done', { task: name, ms: Math.round(performance.now() - started) });
+      return out;
+    } catch (error) {
+      const e = error as Error;
+      logger.warn('import task failed', { task: name, errorName: e.name, errorMessage: e.message });
+      if (keepNames.has(e.name)) throw error;
+      throw new TransientError(e.message);
+    }
+  };
+}

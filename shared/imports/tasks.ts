@@ -1,0 +1,370 @@
+/**
+ * The import's steps (SPEC I3, I4), one function per Task state of shared/imports/state-machine.ts.
+ * Every step is safe to run again after a crash at any line: writes into the new generation are
+ * idempotent puts, the switch is one conditional transaction that recognises itself when it
+ * already committed, and deletions of a generation can repeat. Until the switch nothing a
+ * reader sees has changed; after it, everything has.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { batchWrite, type Item, type WriteRequest } from '#shared/db/batch';
+import { keys, shardOf, SUBSCRIBER_SHARDS } from '#shared/table/keys';
+import type { Deps } from '#shared/runtime/deps';
+import { loadListContext } from '#shared/lists/model';
+import { subscriberItem, batchPartition } from '#shared/subscribers/store';
+import type { SubscriberRecord } from '#shared/subscribers/record';
+import { adapter, withAccessToken } from '#shared/integrations/connections';
+import type { OutboxEvent } from '#shared/webhooks/events';
+import { logger } from '#shared/logger';
+import { crashPoint } from './faults';
+import { deleteGeneration } from './generations';
+import { failJob, loadJob, type JobRef } from './jobs';
+
+/** How an import is tuned: members per provider page, pages in parallel, BatchWrites in parallel per page. */
+export interface ImportTuning {
+  pageSize: number;
+  pageConcurrency: number;
+  writeConcurrency: number;
+}
+export const defaultTuning: ImportTuning = { pageSize: 1000, pageConcurrency: 4, writeConcurrency: 4 };
+
+/** The job was failed or replaced while this task ran: its writes must not stand. Permanent (no Retry). */
+export class ImportSuperseded extends Error {
+  override readonly name = 'ImportSuperseded';
+}
+
+type TaskDeps = Deps;
+const tuning = (deps: TaskDeps): ImportTuning => ({ ...defaultTuning, ...deps.importTuning });
+
+/** Groups deleted in the switch transaction; a list with more has the rest deleted by Cleanup. */
+const GROUPS_IN_SWITCH = 90;
+
+async function listItem(deps: Pick<Deps, 'db' | 'tableName'>, listId: number) {
+  const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.list(listId), ConsistentRead: true }));
+  return res.Item;
+}
+
+const staleGensOf = (item: Record<string, unknown> | undefined): number[] =>
+  item?.staleGens instanceof Set ? [...(item.staleGens as Set<number>)].map(Number) : [];
+
+async function forgetStale(deps: Pick<Deps, 'db' | 'tableName'>, listId: number, gens: number[]) {
+  if (!gens.length) return;
+  await deps.db.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: keys.list(listId),
+      UpdateExpression: 'DELETE staleGens :g',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':g': new Set(gens) },
+    }),
+  ).catch((error: Error) => {
+    if (error.name !== 'ConditionalCheckFailedException') throw error;
+  });
+}
+
+/** Step 1: the job still holds the lock, the connection works, the page count; stale generations go. */
+export async function prepare(deps: TaskDeps, ref: JobRef) {
+  crashPoint('prepare');
+  const item = await listItem(deps, ref.listId);
+  if (!item || item.importJobId !== ref.jobId) throw new ImportSuperseded('the list is no longer importing this job');
+  const t = tuning(deps);
+  const first = await withAccessToken(deps, ref.workspaceId, ref.provider, (token) => adapter(deps, ref.provider).fetchMembers(token, 1, 1));
+  const total = Math.max(0, Math.floor(first.total));
+  // Generations earlier failures or switches left behind (never the current one, never ours).
+  const stale = staleGensOf(item).filter((g) => g !== Number(item.gen) && g !== ref.gen);
+  for (const g of stale) await deleteGeneration(deps, ref.listId, g, t.writeConcurrency);
+  await forgetStale(deps, ref.listId, stale);
+  await deps.db.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: keys.importJob(ref.listId, ref.jobId),
+      UpdateExpression: 'SET #t = :total',
+      ExpressionAttributeNames: { '#t': 'total' },
+      ExpressionAttributeValues: { ':total': total },
+    }),
+  );
+  const pageCount = Math.ceil(total / t.pageSize);
+  return { ...ref, pageSize: t.pageSize, concurrency: t.pageConcurrency, pages: Array.from({ length: pageCount }, (_, i) => i + 1) };
+}
+
+export interface PageResult {
+  page: number;
+  read: number;
+  written: number;
+  skipped: number;
+  /** Members written per shard (all subscribed): summed into the counters at the switch. */
+  perShard: number[];
+}
+
+/**
+ * Step 2, once per page: fetch, map, write into the new generation with BatchWrite (25 a
+ * request, unprocessed items retried, several requests in parallel). Only the page is held.
+ * After writing, the job is read again: if it was failed meanwhile (compensation may already
+ * have swept the generation), this page deletes what it wrote itself.
+ */
+export function writePage(deps: TaskDeps, input: JobRef & { page: number; pageSize: number }): Promise<PageResult> {
+  const running = writePageOnce(deps, input);
+  let set = inFlight.get(input.jobId);
+  if (!set) inFlight.set(input.jobId, (set = new Set()));
+  set.add(running);
+  void running.catch(() => undefined).finally(() => {
+    set.delete(running);
+    if (!set.size) inFlight.delete(input.jobId);
+  });
+  return running;
+}
+
+/**
+ * Page writes of a job still running in this process. When one page fails, the Map stops
+ * waiting for the others, but their handlers run on (in AWS the Lambdas too, which is why the
+ * state machine waits out their timeout before its second sweep). Compensation awaits them
+ * here before deleting, so locally the first sweep already sees everything.
+ */
+const inFlight = new Map<string, Set<Promise<unknown>>>();
+const drainInFlight = async (jobId: string) => {
+  while (inFlight.get(jobId)?.size) await Promise.allSettled([...inFlight.get(jobId)!]);
+};
+
+async function writePageOnce(deps: TaskDeps, input: JobRef & { page: number; pageSize: number }): Promise<PageResult> {
+  crashPoint('write-page:before');
+  const t = tuning(deps);
+  const page = await withAccessToken(deps, input.workspaceId, input.provider, (token) =>
+    adapter(deps, input.provider).fetchMembers(token, input.page, input.pageSize),
+  );
+  const now = deps.clock.now().toISOString();
+  // A provider page naming an email twice keeps the last record.
+  const byEmail = new Map(page.members.map((m) => [m.email, m]));
+  const perShard = new Array<number>(SUBSCRIBER_SHARDS).fill(0);
+  const writes: WriteRequest[] = [];
+  for (const m of byEmail.values()) {
+    const record: SubscriberRecord = {
+      email: m.email,
+      status: 'subscribed',
+      fields: m.fields,
+      adAgreed: m.adAgreed,
+      groupIds: [],
+      createdAt: m.joinedAt ?? now,
+      updatedAt: now,
+      version: 1,
+      addedBy: 'MANUAL',
+    };
+    writes.push({ put: subscriberItem(input, record) as Item });
+    perShard[shardOf(m.email)]! += 1;
+  }
+  const read = page.members.length + page.skipped;
+  const job = await loadJob(deps, input.listId, input.jobId);
+  if (job?.status !== 'running') throw new ImportSuperseded(`job is ${job?.status ?? 'gone'}`);
+  await batchWrite(deps.db, deps.tableName, writes, t.writeConcurrency);
+  crashPoint('write-page:after');
+  const after = await deps.db.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: keys.importJob(input.listId, input.jobId),
+      // Progress only (a retried page may count twice); the switch writes the exact totals.
+      UpdateExpression: 'ADD membersRead :r, membersWritten :w, membersSkipped :s',
+      ExpressionAttributeValues: { ':r': read, ':w': writes.length, ':s': read - writes.length },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  if (after.Attributes?.status !== 'running') {
+    await batchWrite(deps.db, deps.tableName, writes.map((w) => ({ delete: { PK: (w as { put: Item }).put.PK, SK: (w as { put: Item }).put.SK } })), t.writeConcurrency);
+    throw new ImportSuperseded('the job failed while this page was written');
+  }
+  return { page: input.page, read, written: writes.length, skipped: read - writes.length, perShard };
+}
+
+/** The IMPORT_COMPLETED outbox event (and its seal), when the list has an enabled webhook (SPEC L10). */
+async function completionEvent(deps: Deps, ref: JobRef, summary: Record<string, unknown>) {
+  const ctx = await loadListContext(deps, ref.workspaceId, ref.listId).catch(() => undefined);
+  if (!ctx || !ctx.webhooks.some((w) => w.enabled && w.events.includes('IMPORT_COMPLETED'))) return [];
+  const now = deps.clock.now().toISOString();
+  const batchId = randomUUID();
+  const event: OutboxEvent = {
+    eventId: randomUUID(),
+    workspaceId: ref.workspaceId,
+    listId: ref.listId,
+    eventOccurredBy: 'MANUAL',
+    occurredAt: now,
+    changes: [{ action: 'IMPORT_COMPLETED', subscriber: summary }],
+  };
+  const p = batchPartition(batchId);
+  return [
+    { Put: { TableName: deps.tableName, Item: { ...keys.event(p, `${now}#${batchId}`, event.eventId), type: 'event', batchId, ...event } } },
+    { Put: { TableName: deps.tableName, Item: { ...keys.event(p, `${now}#${batchId}`, '~seal'), type: 'eventSeal', batchId } } },
+  ];
+}
+
+/**
+ * Step 3: the counters of the new generation (plain puts: a retry writes the same), then ONE
+ * transaction that is the import's commit point: the list moves to the new generation (only if
+ * this job still holds its lock and the generation is still the one it started from), its
+ * groups and fields are reset, the lock is released, the job is completed and the webhook
+ * event recorded. A retry after a commit it did not see finds the job completed and stops.
+ */
+export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageResults: PageResult[] }) {
+  const perShard = new Array<number>(SUBSCRIBER_SHARDS).fill(0);
+  let read = 0;
+  let written = 0;
+  let skipped = 0;
+  for (const r of input.pageResults) {
+    read += r.read;
+    written += r.written;
+    skipped += r.skipped;
+    r.perShard.forEach((n, shard) => (perShard[shard]! += n));
+  }
+  const existing = await loadJob(deps, input.listId, input.jobId);
+  if (existing?.status === 'completed') return { switched: true };
+  if (existing?.status !== 'running') throw new ImportSuperseded(`job is ${existing?.status ?? 'gone'}`);
+  await batchWrite(
+    deps.db,
+    deps.tableName,
+    perShard.map((subscribed, shard) => ({
+      put: { ...keys.counter(input.listId, input.gen, shard), type: 'counter', subscribed, unsubscribed: 0, autoDeleted: 0 },
+    })),
+  );
+  crashPoint('switch:before');
+  const ctx = await loadListContext(deps, input.workspaceId, input.listId);
+  const groups = [...ctx.groups.keys()];
+  const now = deps.clock.now().toISOString();
+  const summary = { jobId: input.jobId, provider: input.provider, status: 'completed', membersRead: read, membersWritten: written, membersSkipped: skipped, finishedAt: now };
+  try {
+    await deps.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: deps.tableName,
+              Key: keys.list(input.listId),
+              UpdateExpression:
+                'SET gen = :gen, #fields = :fields, updatedAt = :now, lastImportAt = :now, lastImportJobId = :job REMOVE importJobId, importStartedAt ADD staleGens :prev',
+              ConditionExpression: 'importJobId = :job AND gen = :prevGen',
+              ExpressionAttributeNames: { '#fields': 'fields' },
+              ExpressionAttributeValues: {
+                ':gen': input.gen,
+                ':fields': [...adapter(deps, input.provider).fields],
+                ':now': now,
+                ':job': input.jobId,
+                ':prev': new Set([input.previousGen]),
+                ':prevGen': input.previousGen,
+              },
+            },
+          },
+          {
+            Update: {
+              TableName: deps.tableName,
+              Key: keys.importJob(input.listId, input.jobId),
+              UpdateExpression: 'SET #s = :done, finishedAt = :now, membersRead = :r, membersWritten = :w, membersSkipped = :sk, groupsLeft = :left',
+              ConditionExpression: '#s = :running',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: {
+                ':done': 'completed',
+                ':running': 'running',
+                ':now': now,
+                ':r': read,
+                ':w': written,
+                ':sk': skipped,
+                ':left': groups.slice(GROUPS_IN_SWITCH),
+              },
+            },
+          },
+          ...groups.slice(0, GROUPS_IN_SWITCH).map((g) => ({ Delete: { TableName: deps.tableName, Key: keys.group(input.listId, g) } })),
+          ...(await completionEvent(deps, input, summary)),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const job = await loadJob(deps, input.listId, input.jobId);
+    if (job?.status === 'completed') return { switched: true };
+    throw new ImportSuperseded('the list no longer waits for this import');
+  }
+  crashPoint('switch:after-commit');
+  return { switched: true };
+}
+
+/** Step 4: the previous generation (and groups beyond the switch's share) are deleted. */
+export async function cleanup(deps: TaskDeps, ref: JobRef) {
+  crashPoint('cleanup');
+  const job = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.importJob(ref.listId, ref.jobId), ConsistentRead: true }));
+  const groupsLeft = ((job.Item?.groupsLeft ?? []) as number[]).map(Number);
+  if (groupsLeft.length) await batchWrite(deps.db, deps.tableName, groupsLeft.map((g) => ({ delete: keys.group(ref.listId, g) })));
+  const deleted = await deleteGeneration(deps, ref.listId, ref.previousGen, tuning(deps).writeConcurrency);
+  await forgetStale(deps, ref.listId, [ref.previousGen]);
+  return { deleted };
+}
+
+/**
+ * The compensation path: the job is failed and the lock released in one transaction that also
+ * lists the new generation as stale, then the generation is deleted. It stays listed, so the
+ * next import's Prepare sweeps it once more (a page task still in flight may write after this
+ * sweep; it deletes its own writes when it sees the job failed, and the second sweep catches a
+ * task that died in between). If the switch had committed after all, nothing is undone.
+ */
+export async function compensate(deps: TaskDeps, input: JobRef & { error?: { Error?: string; Cause?: string } }) {
+  crashPoint('compensate:before');
+  const item = await listItem(deps, input.listId);
+  const job = await loadJob(deps, input.listId, input.jobId);
+  if (job?.status === 'completed' || (item && Number(item.gen) === input.gen)) return { switched: true };
+  const code = input.error?.Error ?? 'ImportFailed';
+  const message = describeCause(input.error?.Cause);
+  logger.warn('import failed; compensating', { jobId: input.jobId, listId: input.listId, code });
+  if (job?.status === 'running') {
+    const now = deps.clock.now().toISOString();
+    const summary = { jobId: input.jobId, provider: input.provider, status: 'failed', error: { code, message }, finishedAt: now };
+    const ownsLock = item?.importJobId === input.jobId;
+    try {
+      await deps.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...(ownsLock
+              ? [
+                  {
+                    Update: {
+                      TableName: deps.tableName,
+                      Key: keys.list(input.listId),
+                      UpdateExpression: 'REMOVE importJobId, importStartedAt ADD staleGens :g',
+                      ConditionExpression: 'importJobId = :job',
+                      ExpressionAttributeValues: { ':job': input.jobId, ':g': new Set([input.gen]) },
+                    },
+                  },
+                ]
+              : []),
+            {
+              Update: {
+                TableName: deps.tableName,
+                Key: keys.importJob(input.listId, input.jobId),
+                UpdateExpression: 'SET #s = :failed, finishedAt = :now, #e = :error',
+                ConditionExpression: '#s = :running',
+                ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+                ExpressionAttributeValues: { ':failed': 'failed', ':running': 'running', ':now': now, ':error': { code, message } },
+              },
+            },
+            ...(await completionEvent(deps, input, summary)),
+          ],
+        }),
+      );
+    } catch (error) {
+      // A retry after this transaction committed: carry on with the deletion.
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const again = await loadJob(deps, input.listId, input.jobId);
+      if (again?.status === 'completed') return { switched: true };
+      if (again?.status === 'running') await failJob(deps, input.listId, input.jobId, code, message);
+    }
+  }
+  crashPoint('compensate:after-release');
+  await drainInFlight(input.jobId);
+  const deleted = await deleteGeneration(deps, input.listId, input.gen, tuning(deps).writeConcurrency);
+  return { switched: false, deleted };
+}
+
+/** Step Functions hands the error's cause as a JSON string (errorMessage inside) or plain text. */
+function describeCause(cause: string | undefined): string {
+  if (!cause) return 'the import failed';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return String(parsed.errorMessage ?? cause).slice(0, 500);
+  } catch {
+    return cause.slice(0, 500);
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * SPEC I1: connecting a workspace to Sixshop or Donus with the OAuth 2.0 authorization-code
+ * flow. The `state` is a random one-time value stored with its workspace and a 10-minute
+ * expiry; the callback consumes it with one conditional write, so a wrong, reused or expired
+ * state is refused. Tokens are stored only encrypted (SPEC R3) and refreshed when expired.
+ */
+import { randomBytes } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { keys } from '#shared/table/keys';
+import { ApiError } from '#shared/http/errors';
+import type { Deps } from '#shared/runtime/deps';
+import { adapterFor } from './adapters/index';
+import { ProviderAuthFailed, ProviderUnavailable, providers, type OAuthTokens, type Provider, type ProviderAdapter } from './providers';
+
+export const STATE_TTL_MS = 10 * 60 * 1000;
+/** Access tokens this close to expiry are refreshed before use. */
+const REFRESH_MARGIN_MS = 60 * 1000;
+
+type ConnDeps = Pick<Deps, 'db' | 'tableName' | 'clock' | 'tokenCipher' | 'providers' | 'publicBaseUrl'>;
+
+/** The connection's refusal when the provider cannot be used at all: a task error name in the state machine. */
+export class IntegrationNotConnected extends Error {
+  override readonly name = 'IntegrationNotConnected';
+}
+
+export function adapter(deps: Pick<Deps, 'providers' | 'clock'>, provider: Provider): ProviderAdapter {
+  if (!deps.providers) throw new ApiError('INTEGRATION_NOT_CONFIGURED');
+  return adapterFor(deps.providers, provider, deps.clock);
+}
+
+export const callbackUrl = (deps: Pick<Deps, 'publicBaseUrl'>, provider: Provider) =>
+  `${deps.publicBaseUrl.replace(/\/$/, '')}/v2/integrations/${provider}/callback`;
+
+/** Step 1: a one-time state and the provider's authorize URL to send the user to. */
+export async function startConnection(deps: ConnDeps, workspaceId: string, provider: Provider) {
+  const a = adapter(deps, provider);
+  const state = randomBytes(24).toString('base64url');
+  const now = deps.clock.now().getTime();
+  const expiresAtMs = now + STATE_TTL_MS;
+  await deps.db.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: {
+        ...keys.oauthState(state),
+        type: 'oauthState',
+        workspaceId,
+        provider,
+        expiresAtMs,
+        // DynamoDB's TTL removes it eventually; expiresAtMs is what the callback checks.
+        expiresAt: Math.ceil(expiresAtMs / 1000) + 3600,
+      },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    }),
+  );
+  return { provider, authorizeUrl: a.authorizeUrl(state, callbackUrl(deps, provider)), state, expiresAt: new Date(expiresAtMs).toISOString() };
+}
+
+const context = (workspaceId: string, provider: Provider) => ({ workspaceId, provider });
+
+async function storeTokens(deps: ConnDeps, workspaceId: string, provider: Provider, tokens: OAuthTokens, connectedAt: string) {
+  const ctx = context(workspaceId, provider);
+  return {
+    ...keys.integration(workspaceId, provider),
+    type: 'integration',
+    workspaceId,
+    provider,
+    accessTokenEnc: await deps.tokenCipher.encrypt(tokens.accessToken, ctx),
+    refreshTokenEnc: await deps.tokenCipher.encrypt(tokens.refreshToken, ctx),
+    expiresAt: tokens.expiresAt,
+    account: tokens.account ?? '',
+    connectedAt,
+  };
+}
+
+/**
+ * Step 2, the public callback: consumes the state (whatever happens next, it is spent), then
+ * exchanges the code and stores the tokens. Returns the workspace now connected.
+ */
+export async function completeConnection(
+  deps: ConnDeps,
+  provider: Provider,
+  input: { state: string; code?: string; error?: string },
+): Promise<{ workspaceId: string; account: string }> {
+  if (!input.state) throw new ApiError('INTEGRATION_STATE_INVALID');
+  let workspaceId: string;
+  try {
+    const res = await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: keys.oauthState(input.state),
+        UpdateExpression: 'SET usedAt = :now',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(usedAt) AND provider = :p AND expiresAtMs > :nowMs',
+        ExpressionAttributeValues: { ':now': deps.clock.now().toISOString(), ':p': provider, ':nowMs': deps.clock.now().getTime() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    workspaceId = String(res.Attributes!.workspaceId);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ApiError('INTEGRATION_STATE_INVALID');
+    throw error;
+  }
+  if (input.error || !input.code) throw new ApiError('INTEGRATION_DENIED', input.error ? `error=${input.error.slice(0, 100)}` : 'no code');
+  const tokens = await providerCall(() => adapter(deps, provider).exchangeCode(input.code!, callbackUrl(deps, provider)));
+  const item = await storeTokens(deps, workspaceId, provider, tokens, deps.clock.now().toISOString());
+  await deps.db.send(new PutCommand({ TableName: deps.tableName, Item: item }));
+  return { workspaceId, account: item.account };
+}
+
+/** Provider failures as API errors (for request paths; the import's tasks keep the raw names). */
+async function providerCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ProviderAuthFailed) throw new ApiError('INTEGRATION_AUTH_FAILED');
+    if (error instanceof ProviderUnavailable) throw new ApiError('INTEGRATION_UNAVAILABLE');
+    throw error;
+  }
+}
+
+export interface IntegrationView {
+  provider: Provider;
+  connected: boolean;
+  account?: string;
+  connectedAt?: string;
+}
+
+/** Both providers, connected or not; never a token. */
+export async function listConnections(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string): Promise<IntegrationView[]> {
+  const res = await deps.db.send(
+    new QueryCommand({
+      TableName: deps.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+      ExpressionAttributeValues: { ':pk': keys.workspace(workspaceId).PK, ':p': keys.integrationPrefix },
+      ConsistentRead: true,
+    }),
+  );
+  const found = new Map((res.Items ?? []).map((i) => [String(i.provider), i]));
+  return providers.map((provider) => {
+    const item = found.get(provider);
+    return item
+      ? { provider, connected: true, account: String(item.account ?? ''), connectedAt: String(item.connectedAt) }
+      : { provider, connected: false };
+  });
+}
+
+export async function isConnected(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string, provider: Provider): Promise<boolean> {
+  const res = await deps.db.send(
+    new GetCommand({ TableName: deps.tableName, Key: keys.integration(workspaceId, provider), ConsistentRead: true, ProjectionExpression: 'PK' }),
+  );
+  return Boolean(res.Item);
+}
+
+/** Forgets the tokens. Linked lists stay (their imports are refused until connected again). */
+export async function disconnect(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string, provider: Provider): Promise<void> {
+  try {
+    await deps.db.send(
+      new DeleteCommand({ TableName: deps.tableName, Key: keys.integration(workspaceId, provider), ConditionExpression: 'attribute_exists(PK)' }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ApiError('INTEGRATION_NOT_CONNECTED');
+    throw error;
+  }
+}
+
+/**
+ * A working access token: the stored one, or a refreshed one when it is (nearly) expired or
+ * `force` says the provider refused it. Refresh tokens rotate, so concurrent refreshers race:
+ * the write is conditioned on the ciphertext read, and a loser uses the winner's tokens.
+ */
+export async function accessToken(deps: ConnDeps, workspaceId: string, provider: Provider, force = false): Promise<string> {
+  const ctx = context(workspaceId, provider);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.integration(workspaceId, provider), ConsistentRead: true }));
+    const item = res.Item;
+    if (!item) throw new IntegrationNotConnected(`workspace is not connected to ${provider}`);
+    const fresh = Date.parse(String(item.expiresAt)) - REFRESH_MARGIN_MS > deps.clock.now().getTime();
+    if (fresh && !(force && attempt === 0)) return deps.tokenCipher.decrypt(String(item.accessTokenEnc), ctx);
+    let tokens: OAuthTokens;
+    try {
+      tokens = await adapter(deps, provider).refresh(await deps.tokenCipher.decrypt(String(item.refreshTokenEnc), ctx));
+    } catch (error) {
+      if (!(error instanceof ProviderAuthFailed)) throw error;
+      // Another task may have rotated the refresh token first: look again before giving up.
+      const again = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.integration(workspaceId, provider), ConsistentRead: true }));
+      if (again.Item && again.Item.refreshTokenEnc !== item.refreshTokenEnc) {
+        force = false;
+        continue;
+      }
+      throw error;
+    }
+    const next = await storeTokens(deps, workspaceId, provider, { ...tokens, account: tokens.account ?? String(item.account ?? '') }, String(item.connectedAt));
+    try {
+      await deps.db.send(
+        new PutCommand({
+          TableName: deps.tableName,
+          Item: next,
+          ConditionExpression: 'refreshTokenEnc = :old',
+          ExpressionAttributeValues: { ':old': item.refreshTokenEnc },
+        }),
+      );
+    } catch (error) {
+      // Disconnected or refreshed meanwhile: our token still works for this call.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return tokens.accessToken;
+  }
+  throw new ProviderAuthFailed('could not obtain a working access token');
+}
+
+/** Runs a provider call with a working token, refreshing once if the provider refuses it. */
+export async function withAccessToken<T>(deps: ConnDeps, workspaceId: string, provider: Provider, fn: (token: string) => Promise<T>): Promise<T> {
+  try {
+    return await fn(await accessToken(deps, workspaceId, provider));
+  } catch (error) {
+    if (!(error instanceof ProviderAuthFailed)) throw error;
+    return fn(await accessToken(deps, workspaceId, provider, true));
+  }
+}

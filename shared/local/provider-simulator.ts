@@ -1,0 +1,275 @@
+/**
+ * Local simulators of the Sixshop and Donus APIs (SPEC I1): OAuth 2.0 authorize (the "user"
+ * approves at once and is redirected back with a code), token (authorization code and refresh
+ * grants) and a paged members API, each in the provider's own shape (see the adapters and
+ * docs/imports.md). Members are generated from their index, so any N costs no memory. Knobs
+ * inject failures and slow pages; `npm start` runs one and prints its URL, tests drive it
+ * in-process, and `POST /_sim/<provider>/config` changes knobs over HTTP.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Provider, ProvidersConfig } from '#shared/integrations/providers';
+
+export interface SimulatorKnobs {
+  /** Members the provider holds: indexes firstIndex … firstIndex + memberCount - 1. */
+  memberCount: number;
+  firstIndex: number;
+  /** Changes every member's name and grade: a later import sees them as updated. */
+  revision: number;
+  /** Page number → how many more times it answers 500. */
+  failPages: Record<number, number>;
+  /** Every members-page request waits this long first. */
+  slowPageMs: number;
+  /** Lifetime of access tokens the token endpoint issues. */
+  tokenTtlSeconds: number;
+  /** The next N token requests answer 500. */
+  failTokenRequests: number;
+  /** The authorize step answers `error=access_denied` (the user declined). */
+  denyAuthorize: boolean;
+}
+
+export interface SimulatorStats {
+  authorizations: number;
+  codeExchanges: number;
+  refreshes: number;
+  pageRequests: number;
+}
+
+export interface ProviderSimulatorControl {
+  knobs: SimulatorKnobs;
+  stats: SimulatorStats;
+  set(patch: Partial<SimulatorKnobs>): void;
+  /** Every access token issued so far stops working (to exercise refresh). */
+  expireAccessTokens(): void;
+  reset(): void;
+}
+
+export interface ProviderSimulator {
+  readonly url: string;
+  readonly config: ProvidersConfig;
+  readonly control: Record<Provider, ProviderSimulatorControl>;
+  close(): Promise<void>;
+}
+
+const defaultKnobs = (memberCount: number): SimulatorKnobs => ({
+  memberCount,
+  firstIndex: 0,
+  revision: 1,
+  failPages: {},
+  slowPageMs: 0,
+  tokenTtlSeconds: 3600,
+  failTokenRequests: 0,
+  denyAuthorize: false,
+});
+
+const grades = ['BRONZE', 'SILVER', 'GOLD', 'VIP'];
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+/** Member `i` as Sixshop's members API shows it. */
+function sixshopMember(i: number, revision: number) {
+  return {
+    memberNo: 100000 + i,
+    email: `member${i}@sixshop.example.com`,
+    name: revision > 1 ? `회원${i} (r${revision})` : `회원${i}`,
+    mobile: `010-${pad(Math.floor(i / 10000) % 10000, 4)}-${pad(i % 10000, 4)}`,
+    emailAgree: i % 3 !== 0,
+    smsAgree: i % 2 === 0,
+    grade: grades[(i + revision - 1) % grades.length],
+    birthday: `19${pad(70 + (i % 30), 2)}-${pad(1 + (i % 12), 2)}-${pad(1 + (i % 28), 2)}`,
+    joinedAt: new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString(),
+  };
+}
+
+/** Member `i` as Donus's donors API shows it. */
+function donusDonor(i: number, revision: number) {
+  return {
+    donorId: `D${pad(i, 8)}`,
+    email: `donor${i}@donus.example.com`,
+    donorName: revision > 1 ? `후원자${i} (r${revision})` : `후원자${i}`,
+    phoneNumber: `010${pad(Math.floor(i / 10000) % 10000, 4)}${pad(i % 10000, 4)}`,
+    marketingConsent: i % 4 === 0 ? 'N' : 'Y',
+    donationType: i % 2 === 0 ? 'REGULAR' : 'ONE_TIME',
+    totalDonationAmount: 10000 * ((i % 50) + revision),
+    firstDonatedAt: new Date(Date.UTC(2021, 0, 1) + i * 3_600_000).toISOString(),
+  };
+}
+
+interface ProviderState {
+  control: ProviderSimulatorControl;
+  codes: Map<string, { redirectUri: string }>;
+  accessTokens: Map<string, number>;
+  refreshTokens: Set<string>;
+}
+
+const CLIENT = { sixshop: { id: 'local-sixshop-client', secret: 'local-sixshop-secret' }, donus: { id: 'local-donus-client', secret: 'local-donus-secret' } };
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of req as AsyncIterable<Buffer>) parts.push(part);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+export async function startProviderSimulator(options: { port?: number; memberCount?: number } = {}): Promise<ProviderSimulator> {
+  const initial = options.memberCount ?? 100;
+  const token = () => randomBytes(18).toString('base64url');
+  const makeState = (): ProviderState => {
+    const state: ProviderState = {
+      codes: new Map(),
+      accessTokens: new Map(),
+      refreshTokens: new Set(),
+      control: {
+        knobs: defaultKnobs(initial),
+        stats: { authorizations: 0, codeExchanges: 0, refreshes: 0, pageRequests: 0 },
+        set(patch) {
+          Object.assign(state.control.knobs, patch);
+        },
+        expireAccessTokens() {
+          for (const t of state.accessTokens.keys()) state.accessTokens.set(t, 0);
+        },
+        reset() {
+          state.control.knobs = defaultKnobs(initial);
+          state.control.stats = { authorizations: 0, codeExchanges: 0, refreshes: 0, pageRequests: 0 };
+        },
+      },
+    };
+    return state;
+  };
+  const states: Record<Provider, ProviderState> = { sixshop: makeState(), donus: makeState() };
+
+  const issue = (s: ProviderState, provider: Provider) => {
+    const access = token();
+    const refresh = token();
+    s.accessTokens.set(access, Date.now() + s.control.knobs.tokenTtlSeconds * 1000);
+    s.refreshTokens.add(refresh);
+    const account = provider === 'sixshop' ? { shop_name: '로컬 식스샵' } : { organization: '로컬 도너스' };
+    return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: s.control.knobs.tokenTtlSeconds, ...account };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const [, first, second, ...rest] = url.pathname.split('/');
+    if (first === '_sim' && (second === 'sixshop' || second === 'donus') && req.method === 'POST') {
+      const patch = JSON.parse((await readBody(req)) || '{}') as Partial<SimulatorKnobs>;
+      states[second].control.set(patch);
+      return json(res, 200, states[second].control.knobs);
+    }
+    if (first !== 'sixshop' && first !== 'donus') return json(res, 404, { error: 'not_found' });
+    const provider: Provider = first;
+    const s = states[provider];
+    const knobs = s.control.knobs;
+    const path = [second, ...rest].join('/');
+
+    if (path === 'oauth/authorize' && req.method === 'GET') {
+      const redirectUri = url.searchParams.get('redirect_uri') ?? '';
+      if (url.searchParams.get('client_id') !== CLIENT[provider].id || !redirectUri) return json(res, 400, { error: 'invalid_request' });
+      s.control.stats.authorizations++;
+      const back = new URL(redirectUri);
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      if (knobs.denyAuthorize) back.searchParams.set('error', 'access_denied');
+      else {
+        const code = token();
+        s.codes.set(code, { redirectUri });
+        back.searchParams.set('code', code);
+      }
+      res.writeHead(302, { Location: back.toString() });
+      return res.end();
+    }
+
+    if (path === 'oauth/token' && req.method === 'POST') {
+      const raw = await readBody(req);
+      const params: Record<string, string> =
+        provider === 'sixshop' ? Object.fromEntries(new URLSearchParams(raw)) : (JSON.parse(raw || '{}') as Record<string, string>);
+      if (knobs.failTokenRequests > 0) {
+        knobs.failTokenRequests--;
+        return json(res, 500, { error: 'server_error' });
+      }
+      if (params.client_id !== CLIENT[provider].id || params.client_secret !== CLIENT[provider].secret) return json(res, 401, { error: 'invalid_client' });
+      if (params.grant_type === 'authorization_code') {
+        const code = s.codes.get(params.code ?? '');
+        s.codes.delete(params.code ?? '');
+        if (!code || code.redirectUri !== params.redirect_uri) return json(res, 400, { error: 'invalid_grant' });
+        s.control.stats.codeExchanges++;
+        return json(res, 200, issue(s, provider));
+      }
+      if (params.grant_type === 'refresh_token') {
+        // Refresh tokens rotate: the old one is spent.
+        if (!s.refreshTokens.delete(params.refresh_token ?? '')) return json(res, 400, { error: 'invalid_grant' });
+        s.control.stats.refreshes++;
+        return json(res, 200, issue(s, provider));
+      }
+      return json(res, 400, { error: 'unsupported_grant_type' });
+    }
+
+    const membersPath = provider === 'sixshop' ? 'api/v1/members' : 'v1/donors';
+    if (path === membersPath && req.method === 'GET') {
+      const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const expires = s.accessTokens.get(bearer);
+      if (expires === undefined || expires < Date.now()) return json(res, 401, { error: 'invalid_token' });
+      s.control.stats.pageRequests++;
+      if (knobs.slowPageMs > 0) await new Promise((r) => setTimeout(r, knobs.slowPageMs));
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? '1'));
+      const size = Math.min(5000, Math.max(1, Number(url.searchParams.get(provider === 'sixshop' ? 'limit' : 'per_page') ?? '100')));
+      const failures = knobs.failPages[page] ?? 0;
+      if (failures > 0) {
+        knobs.failPages[page] = failures - 1;
+        return json(res, 500, { error: 'server_error' });
+      }
+      const from = (page - 1) * size;
+      const to = Math.min(knobs.memberCount, from + size);
+      const items = [];
+      for (let k = from; k < to; k++) {
+        const i = knobs.firstIndex + k;
+        items.push(provider === 'sixshop' ? sixshopMember(i, knobs.revision) : donusDonor(i, knobs.revision));
+      }
+      return json(
+        res,
+        200,
+        provider === 'sixshop'
+          ? { data: { totalCount: knobs.memberCount, page, members: items } }
+          : { donors: items, meta: { total: knobs.memberCount, page, per_page: size } },
+      );
+    }
+    return json(res, 404, { error: 'not_found' });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => json(res, 500, { error: String(error) }));
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const config: ProvidersConfig = {
+    sixshop: {
+      authorizeUrl: `${url}/sixshop/oauth/authorize`,
+      tokenUrl: `${url}/sixshop/oauth/token`,
+      apiBaseUrl: `${url}/sixshop/api/v1`,
+      clientId: CLIENT.sixshop.id,
+      clientSecret: CLIENT.sixshop.secret,
+      pageSize: 1000,
+    },
+    donus: {
+      authorizeUrl: `${url}/donus/oauth/authorize`,
+      tokenUrl: `${url}/donus/oauth/token`,
+      apiBaseUrl: `${url}/donus/v1`,
+      clientId: CLIENT.donus.id,
+      clientSecret: CLIENT.donus.secret,
+      pageSize: 1000,
+    },
+  };
+  return {
+    url,
+    config,
+    control: { sixshop: states.sixshop.control, donus: states.donus.control },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

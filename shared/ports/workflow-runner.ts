@@ -1,0 +1,8 @@
+/**
+ * Starts the import state machine (SPEC I7): Step Functions StartExecution in AWS, the same
+ * definition run in-process by aws-local-stepfunctions locally.
+ */
+export interface WorkflowRunner {
+  /** Starts an execution named `name` (the job id: a second start of the same name is a no-op in AWS). */
+  startImport(name: string, input: Record<string, unknown>): Promise<{ executionId: string }>;
+}
