@@ -237,7 +237,7 @@ describe('A7 at most once', () => {
     expect(d.recentFailures).toEqual([expect.objectContaining({ email: 'flaky@example.com', reason: 'connection reset after DATA' })]);
   });
 
-  it('A7/R2: a worker that dies after queueing a send due now loses nothing: the minute’s entry sends it, once', async () => {
+  it('A7/R2: a worker that dies after queueing a send due now loses nothing: the safety-net entry sends it, once', async () => {
     const listId = await createList(api, 'crash');
     const a = await started(api, listId, { subject: 'Survivor', triggers: [{ type: 'api' }] });
     await add(api, listId, [{ email: 'survivor@example.com' }]);
@@ -252,6 +252,10 @@ describe('A7 at most once', () => {
       facts: [{ kind: 'api', automationId: a.automationId, email: 'survivor@example.com', vars: {} }],
     });
     expect(due).toHaveLength(1);
+    await settle();
+    expect(await mailsTo(app, 'survivor@example.com')).toHaveLength(0);
+    // Two minutes on, the safety-net entry finds it (a dispatch looks five minutes back).
+    clock.advance(2 * 60_000 + 1_000);
     expect(await waitFor(() => mailsTo(app, 'survivor@example.com'), (m) => m.length === 1)).toHaveLength(1);
     // Replaying the same event (the worker's retry) queues nothing new.
     expect(await evaluateFacts(app.runtime.deps, { eventId: 'crash-1', workspaceId, listId, occurredAt: clock.now().toISOString(), facts: [{ kind: 'api', automationId: a.automationId, email: 'survivor@example.com', vars: {} }] })).toHaveLength(0);

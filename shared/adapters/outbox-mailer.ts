@@ -7,6 +7,7 @@ import type { Mailer, OutgoingMail } from '#shared/ports/mailer';
 /** Local mailer: each message is composed by nodemailer and written as one RFC 5322 `.eml` file. */
 export function createOutboxMailer(directory: string): Mailer {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let ready: Promise<unknown> | undefined;
   return {
     async send(mail: OutgoingMail) {
       // Tags are SES metadata, not headers; the outbox keeps them visible as X-Tag-* headers.
@@ -14,7 +15,7 @@ export function createOutboxMailer(directory: string): Mailer {
       const tagHeaders = Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [`X-Tag-${k}`, v]));
       const info = await composer.sendMail({ ...message, headers: { ...mail.headers, ...tagHeaders } });
       const messageId = String(info.messageId ?? randomUUID());
-      await mkdir(directory, { recursive: true });
+      await (ready ??= mkdir(directory, { recursive: true }));
       const name = `${Date.now()}-${randomUUID().slice(0, 8)}.eml`;
       // Written aside and renamed: whoever watches the folder never reads half a message.
       await writeFile(join(directory, `${name}.part`), info.message as Buffer);

@@ -216,15 +216,21 @@ async function claim(deps: DispatchDeps, items: readonly PendingItem[], nowIso: 
       },
     },
   ];
-  try {
-    await deps.db.send(new TransactWriteCommand({ TransactItems: items.flatMap(writesOf) }));
-    return [...items];
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
+  let batch = [...items];
+  for (let attempt = 0; attempt < 2 && batch.length; attempt++) {
+    try {
+      await deps.db.send(new TransactWriteCommand({ TransactItems: batch.flatMap(writesOf) }));
+      return batch;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+    }
+    // Another dispatcher took some: the rest are tried together once more, then one by one.
+    const still = await batchGet(deps.db, deps.tableName, batch.map((i) => ({ PK: i.PK, SK: i.SK })));
+    batch = batch.filter((i) => still.has(`${i.PK}\u0000${i.SK}`));
   }
   const owned: PendingItem[] = [];
   await Promise.all(
-    items.map(async (item) => {
+    batch.map(async (item) => {
       try {
         await deps.db.send(new TransactWriteCommand({ TransactItems: writesOf(item) }));
         owned.push(item);

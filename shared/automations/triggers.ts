@@ -248,12 +248,16 @@ export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires:
     emails = failed;
   }
   const now = deps.clock.now().getTime();
-  // Sends due now get their minute's entry too: the caller sends them at once, and should it
-  // die first, the entry does (claims keep that to one send).
-  const minutes = new Set(queued.map((q) => minuteOf(new Date(q.dueAt))));
+  // Sends due now are the caller's to send at once. Should it die first, an entry two minutes on
+  // sends them (a dispatch looks back five minutes); by then they are normally gone, so the
+  // safety net does not race the caller for them.
+  const safetyNet = minuteOf(new Date(now + SAFETY_NET_MS));
+  const minutes = new Set(queued.map((q) => (new Date(q.dueAt).getTime() <= now ? safetyNet : minuteOf(new Date(q.dueAt)))));
   for (const minute of minutes) await scheduleDueMinute(deps, minute);
   return queued.filter((q) => new Date(q.dueAt).getTime() <= now);
 }
+
+const SAFETY_NET_MS = 2 * 60_000;
 
 export const scheduleDueMinute = (deps: Pick<Deps, 'scheduler'>, minute: string) =>
   deps.scheduler.at(`due-${minute.replace(/[:]/g, '')}`, new Date(`${minute}:00.000Z`), { kind: 'due', minute });
