@@ -11,7 +11,7 @@ import { ApiError } from '#shared/http/errors';
 import type { Deps } from '#shared/runtime/deps';
 import { loadListContext, type ListContext } from '#shared/lists/model';
 import { nextId } from '#shared/lists/sequence';
-import { batchGet, batchWrite, queryAll } from '#shared/db/batch';
+import { batchGet, batchWrite, queryAll, queryIndex } from '#shared/db/batch';
 import { EMAIL_FIELD } from '#shared/lists/fields';
 import {
   automationInputSchema,
@@ -130,13 +130,12 @@ export async function getAutomation(deps: Pick<Deps, 'db' | 'tableName'>, listId
 
 export async function listAutomations(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string, listId?: number): Promise<AutomationRecord[]> {
   if (listId !== undefined) return (await loadListContext(deps, workspaceId, listId)).automations;
-  const items = await queryAll(deps.db, {
-    TableName: deps.tableName,
-    IndexName: 'GSI1',
-    KeyConditionExpression: 'GSI1PK = :pk',
-    ExpressionAttributeValues: { ':pk': keys.automationsOfWorkspace(workspaceId) },
-  });
-  return items.map(toAutomationRecord);
+  return workspaceAutomations(deps, workspaceId);
+}
+
+/** Every automated email of a workspace (GSI1; eventually consistent, like any index read). */
+export async function workspaceAutomations(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string): Promise<AutomationRecord[]> {
+  return (await queryIndex(deps.db, deps.tableName, keys.automationsOfWorkspace(workspaceId))).map(toAutomationRecord);
 }
 
 /** Writes `next` if the stored version is still the one read; otherwise the caller saw a stale state. */

@@ -9,15 +9,17 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { batchGet, batchWrite, backoff, queryAll } from '#shared/db/batch';
+import { batchGet, batchWrite, backoff } from '#shared/db/batch';
 import { keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import { toListRecord, type ListRecord } from '#shared/lists/model';
 import { toSubscriberRecord, type SubscriberRecord } from '#shared/subscribers/record';
 import type { AutomationFact, EmailFact } from './facts';
-import { neverRepeats, toAutomationRecord, type AutomationRecord, type Filter, type Trigger } from './model';
+import { neverRepeats, type AutomationRecord, type Filter, type Trigger } from './model';
 import { addDelay, ceilToMinute, minuteOf, nextOpening } from './time';
-import { addStats } from './automations';
+import { addStats, workspaceAutomations } from './automations';
+
+export { workspaceAutomations };
 
 export type EngineDeps = Pick<Deps, 'db' | 'tableName' | 'clock' | 'scheduler'>;
 
@@ -76,15 +78,6 @@ const emptyHistory = (): History => ({ version: 0, satisfied: [], fired: [], pen
 
 export const sendIdOf = (...parts: Array<string | number>) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
 
-export async function workspaceAutomations(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string): Promise<AutomationRecord[]> {
-  const items = await queryAll(deps.db, {
-    TableName: deps.tableName,
-    IndexName: 'GSI1',
-    KeyConditionExpression: 'GSI1PK = :pk',
-    ExpressionAttributeValues: { ':pk': keys.automationsOfWorkspace(workspaceId) },
-  });
-  return items.map(toAutomationRecord);
-}
 
 export async function loadList(deps: Pick<Deps, 'db' | 'tableName'>, listId: number): Promise<ListRecord | undefined> {
   const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.list(listId), ConsistentRead: true }));

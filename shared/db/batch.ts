@@ -89,5 +89,9 @@ export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandIn
   return items;
 }
 
+/** Every item of one GSI1 partition (the index's "all X of Y" look-ups). */
+export const queryIndex = (db: DynamoDBDocumentClient, tableName: string, gsi1pk: string): Promise<Item[]> =>
+  queryAll(db, { TableName: tableName, IndexName: 'GSI1', KeyConditionExpression: 'GSI1PK = :pk', ExpressionAttributeValues: { ':pk': gsi1pk } });
+
 export const keyString = (k: Key): string => `${k.PK}\u0000${k.SK}`;
 export { sleep, backoff };

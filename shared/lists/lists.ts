@@ -3,7 +3,7 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import { ApiError } from '#shared/http/errors';
-import { batchWrite, queryAll, type Key } from '#shared/db/batch';
+import { batchWrite, queryAll, queryIndex, type Key } from '#shared/db/batch';
 import type { Deps } from '#shared/runtime/deps';
 import { defaultFields, EMAIL_FIELD, type CustomField } from './fields';
 import { removeAutomations } from '#shared/automations/automations';
@@ -68,13 +68,7 @@ export async function createList(deps: Db, workspaceId: string, input: CreateLis
 
 /** Lists of a workspace in creation order (GSI1). */
 export async function listLists(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string): Promise<ListRecord[]> {
-  const items = await queryAll(deps.db, {
-    TableName: deps.tableName,
-    IndexName: 'GSI1',
-    KeyConditionExpression: 'GSI1PK = :pk',
-    ExpressionAttributeValues: { ':pk': keys.listsOfWorkspace(workspaceId) },
-  });
-  return items.map(toListRecord);
+  return (await queryIndex(deps.db, deps.tableName, keys.listsOfWorkspace(workspaceId))).map(toListRecord);
 }
 
 /** L11: only the given, non-empty fields change (as in the public v2 API). */
