@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp, type ApiClient, type TestApp, type TestWorkspace } from './support/app';
 import { createGroup, createList } from './support/lists';
+import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
+import { queryAll } from '#shared/db/batch';
 import { act, add, baseAutomation, createAutomation, mailsTo, movableClock, settle, waitFor, type AutomationView } from './support/automations';
 
 const clock = movableClock();
@@ -173,5 +175,26 @@ describe('A2 states', () => {
     await add(api, listId, [{ email: 'late@example.com', name: 'Late' }]);
     await settle();
     expect(await mailsTo(app, 'late@example.com')).toHaveLength(0);
+  });
+
+  it('A1/L1: deleting a list deletes its automated emails, their queues and entries, and every subscriber item', async () => {
+    const listId = await createList(api, 'doomed', [{ tag: 'name', label: '이름' }, { tag: 'phone', label: '전화번호', type: 'phone' }]);
+    const a = await createAutomation(api, listId, { delay: { value: 1, unit: 'days' } });
+    await act(api, a.automationId, 'start');
+    await add(api, listId, [{ email: 'gone1@example.com', phone: '010-1234-5678' }, { email: 'gone2@example.com' }]);
+    await waitFor(async () => (await api.get<{ items: unknown[] }>(`/v2/automations/${a.automationId}/queue`)).body.Value.items.length, (n) => n === 2);
+    const { deps } = app.runtime;
+    const itemsOf = async (pks: string[]) =>
+      (await Promise.all(pks.map((pk) => queryAll(deps.db, { TableName: deps.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } })))).flat();
+    const pks = [keys.pendingPartition(a.automationId), ...Array.from({ length: SUBSCRIBER_SHARDS }, (_, s) => keys.subscriberPartition(listId, 1, s)), keys.phone(listId, 1, '01012345678').PK];
+    const before = await itemsOf(pks);
+    // Two queued sends, two subscribers with their counters, and the phone guard.
+    expect(before.filter((i) => String(i.PK).startsWith('PHONE#'))).toHaveLength(1);
+    expect(before.filter((i) => String(i.SK).startsWith('S#'))).toHaveLength(2);
+    expect(before.filter((i) => String(i.PK).startsWith('AUTOQ#'))).toHaveLength(2);
+    expect((await api.del(`/v2/lists/${listId}`)).body.Ok).toBe(true);
+    expect((await api.get(`/v2/automations/${a.automationId}`)).body.Error?.Code).toBe('AUTOMATION_NOT_FOUND');
+    expect(app.runtime.scheduler.entries().some((e) => e.name.startsWith(`auto-${a.automationId}-`))).toBe(false);
+    expect(await itemsOf(pks)).toEqual([]);
   });
 });

@@ -1,12 +1,13 @@
 /** SPEC L1, L8, L11: lists of a workspace, created, read, updated and deleted. */
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
+import { keys } from '#shared/table/keys';
 import { ApiError } from '#shared/http/errors';
-import { batchWrite, queryAll, queryIndex, type Key } from '#shared/db/batch';
+import { batchWrite, queryIndex } from '#shared/db/batch';
 import type { Deps } from '#shared/runtime/deps';
 import { defaultFields, EMAIL_FIELD, type CustomField } from './fields';
 import { removeAutomations } from '#shared/automations/automations';
+import { deleteGeneration } from '#shared/imports/generations';
 import { loadListContext, toListRecord, type ListKind, type ListRecord, type ListSettings } from './model';
 import { isProvider } from '#shared/integrations/providers';
 import { isConnected } from '#shared/integrations/connections';
@@ -128,20 +129,9 @@ export async function deleteList(deps: Db & Pick<Deps, 'scheduler'>, workspaceId
     if (error instanceof ConditionalCheckFailedException) throw new ApiError('LIST_NOT_FOUND');
     throw error;
   }
-  const doomed: Key[] = [...ctx.groups.values()].map((g) => keys.group(listId, g.groupId));
-  for (let shard = 0; shard < SUBSCRIBER_SHARDS; shard++) {
-    const items = await queryAll(deps.db, {
-      TableName: deps.tableName,
-      KeyConditionExpression: 'PK = :pk',
-      ExpressionAttributeValues: { ':pk': keys.subscriberPartition(listId, ctx.list.gen, shard) },
-      ProjectionExpression: 'PK, SK, phoneDigits',
-    });
-    for (const item of items) {
-      doomed.push({ PK: item.PK, SK: item.SK });
-      if (item.phoneDigits) doomed.push(keys.phone(listId, ctx.list.gen, String(item.phoneDigits)));
-    }
-  }
-  await batchWrite(deps.db, deps.tableName, doomed.map((k) => ({ delete: k })));
+  await batchWrite(deps.db, deps.tableName, [...ctx.groups.values()].map((g) => ({ delete: keys.group(listId, g.groupId) })));
+  // Subscribers, memberships, counters and phone guards, a page at a time.
+  await deleteGeneration(deps, listId, ctx.list.gen);
   // Its automated emails go with it: content, pending sends and scheduler entries (SPEC A1).
   await removeAutomations(deps, ctx.automations);
 }
