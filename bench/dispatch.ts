@@ -8,6 +8,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { batchWrite } from '#shared/db/batch';
 import { pendingItemOf } from '#shared/automations/triggers';
+import { keys } from '#shared/table/keys';
 import type { AutomationRecord } from '#shared/automations/model';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import { percentile, round, startBenchApp } from './harness';
@@ -59,10 +60,15 @@ export async function benchDispatch(): Promise<Record<string, unknown>> {
       for (let i = chunk; i < chunk + 1000; i++) {
         const b = Math.floor(i / 2000);
         const s = { email: `q${b}-${i % 2000}@example.com`, fields: { name: `구독자${i}`, city: i % 7 === 0 ? '서울' : '부산' } } as unknown as SubscriberRecord;
+        const pending: Record<string, string> = {};
         for (let k = 0; k < SENDS_EACH; k++) {
           const due = new Date(base + (k * QUEUED_SUBSCRIBERS + i) * 1000);
-          items.push({ put: pendingItemOf(record, s, `bench${i}x${k}`, due, due, new Date()) as unknown as Record<string, unknown> & { PK: string; SK: string } });
+          const item = pendingItemOf(record, s, `bench${i}x${k}`, due, due, new Date());
+          pending[item.sendId] = item.SK;
+          items.push({ put: item as unknown as Record<string, unknown> & { PK: string; SK: string } });
         }
+        // The trigger history that queueing writes beside the sends (what an email search reads).
+        items.push({ put: { ...keys.automationSubscriber(record.automationId, s.email), type: 'automationSubscriber', version: 1, satisfied: [], fired: [], pending } });
       }
       await batchWrite(deps.db, deps.tableName, items, 16);
     }
@@ -84,6 +90,7 @@ export async function benchDispatch(): Promise<Record<string, unknown>> {
       page1DescMs: await time(`${q}?page=1&order=desc`),
       page50Ms: await time(`${q}?page=50`),
       searchEmailMs: await time(`${q}?search=${encodeURIComponent('q3-1999@example.com')}`),
+      searchEmailPartMs: await time(`${q}?search=${encodeURIComponent('q3-1999@')}`),
       searchFieldMs: await time(`${q}?search=${encodeURIComponent('서울')}`),
     };
     return {

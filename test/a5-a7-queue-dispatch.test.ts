@@ -71,6 +71,9 @@ describe('A4/A5 delay and the queue', () => {
     expect(desc.items[0]!.email).toBe('p24@example.com');
     expect(desc.items.map((i) => i.dueAt)).toEqual([...desc.items.map((i) => i.dueAt)].sort().reverse());
     expect((await queue(api, a.automationId, '?search=p07@')).items.map((i) => i.email)).toEqual(['p07@example.com']);
+    // A whole address (any case) is found through its history, not by reading the queue through.
+    expect((await queue(api, a.automationId, '?search=P07@Example.com')).items.map((i) => i.email)).toEqual(['p07@example.com']);
+    expect((await queue(api, a.automationId, '?search=nobody@example.com')).items).toEqual([]);
     const seoul = await queue(api, a.automationId, '?search=seoul');
     expect(seoul.items).toHaveLength(9);
     expect(seoul.items.every((i) => Number(i.email.slice(1, 3)) % 3 === 0)).toBe(true);

@@ -4,7 +4,8 @@
  * values copied onto each entry. Unsubscribed and auto-deleted subscribers' entries are removed
  * when they leave (their facts purge them); a page also hides any that a race left behind.
  */
-import { DeleteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { isValidEmail, normalizeEmail } from '#shared/subscribers/email';
 import { batchGet, queryAll } from '#shared/db/batch';
 import { keys } from '#shared/table/keys';
 import { ApiError } from '#shared/http/errors';
@@ -43,7 +44,8 @@ function baseQuery(deps: Pick<Deps, 'tableName'>, automationId: number, order: '
 
 /**
  * Page `page` (1-based) of 20. Without a search a page is read directly after skipping the
- * earlier pages' keys; with one, entries are read until the page is full.
+ * earlier pages' keys; a whole email address is looked up through its trigger history; any other
+ * search reads the partition with a filter until the page is full.
  */
 export async function queuePage(deps: Deps, workspaceId: string, automationId: number, q: QueueQuery) {
   const a = await findAutomation(deps, workspaceId, automationId);
@@ -52,7 +54,11 @@ export async function queuePage(deps: Deps, workspaceId: string, automationId: n
   const skip = (q.page - 1) * QUEUE_PAGE_SIZE;
   const keysRead: Array<{ PK: string; SK: string }> = [];
   let start: Record<string, unknown> | undefined;
-  do {
+  const exactEmail = q.search ? normalizeEmail(q.search) : '';
+  if (exactEmail && isValidEmail(exactEmail)) {
+    // A whole address: its trigger history names its queued sends, so no partition is read through.
+    keysRead.push(...(await queuedKeysOf(deps, automationId, exactEmail, q.order)));
+  } else do {
     const base = baseQuery(deps, automationId, q.order, q.search);
     const res = await deps.db.send(
       new QueryCommand({
@@ -90,6 +96,17 @@ export async function queuePage(deps: Deps, workspaceId: string, automationId: n
       }),
     ),
   };
+}
+
+/** The queue keys of one subscriber's pending sends, from its trigger history, in due order. */
+async function queuedKeysOf(deps: Deps, automationId: number, email: string, order: 'asc' | 'desc') {
+  const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.automationSubscriber(automationId, email), ConsistentRead: true }));
+  const named = Object.values((res.Item?.pending ?? {}) as Record<string, string>).map((SK) => ({ PK: keys.pendingPartition(automationId), SK }));
+  // The history may still name sends already made or removed: only those still queued count.
+  const queued = await batchGet(deps.db, deps.tableName, named);
+  const sks = named.filter((k) => queued.has(`${k.PK}\u0000${k.SK}`)).map((k) => k.SK).sort();
+  if (order === 'desc') sks.reverse();
+  return sks.map((SK) => ({ PK: keys.pendingPartition(automationId), SK }));
 }
 
 export interface QueueSelection {
