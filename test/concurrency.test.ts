@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp, type ApiClient, type ApiResponse, type TestApp } from './support/app';
 import { counts, createGroup, createList, subscribe, type Subscriber } from './support/lists';
+import { applyMutations } from '#shared/subscribers/store';
 
 let app: TestApp;
 let api: ApiClient;
@@ -154,5 +155,34 @@ describe('concurrency', () => {
       const everyone = await verify(listId, [], [email]);
       expect(everyone.size).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('R2: a write based on a read from before a delete and re-add is refused and redone (no ABA on versions)', async () => {
+    const listId = await createList(api, 'aba');
+    const g = await createGroup(api, listId, 'G');
+    const email = 'aba@x.com';
+    await subscribe(api, listId, { eventOccurredBy: 'MANUAL', groupIds: [g], subscribers: [{ email, name: 'first' }] });
+    const real = app.runtime.deps;
+    let interleaved = false;
+    // Between this writer's read and its write, the subscriber is deleted and added again without the group.
+    const db = {
+      send: async (command: { constructor: { name: string } }) => {
+        if (!interleaved && command.constructor.name === 'TransactWriteCommand') {
+          interleaved = true;
+          await api.del(`/v1/lists/${listId}/subscribers`, [email]);
+          await subscribe(api, listId, { eventOccurredBy: 'MANUAL', subscribers: [{ email, name: 'again' }] });
+        }
+        return real.db.send(command as never);
+      },
+    } as unknown as typeof real.db;
+    await applyMutations({ ...real, db }, { listId, gen: 1 }, [email], ({ current }) =>
+      current
+        ? { kind: 'put', next: { ...current, fields: { ...current.fields, name: 'late' }, updatedAt: new Date().toISOString(), version: current.version + 1 }, result: true }
+        : { kind: 'none', result: false },
+    );
+    expect(interleaved).toBe(true);
+    const everyone = await verify(listId, [g], [email]);
+    // The late write was redone on the re-added subscriber: its name, and no group it never had.
+    expect(everyone.get(email)).toMatchObject({ name: 'late', groupIds: [] });
   });
 });

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { SubscriberStatus } from './status';
 
 export type EventOccurredBy = 'MANUAL' | 'SUBSCRIBER';
@@ -33,3 +34,11 @@ export const toSubscriberRecord = (item: Record<string, unknown>): SubscriberRec
   ...(item.phoneDigits ? { phoneDigits: String(item.phoneDigits) } : {}),
   addedBy: item.addedBy === 'SUBSCRIBER' ? 'SUBSCRIBER' : 'MANUAL',
 });
+
+/**
+ * The version a new subscriber item starts at. Random, not 1: a subscriber deleted and added
+ * again must not come back with the version a stale reader holds, or that reader's conditional
+ * write (`version = :v`) would pass against the new item (ABA) and, for one, leave a group in
+ * `groupIds` without its membership item.
+ */
+export const firstVersion = (): number => randomInt(1, 2 ** 40);

@@ -10,7 +10,7 @@ import type { ListContext } from '#shared/lists/model';
 import { isValidEmail, normalizeEmail } from './email';
 import { normalizePhone } from './phone';
 import { applyMutations, eventContextFor, type Decision } from './store';
-import type { EventOccurredBy, SubscriberRecord } from './record';
+import { firstVersion, type EventOccurredBy, type SubscriberRecord } from './record';
 import { emptySubscribeResult, type SubscribeBucket, type SubscribeResult } from './buckets';
 import { requestConfirmations } from './confirmation';
 
@@ -107,7 +107,7 @@ export function decideRow(
       groupIds,
       createdAt: o.now,
       updatedAt: o.now,
-      version: 1,
+      version: firstVersion(),
       ...(phone ? { phoneDigits: phone } : {}),
       addedBy: o.eventOccurredBy,
     };
