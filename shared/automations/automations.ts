@@ -116,11 +116,15 @@ export function parseInput(raw: unknown): AutomationInput {
 /** An automated email of the workspace; another workspace's answers as missing (SPEC W1). */
 export async function findAutomation(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string, automationId: number): Promise<AutomationRecord> {
   if (!Number.isSafeInteger(automationId) || automationId <= 0) throw new ApiError('AUTOMATION_NOT_FOUND');
-  const pointer = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.automationPointer(automationId), ConsistentRead: true }));
-  if (!pointer.Item || pointer.Item.workspaceId !== workspaceId) throw new ApiError('AUTOMATION_NOT_FOUND');
-  const record = await getAutomation(deps, Number(pointer.Item.listId), automationId);
-  if (!record) throw new ApiError('AUTOMATION_NOT_FOUND');
+  const record = await automationById(deps, automationId);
+  if (!record || record.workspaceId !== workspaceId) throw new ApiError('AUTOMATION_NOT_FOUND');
   return record;
+}
+
+/** An automated email by id alone (through its pointer), whatever its workspace: the dispatcher's look-up. */
+export async function automationById(deps: Pick<Deps, 'db' | 'tableName'>, automationId: number): Promise<AutomationRecord | undefined> {
+  const pointer = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.automationPointer(automationId), ConsistentRead: true }));
+  return pointer.Item ? getAutomation(deps, Number(pointer.Item.listId), automationId) : undefined;
 }
 
 export async function getAutomation(deps: Pick<Deps, 'db' | 'tableName'>, listId: number, automationId: number): Promise<AutomationRecord | undefined> {
@@ -331,7 +335,7 @@ async function dropQueue(deps: Pick<Deps, 'db' | 'tableName'>, automationId: num
   const checks = await queryAll(deps.db, {
     TableName: deps.tableName,
     KeyConditionExpression: 'PK = :pk',
-    ExpressionAttributeValues: { ':pk': keys.pendingCheck(automationId, '', '').PK },
+    ExpressionAttributeValues: { ':pk': keys.pendingCheckPartition(automationId) },
     ProjectionExpression: 'PK, SK',
   });
   await batchWrite(deps.db, deps.tableName, [...pending, ...checks].map((i) => ({ delete: { PK: i.PK, SK: i.SK } })));

@@ -18,7 +18,7 @@ import { batchPartition } from '#shared/subscribers/store';
 import { logger } from '#shared/logger';
 import type { AutomationFact } from './facts';
 import type { AutomationRecord } from './model';
-import { addStats, applyTransition, getAutomation } from './automations';
+import { addStats, applyTransition, automationById, getAutomation } from './automations';
 import { renderMail, urlHash } from './render';
 import {
   enqueueFires,
@@ -134,13 +134,15 @@ export async function sendPending(deps: DispatchDeps, items: readonly PendingIte
   }
 
   await Promise.all([dropItems(deps, drop), holdItems(deps, hold, automations, now)]);
+  // Sent / failed facts matter only to emails that watch these (their triggers or checks): asked once per dispatch.
+  const watched = sendable.length ? await watchedIds(deps, [...new Set(sendable.map((i) => i.workspaceId))]) : new Set<number>();
   let sent = 0;
   const parts = chunk(sendable, 49);
   let next = 0;
   const worker = async () => {
     while (next < parts.length) {
       const claimed = await claim(deps, parts[next++]!, nowIso);
-      const mailed = await mailAll(deps, claimed, automations, lists, subscribers);
+      const mailed = await mailAll(deps, claimed, automations, lists, subscribers, watched);
       sent += mailed;
     }
   };
@@ -248,6 +250,7 @@ async function mailAll(
   automations: Loaded['automations'],
   lists: Loaded['lists'],
   subscribers: Map<string, SubscriberRecord>,
+  watched: ReadonlySet<number>,
 ): Promise<number> {
   if (!claimed.length) return 0;
   const results: Array<{ item: PendingItem; ok: boolean; reason?: string; messageId?: string; at: string }> = [];
@@ -299,8 +302,6 @@ async function mailAll(
   for (const [id, s] of perAutomation) await addStats(deps, id, { queued: -(s.sent + s.failed), sent: s.sent, failed: s.failed });
 
   await repeat(deps, results.filter((r) => r.ok).map((r) => r.item), automations, subscribers);
-  // Sent / failed facts matter only to emails that watch these (their triggers or checks).
-  const watched = await watchedIds(deps, [...new Set(results.map((r) => r.item.workspaceId))]);
   await emitEmailFacts(
     deps,
     results
@@ -411,9 +412,7 @@ async function runChecks(deps: DispatchDeps, checks: readonly PendingItem[], aut
 
 /** A scheduled start or end time has come (A2): the transition happens if the email still waits for it. */
 async function scheduledTransition(deps: DispatchDeps, kind: 'start' | 'end', automationId: number) {
-  const pointer = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.automationPointer(automationId), ConsistentRead: true }));
-  if (!pointer.Item) return;
-  const a = await getAutomation(deps, Number(pointer.Item.listId), automationId);
+  const a = await automationById(deps, automationId);
   if (!a) return;
   const now = deps.clock.now();
   try {
@@ -429,9 +428,7 @@ async function scheduledTransition(deps: DispatchDeps, kind: 'start' | 'end', au
  * days from today get the email, once a year.
  */
 export async function anniversaryScan(deps: DispatchDeps, automationId: number): Promise<{ sent: number }> {
-  const pointer = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.automationPointer(automationId), ConsistentRead: true }));
-  if (!pointer.Item) return { sent: 0 };
-  const a = await getAutomation(deps, Number(pointer.Item.listId), automationId);
+  const a = await automationById(deps, automationId);
   if (!a || a.state !== 'running') return { sent: 0 };
   const list = await loadList(deps, a.listId);
   if (!list) return { sent: 0 };

@@ -8,7 +8,6 @@ import { DeleteCommand, GetCommand, QueryCommand, type QueryCommandInput } from 
 import { isValidEmail, normalizeEmail } from '#shared/subscribers/email';
 import { batchGet, queryAll } from '#shared/db/batch';
 import { keys } from '#shared/table/keys';
-import { ApiError } from '#shared/http/errors';
 import type { Deps } from '#shared/runtime/deps';
 import { findAutomation, addStats, illegalState, readStats } from './automations';
 import { loadList, type PendingItem } from './triggers';
@@ -148,9 +147,4 @@ export async function removeFromQueue(deps: Deps, workspaceId: string, automatio
   );
   if (removed) await addStats(deps, automationId, { queued: -removed, dropped: removed });
   return { selected: items.length, removed };
-}
-
-export function parseSelection(body: QueueSelection): QueueSelection {
-  if (!body.all && !(body.ids && body.ids.length)) throw new ApiError('INVALID_REQUEST', 'ids (one or more) or all: true');
-  return body;
 }

@@ -122,6 +122,7 @@ export const keys = {
   pendingPartition: (automationId: number) => `AUTOQ#${pad(automationId)}`,
   /** A not-opened / not-clicked check due at the end of its wait; not a send, so not in the queue. */
   pendingCheck: (automationId: number, dueAt: string, checkId: string) => ({ PK: `AUTOCHK#${pad(automationId)}`, SK: `${dueAt}#${checkId}` }),
+  pendingCheckPartition: (automationId: number) => `AUTOCHK#${pad(automationId)}`,
   /** Due-minute index over pending sends and checks of every automation: what one dispatch reads. */
   dueGsi: (minute: string, id: string) => ({ GSI1PK: `DUE#${minute}#${parseInt(id.slice(0, 6), 16) % DUE_SHARDS}`, GSI1SK: id }),
   duePartition: (minute: string, shard: number) => `DUE#${minute}#${shard}`,
