@@ -3,9 +3,11 @@
  * BatchWrite in chunks of 100 and 25 with their unprocessed items retried, transactions in
  * chunks of at most 100 items.
  */
+import { BatchWriteItemCommand, type WriteRequest as LowLevelWrite } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshallOptions } from './client';
 import {
   BatchGetCommand,
-  BatchWriteCommand,
   QueryCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -51,7 +53,13 @@ export async function batchGet(
 
 export type WriteRequest = { put: Item } | { delete: Key };
 
-/** Puts and deletes in chunks of 25, unprocessed items retried until none is left. */
+/**
+ * Puts and deletes in chunks of 25, unprocessed items retried until none is left. Items are
+ * marshalled here, once each, and sent with the low-level command: the document client's
+ * command would walk every request again to find what to marshal and unmarshal unprocessed
+ * items only for us to marshal them again, which is a fifth of the Node CPU of a bulk import.
+ * The options are the document client's own (shared/db/client.ts).
+ */
 export async function batchWrite(
   db: DynamoDBDocumentClient,
   tableName: string,
@@ -63,14 +71,16 @@ export async function batchWrite(
   const worker = async () => {
     while (next < parts.length) {
       const part = parts[next++]!;
-      let pending = part.map((w) =>
-        'put' in w ? { PutRequest: { Item: w.put } } : { DeleteRequest: { Key: w.delete } },
+      let pending: LowLevelWrite[] = part.map((w) =>
+        'put' in w
+          ? { PutRequest: { Item: marshall(w.put, marshallOptions) } }
+          : { DeleteRequest: { Key: marshall(w.delete, marshallOptions) } },
       );
       for (let round = 0; pending.length > 0; round++) {
         if (round >= MAX_ROUNDS) throw new Error('BatchWrite: unprocessed items after retries');
         if (round > 0) await backoff(round);
-        const res = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-        pending = (res.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+        const res = await db.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+        pending = res.UnprocessedItems?.[tableName] ?? [];
       }
     }
   };

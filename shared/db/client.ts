@@ -11,6 +11,9 @@ export interface DbClientOptions {
 const noop = () => undefined;
 const quietLogger = { debug: noop, warn: noop, trace: noop } as unknown as Logger;
 
+/** How JavaScript values become DynamoDB attributes, here and where items are marshalled by hand (shared/db/batch.ts). */
+export const marshallOptions: Readonly<{ removeUndefinedValues: boolean }> = Object.freeze({ removeUndefinedValues: true });
+
 export function createDocumentClient(options: DbClientOptions = {}): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: options.region ?? process.env.AWS_REGION ?? 'ap-northeast-2',
@@ -27,7 +30,6 @@ export function createDocumentClient(options: DbClientOptions = {}): DynamoDBDoc
     // CPU of a bulk import). Without `info`/`error` that work is skipped; nothing was logged anyway.
     logger: quietLogger,
   });
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  // A copy: lib-dynamodb writes its own defaults (convertTopLevelContainer) into the object it gets.
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { ...marshallOptions } });
 }
