@@ -149,8 +149,9 @@ async function writePageOnce(deps: TaskDeps, input: JobRef & { page: number; pag
       version: 1,
       addedBy: 'MANUAL',
     };
-    writes.push({ put: subscriberItem(input, record) as Item });
-    perShard[shardOf(m.email)]! += 1;
+    const shard = shardOf(m.email);
+    writes.push({ put: subscriberItem(input, record, shard) as Item });
+    perShard[shard]! += 1;
   }
   const read = page.members.length + page.skipped;
   const job = await loadJob(deps, input.listId, input.jobId);

@@ -58,14 +58,15 @@ export const keys = {
    * and switch to it atomically), spread over SUBSCRIBER_SHARDS partitions.
    */
   subscriberPartition: (listId: number, gen: number, shard: number) => `SUB#${pad(listId)}#${gen}#${shard}`,
-  subscriber: (listId: number, gen: number, email: string) => ({
-    PK: `SUB#${pad(listId)}#${gen}#${shardOf(email)}`,
+  /** `shard` may be passed when the caller already has it (a SHA-1 per call adds up in bulk writes). */
+  subscriber: (listId: number, gen: number, email: string, shard = shardOf(email)) => ({
+    PK: `SUB#${pad(listId)}#${gen}#${shard}`,
     SK: `S#${email}`,
   }),
   subscriberPrefix: 'S#',
   /** Status index: one GSI1 partition per list, generation, shard and status, in subscription order. */
-  subscriberGsi: (listId: number, gen: number, email: string, status: SubscriberStatus, createdAt: string) => ({
-    GSI1PK: `SUBST#${pad(listId)}#${gen}#${shardOf(email)}#${status}`,
+  subscriberGsi: (listId: number, gen: number, email: string, status: SubscriberStatus, createdAt: string, shard = shardOf(email)) => ({
+    GSI1PK: `SUBST#${pad(listId)}#${gen}#${shard}#${status}`,
     GSI1SK: `${createdAt}#${email}`,
   }),
   subscriberStatusPartition: (listId: number, gen: number, shard: number, status: SubscriberStatus) =>
