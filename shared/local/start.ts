@@ -34,6 +34,7 @@ const runtime = await startLocalRuntime({
   port,
   host: process.env.HOST ?? '127.0.0.1',
   publicBaseUrl: process.env.PUBLIC_BASE_URL,
+  warmImports: true,
 });
 
 // `npm run admin` finds this process's DynamoDB Local through this file while it runs.

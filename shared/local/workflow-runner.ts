@@ -57,6 +57,8 @@ function substituted(): unknown {
 export interface LocalWorkflowRunner extends WorkflowRunner {
   /** Resolves when no execution is running (tests and the benchmark wait on it). */
   idle(): Promise<void>;
+  /** Loads the library and the task handlers now rather than on the first import. */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,10 @@ export function createLocalWorkflowRunner(options: { retryIntervalMs?: number } 
         aborts.delete(name);
       });
       return { executionId: `local:${name}` };
+    },
+    async warm() {
+      machine ??= load();
+      await machine;
     },
     async idle() {
       while (running.size) await Promise.all(running.values());
