@@ -1,7 +1,8 @@
 /**
  * Issue 5's benchmark: a Sixshop import of 10,000 and of 100,000 members end to end (start
  * request → job completed, the provider simulator included), p50 of 3 runs each, on a fresh
- * linked list per run, with the process's peak RSS to show memory stays flat.
+ * linked list per run, with the process's peak RSS to show memory stays flat. "Completed" is the
+ * job's finishedAt, stamped as the switch transaction that makes the members visible is sent.
  */
 import { percentile, round, startBenchApp } from './harness';
 
@@ -20,25 +21,31 @@ export async function benchImport(): Promise<Record<string, unknown>> {
     const run = async (members: number) => {
       sim.set({ memberCount: members });
       const list = (await app.call('POST', '/v2/lists', { name: `bench ${members}`, kind: 'sixshop' })) as { id: number };
-      const t = performance.now();
+      // The end is the job's own finishedAt (the switch's commit), so polling is only how we learn
+      // of it and can be slow enough not to load the two cores the import runs on.
+      const t = Date.now();
       const job = (await app.call('POST', `/v2/lists/${list.id}/imports`)) as { jobId: string };
       for (;;) {
-        const state = (await app.call('GET', `/v2/lists/${list.id}/imports/${job.jobId}`)) as { status: string; membersWritten: number };
+        const state = (await app.call('GET', `/v2/lists/${list.id}/imports/${job.jobId}`)) as { status: string; membersWritten: number; finishedAt: string };
         if (state.status === 'completed') {
-          const ms = performance.now() - t;
+          const ms = Date.parse(state.finishedAt) - t;
           if (state.membersWritten !== members) throw new Error(`expected ${members} written, got ${state.membersWritten}`);
           await app.runtime.workflow.idle();
           return ms;
         }
         if (state.status !== 'running') throw new Error(`import ${state.status}: ${JSON.stringify(state)}`);
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 100));
       }
     };
 
-    // Warm-up, so that the JVM's JIT and first module loads do not count.
-    await run(5_000);
-    await run(5_000);
-    const figures: Record<string, unknown> = { runs: RUNS, tuning: { ...app.runtime.deps.importTuning } };
+    // The first import after start is reported on its own: DynamoDB Local's JIT has not
+    // compiled its write path yet. Its time per member keeps falling for about 40,000 members
+    // written, so three more imports warm it up before the measured ones, which then show the
+    // steady state of a running server.
+    const cold = await run(10_000);
+    process.stderr.write(`first import after start (cold JVM), 10000: ${round(cold)} ms\n`);
+    for (let i = 0; i < 3; i++) await run(10_000);
+    const figures: Record<string, unknown> = { runs: RUNS, tuning: { ...app.runtime.deps.importTuning }, coldFirst10000Ms: round(cold) };
     for (const size of SIZES) {
       const times: number[] = [];
       const rssBefore = process.memoryUsage().rss;
