@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import { armCrash, disarmAll, type CrashPoint } from '#shared/imports/faults';
+import { handleSesEvent } from '#shared/mail/bounces';
 import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, counts, createGroup, snapshot } from './support/lists';
 import { connect, importNow, linkedList, startImport, waitForJob } from './support/integrations';
@@ -112,6 +113,35 @@ describe('I4 import semantics', () => {
     expect(listed.body.Value.find((l) => l.id === listId)?.lastImportDate).toBe(job.finishedAt);
     expect(await itemsOfGeneration(listId, gen)).toBe(0);
     expect(await listGen(listId)).toBeGreaterThan(gen);
+  });
+
+  it('I4 (our choice): opt-outs outlive an import: unsubscribed and auto-deleted members keep their status with the fresh data', async () => {
+    sim().sixshop.set({ memberCount: 60 });
+    const { api, listId, workspaceId } = await connectedWorkspace('sixshop');
+    expect((await importNow(app, api, listId)).status).toBe('completed');
+    const unsub = await api.put<{ success: string[] }>(`/v1/lists/${listId}/subscribers/unsubscribe`, [
+      'member5@sixshop.example.com',
+      'member50@sixshop.example.com',
+      'member2@sixshop.example.com',
+    ]);
+    expect(unsub.body.Value.success).toHaveLength(3);
+    // A complaint about an email auto-deletes the address (M2), as the SES notification endpoint does.
+    const complaint = { notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: 'member7@sixshop.example.com' }] }, mail: { tags: { workspaceId: [workspaceId] } } };
+    expect(await handleSesEvent(app.runtime.deps, JSON.stringify(complaint))).toMatchObject({ kind: 'auto-deleted' });
+    // The provider drops members 0-2 (member2's opt-out goes with it), adds 60-62, renames everyone.
+    sim().sixshop.set({ memberCount: 60, firstIndex: 3, revision: 2 });
+    expect((await importNow(app, api, listId)).status).toBe('completed');
+
+    expect(await counts(api, listId)).toEqual({ subscribed: 57, unsubscribed: 2, autoDeleted: 1, total: 60 });
+    const members = await allSubscribers(api, listId);
+    expect(members.get('member5@sixshop.example.com')).toMatchObject({ status: 'unsubscribed', name: '회원5 (r2)' });
+    expect(members.get('member7@sixshop.example.com')).toMatchObject({ status: 'autoDeleted', name: '회원7 (r2)' });
+    expect(members.has('member2@sixshop.example.com')).toBe(false);
+    expect(members.get('member61@sixshop.example.com')?.status).toBe('subscribed');
+    // The status index agrees (L8 filters read it).
+    expect([...(await allSubscribers(api, listId, 'status=unsubscribed')).keys()].sort()).toEqual(['member50@sixshop.example.com', 'member5@sixshop.example.com']);
+    expect([...(await allSubscribers(api, listId, 'status=autoDeleted')).keys()]).toEqual(['member7@sixshop.example.com']);
+    expect((await allSubscribers(api, listId, 'status=subscribed')).size).toBe(57);
   });
 
   it('I4: an import of an empty provider list empties the list', async () => {

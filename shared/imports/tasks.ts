@@ -8,12 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { batchWrite, type Item, type WriteRequest } from '#shared/db/batch';
+import { batchGet, batchWrite, keyString, type Item, type WriteRequest } from '#shared/db/batch';
 import { keys, shardOf, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import { loadListContext } from '#shared/lists/model';
 import { subscriberItem, batchPartition } from '#shared/subscribers/store';
 import type { SubscriberRecord } from '#shared/subscribers/record';
+import { subscriberStatuses, type SubscriberStatus } from '#shared/subscribers/status';
 import { adapter, withAccessToken } from '#shared/integrations/connections';
 import type { OutboxEvent } from '#shared/webhooks/events';
 import { logger } from '#shared/logger';
@@ -85,7 +86,39 @@ export async function prepare(deps: TaskDeps, ref: JobRef) {
     }),
   );
   const pageCount = Math.ceil(total / t.pageSize);
-  return { ...ref, pageSize: t.pageSize, concurrency: t.pageConcurrency, pages: Array.from({ length: pageCount }, (_, i) => i + 1) };
+  const carryShards = await shardsWithOptOuts(deps, ref.listId, ref.previousGen);
+  return { ...ref, pageSize: t.pageSize, concurrency: t.pageConcurrency, pages: Array.from({ length: pageCount }, (_, i) => i + 1), carryShards };
+}
+
+/**
+ * Shards of the previous generation that hold unsubscribed or auto-deleted members, from its
+ * counters: only members of these shards need their old status looked up (none, on a first
+ * import or when nobody opted out, which keeps the common import free of reads).
+ */
+async function shardsWithOptOuts(deps: TaskDeps, listId: number, previousGen: number): Promise<number[]> {
+  const counters = await batchGet(deps.db, deps.tableName, Array.from({ length: SUBSCRIBER_SHARDS }, (_, shard) => keys.counter(listId, previousGen, shard)));
+  const shards: number[] = [];
+  for (let shard = 0; shard < SUBSCRIBER_SHARDS; shard++) {
+    const c = counters.get(keyString(keys.counter(listId, previousGen, shard)));
+    if (Number(c?.unsubscribed ?? 0) > 0 || Number(c?.autoDeleted ?? 0) > 0) shards.push(shard);
+  }
+  return shards;
+}
+
+/**
+ * An opt-out outlives the import: a member who unsubscribed (or whose address bounced or
+ * complained) in the previous generation keeps that status in the new one, with the provider's
+ * fresh data. The provider's marketing consent is not an answer to an unsubscribe made here.
+ */
+async function carryOptOuts(deps: TaskDeps, listId: number, previousGen: number, members: { record: SubscriberRecord; shard: number }[], carryShards: readonly number[]) {
+  const wanted = new Set(carryShards);
+  const lookups = members.filter((m) => wanted.has(m.shard));
+  if (!lookups.length) return;
+  const found = await batchGet(deps.db, deps.tableName, lookups.map((m) => keys.subscriber(listId, previousGen, m.record.email, m.shard)));
+  for (const m of lookups) {
+    const old = found.get(keyString(keys.subscriber(listId, previousGen, m.record.email, m.shard)));
+    if (old?.status === 'unsubscribed' || old?.status === 'autoDeleted') m.record.status = old.status;
+  }
 }
 
 export interface PageResult {
@@ -93,9 +126,12 @@ export interface PageResult {
   read: number;
   written: number;
   skipped: number;
-  /** Members written per shard (all subscribed): summed into the counters at the switch. */
-  perShard: number[];
+  /** Members written per status and shard: summed into the counters at the switch. */
+  perShard: Record<SubscriberStatus, number[]>;
 }
+
+const emptyPerShard = (): Record<SubscriberStatus, number[]> =>
+  Object.fromEntries(subscriberStatuses.map((s) => [s, new Array<number>(SUBSCRIBER_SHARDS).fill(0)])) as Record<SubscriberStatus, number[]>;
 
 /**
  * Step 2, once per page: fetch, map, write into the new generation with BatchWrite (25 a
@@ -103,7 +139,9 @@ export interface PageResult {
  * After writing, the job is read again: if it was failed meanwhile (compensation may already
  * have swept the generation), this page deletes what it wrote itself.
  */
-export function writePage(deps: TaskDeps, input: JobRef & { page: number; pageSize: number }): Promise<PageResult> {
+type PageInput = JobRef & { page: number; pageSize: number; carryShards?: number[] };
+
+export function writePage(deps: TaskDeps, input: PageInput): Promise<PageResult> {
   const running = writePageOnce(deps, input);
   let set = inFlight.get(input.jobId);
   if (!set) inFlight.set(input.jobId, (set = new Set()));
@@ -126,7 +164,7 @@ const drainInFlight = async (jobId: string) => {
   while (inFlight.get(jobId)?.size) await Promise.allSettled([...inFlight.get(jobId)!]);
 };
 
-async function writePageOnce(deps: TaskDeps, input: JobRef & { page: number; pageSize: number }): Promise<PageResult> {
+async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResult> {
   crashPoint('write-page:before');
   const t = tuning(deps);
   const page = await withAccessToken(deps, input.workspaceId, input.provider, (token) =>
@@ -135,9 +173,7 @@ async function writePageOnce(deps: TaskDeps, input: JobRef & { page: number; pag
   const now = deps.clock.now().toISOString();
   // A provider page naming an email twice keeps the last record.
   const byEmail = new Map(page.members.map((m) => [m.email, m]));
-  const perShard = new Array<number>(SUBSCRIBER_SHARDS).fill(0);
-  const writes: WriteRequest[] = [];
-  for (const m of byEmail.values()) {
+  const members = [...byEmail.values()].map((m) => {
     const record: SubscriberRecord = {
       email: m.email,
       status: 'subscribed',
@@ -149,10 +185,14 @@ async function writePageOnce(deps: TaskDeps, input: JobRef & { page: number; pag
       version: 1,
       addedBy: 'MANUAL',
     };
-    const shard = shardOf(m.email);
-    writes.push({ put: subscriberItem(input, record, shard) as Item });
-    perShard[shard]! += 1;
-  }
+    return { record, shard: shardOf(m.email) };
+  });
+  if (input.carryShards?.length) await carryOptOuts(deps, input.listId, input.previousGen, members, input.carryShards);
+  const perShard = emptyPerShard();
+  const writes: WriteRequest[] = members.map(({ record, shard }) => {
+    perShard[record.status][shard]! += 1;
+    return { put: subscriberItem(input, record, shard) as Item };
+  });
   const read = page.members.length + page.skipped;
   const job = await loadJob(deps, input.listId, input.jobId);
   if (job?.status !== 'running') throw new ImportSuperseded(`job is ${job?.status ?? 'gone'}`);
@@ -204,7 +244,7 @@ async function completionEvent(deps: Deps, ref: JobRef, summary: Record<string, 
  * event recorded. A retry after a commit it did not see finds the job completed and stops.
  */
 export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageResults: PageResult[] }) {
-  const perShard = new Array<number>(SUBSCRIBER_SHARDS).fill(0);
+  const perShard = emptyPerShard();
   let read = 0;
   let written = 0;
   let skipped = 0;
@@ -212,7 +252,7 @@ export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageRes
     read += r.read;
     written += r.written;
     skipped += r.skipped;
-    r.perShard.forEach((n, shard) => (perShard[shard]! += n));
+    for (const status of subscriberStatuses) r.perShard[status].forEach((n, shard) => (perShard[status][shard]! += n));
   }
   const existing = await loadJob(deps, input.listId, input.jobId);
   if (existing?.status === 'completed') return { switched: true };
@@ -220,8 +260,14 @@ export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageRes
   await batchWrite(
     deps.db,
     deps.tableName,
-    perShard.map((subscribed, shard) => ({
-      put: { ...keys.counter(input.listId, input.gen, shard), type: 'counter', subscribed, unsubscribed: 0, autoDeleted: 0 },
+    Array.from({ length: SUBSCRIBER_SHARDS }, (_, shard) => ({
+      put: {
+        ...keys.counter(input.listId, input.gen, shard),
+        type: 'counter',
+        subscribed: perShard.subscribed[shard]!,
+        unsubscribed: perShard.unsubscribed[shard]!,
+        autoDeleted: perShard.autoDeleted[shard]!,
+      },
     })),
   );
   crashPoint('switch:before');
