@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestApp, type TestApp } from './support/app';
-import { batchWrite, type Item } from '#shared/db/batch';
+import { batchGet, batchWrite, keyString, type Item } from '#shared/db/batch';
 
 let app: TestApp;
 useTestApp((started) => ({ app } = started));
@@ -18,7 +18,7 @@ const read = async (PK: string, SK: string) => {
   return (await db.send(new GetCommand({ TableName: tableName, Key: { PK, SK }, ConsistentRead: true }))).Item;
 };
 
-describe('batchWrite (R2)', () => {
+describe('batchWrite and batchGet (R2)', () => {
   it('stores what the document client reads back: nested maps, lists, sets, numbers, booleans; undefined left out', async () => {
     const { db, tableName } = app.runtime.deps;
     // A document-client command first: the options it mutated must not reach batchWrite.
@@ -50,8 +50,12 @@ describe('batchWrite (R2)', () => {
   it('writes and deletes many items in chunks of 25', async () => {
     const { db, tableName } = app.runtime.deps;
     const keys = Array.from({ length: 260 }, (_, i) => ({ PK: `BW#many#${i % 3}`, SK: String(i).padStart(4, '0') }));
-    await batchWrite(db, tableName, keys.map((k) => ({ put: { ...k, i: Number(k.SK) } })), 4);
+    await batchWrite(db, tableName, keys.map((k) => ({ put: { ...k, i: Number(k.SK), other: 'not read by a projection' } })), 4);
     for (const k of [keys[0]!, keys[129]!, keys[259]!]) expect((await read(k.PK, k.SK))?.i).toBe(Number(k.SK));
+    // batchGet in chunks of 100; with attributes named, only those (and the keys) are read.
+    const some = await batchGet(db, tableName, [...keys.slice(0, 150), { PK: 'BW#many#9', SK: 'none' }], ['i']);
+    expect(some.size).toBe(150);
+    expect(some.get(keyString(keys[120]!))).toEqual({ ...keys[120], i: 120 });
     await batchWrite(db, tableName, keys.map((k) => ({ delete: k })), 4);
     for (const k of [keys[0]!, keys[129]!, keys[259]!]) expect(await read(k.PK, k.SK)).toBeUndefined();
   });

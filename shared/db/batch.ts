@@ -26,12 +26,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoff = (attempt: number) => sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2));
 const MAX_ROUNDS = 12;
 
-/** Gets every key (strongly consistent), in chunks of 100 run in parallel. Missing keys are absent from the map. */
+/**
+ * Gets every key (strongly consistent), in chunks of 100 run in parallel. Missing keys are
+ * absent from the map. `attributes` limits what is read (the keys always come along).
+ */
 export async function batchGet(
   db: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly Key[],
+  attributes?: readonly string[],
 ): Promise<Map<string, Item>> {
+  const names = attributes ? ['PK', 'SK', ...attributes] : undefined;
+  const projection = names
+    ? { ProjectionExpression: names.map((_, i) => `#a${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#a${i}`, n])) }
+    : {};
   const found = new Map<string, Item>();
   const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
   await Promise.all(
@@ -41,7 +49,7 @@ export async function batchGet(
         if (round >= MAX_ROUNDS) throw new Error('BatchGet: unprocessed keys after retries');
         if (round > 0) await backoff(round);
         const res = await db.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true, ...projection } } }),
         );
         for (const item of (res.Responses?.[tableName] ?? []) as Item[]) found.set(keyString(item), item);
         pending = (res.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];

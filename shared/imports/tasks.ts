@@ -114,7 +114,7 @@ async function carryOptOuts(deps: TaskDeps, listId: number, previousGen: number,
   const wanted = new Set(carryShards);
   const lookups = members.filter((m) => wanted.has(m.shard));
   if (!lookups.length) return;
-  const found = await batchGet(deps.db, deps.tableName, lookups.map((m) => keys.subscriber(listId, previousGen, m.record.email, m.shard)));
+  const found = await batchGet(deps.db, deps.tableName, lookups.map((m) => keys.subscriber(listId, previousGen, m.record.email, m.shard)), ['status']);
   for (const m of lookups) {
     const old = found.get(keyString(keys.subscriber(listId, previousGen, m.record.email, m.shard)));
     if (old?.status === 'unsubscribed' || old?.status === 'autoDeleted') m.record.status = old.status;
