@@ -144,6 +144,27 @@ describe('I4 import semantics', () => {
     expect((await allSubscribers(api, listId, 'status=subscribed')).size).toBe(57);
   });
 
+  it('I4 (our choice): an opt-out made while an import runs is kept if its member\'s page is not written yet', async () => {
+    sim().sixshop.set({ memberCount: 200 });
+    const { api, listId } = await connectedWorkspace('sixshop');
+    expect((await importNow(app, api, listId)).status).toBe('completed');
+    // Five pages of 40, three at a time, each held 500 ms by the provider: once the first three
+    // are written, pages 4 and 5 are still waiting for their members.
+    sim().sixshop.set({ memberCount: 200, revision: 2, slowPageMs: 500 });
+    const job = await startImport(api, listId);
+    for (;;) {
+      const state = await api.get<{ membersRead: number; status: string }>(`/v2/lists/${listId}/imports/${job.jobId}`);
+      expect(state.body.Value.status).toBe('running');
+      if (state.body.Value.membersRead >= 120) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const unsub = await api.put<{ success: string[] }>(`/v1/lists/${listId}/subscribers/unsubscribe`, ['member195@sixshop.example.com']);
+    expect(unsub.body.Value.success).toEqual(['member195@sixshop.example.com']);
+    expect((await waitForJob(app, api, listId, job.jobId)).status).toBe('completed');
+    expect((await allSubscribers(api, listId)).get('member195@sixshop.example.com')).toMatchObject({ status: 'unsubscribed', name: '회원195 (r2)' });
+    expect(await counts(api, listId)).toEqual({ subscribed: 199, unsubscribed: 1, autoDeleted: 0, total: 200 });
+  });
+
   it('I4: an import of an empty provider list empties the list', async () => {
     const { api, listId } = await importedList();
     sim().donus.set({ memberCount: 0 });

@@ -63,7 +63,7 @@ export const importStateMachineDefinition = {
       Comment: 'Each page of members is fetched and written into the new generation; pages run in parallel',
       ItemsPath: '$.pages',
       MaxConcurrencyPath: '$.concurrency',
-      ItemSelector: { ...job, 'pageSize.$': '$.pageSize', 'carryShards.$': '$.carryShards', 'page.$': '$$.Map.Item.Value' },
+      ItemSelector: { ...job, 'pageSize.$': '$.pageSize', 'page.$': '$$.Map.Item.Value' },
       ItemProcessor: {
         ProcessorConfig: { Mode: 'INLINE' },
         StartAt: 'WritePage',

@@ -86,14 +86,14 @@ export async function prepare(deps: TaskDeps, ref: JobRef) {
     }),
   );
   const pageCount = Math.ceil(total / t.pageSize);
-  const carryShards = await shardsWithOptOuts(deps, ref.listId, ref.previousGen);
-  return { ...ref, pageSize: t.pageSize, concurrency: t.pageConcurrency, pages: Array.from({ length: pageCount }, (_, i) => i + 1), carryShards };
+  return { ...ref, pageSize: t.pageSize, concurrency: t.pageConcurrency, pages: Array.from({ length: pageCount }, (_, i) => i + 1) };
 }
 
 /**
  * Shards of the previous generation that hold unsubscribed or auto-deleted members, from its
  * counters: only members of these shards need their old status looked up (none, on a first
- * import or when nobody opted out, which keeps the common import free of reads).
+ * import or when nobody opted out, which keeps the common import free of reads). Read by each
+ * page as it is written, so an opt-out made while earlier pages were written still counts.
  */
 async function shardsWithOptOuts(deps: TaskDeps, listId: number, previousGen: number): Promise<number[]> {
   const counters = await batchGet(deps.db, deps.tableName, Array.from({ length: SUBSCRIBER_SHARDS }, (_, shard) => keys.counter(listId, previousGen, shard)));
@@ -110,8 +110,8 @@ async function shardsWithOptOuts(deps: TaskDeps, listId: number, previousGen: nu
  * complained) in the previous generation keeps that status in the new one, with the provider's
  * fresh data. The provider's marketing consent is not an answer to an unsubscribe made here.
  */
-async function carryOptOuts(deps: TaskDeps, listId: number, previousGen: number, members: { record: SubscriberRecord; shard: number }[], carryShards: readonly number[]) {
-  const wanted = new Set(carryShards);
+async function carryOptOuts(deps: TaskDeps, listId: number, previousGen: number, members: { record: SubscriberRecord; shard: number }[]) {
+  const wanted = new Set(await shardsWithOptOuts(deps, listId, previousGen));
   const lookups = members.filter((m) => wanted.has(m.shard));
   if (!lookups.length) return;
   const found = await batchGet(deps.db, deps.tableName, lookups.map((m) => keys.subscriber(listId, previousGen, m.record.email, m.shard)), ['status']);
@@ -139,7 +139,7 @@ const emptyPerShard = (): Record<SubscriberStatus, number[]> =>
  * After writing, the job is read again: if it was failed meanwhile (compensation may already
  * have swept the generation), this page deletes what it wrote itself.
  */
-type PageInput = JobRef & { page: number; pageSize: number; carryShards?: number[] };
+type PageInput = JobRef & { page: number; pageSize: number };
 
 export function writePage(deps: TaskDeps, input: PageInput): Promise<PageResult> {
   const running = writePageOnce(deps, input);
@@ -187,7 +187,7 @@ async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResu
     };
     return { record, shard: shardOf(m.email) };
   });
-  if (input.carryShards?.length) await carryOptOuts(deps, input.listId, input.previousGen, members, input.carryShards);
+  await carryOptOuts(deps, input.listId, input.previousGen, members);
   const perShard = emptyPerShard();
   const writes: WriteRequest[] = members.map(({ record, shard }) => {
     perShard[record.status][shard]! += 1;
