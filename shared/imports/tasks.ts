@@ -14,6 +14,7 @@ import type { Deps } from '#shared/runtime/deps';
 import { loadListContext } from '#shared/lists/model';
 import { subscriberItem, batchPartition } from '#shared/subscribers/store';
 import type { SubscriberRecord } from '#shared/subscribers/record';
+import { countsByShard } from '#shared/subscribers/queries';
 import { subscriberStatuses, type SubscriberStatus } from '#shared/subscribers/status';
 import { adapter, withAccessToken } from '#shared/integrations/connections';
 import type { OutboxEvent } from '#shared/webhooks/events';
@@ -96,13 +97,8 @@ export async function prepare(deps: TaskDeps, ref: JobRef) {
  * page as it is written, so an opt-out made while earlier pages were written still counts.
  */
 async function shardsWithOptOuts(deps: TaskDeps, listId: number, previousGen: number): Promise<number[]> {
-  const counters = await batchGet(deps.db, deps.tableName, Array.from({ length: SUBSCRIBER_SHARDS }, (_, shard) => keys.counter(listId, previousGen, shard)));
-  const shards: number[] = [];
-  for (let shard = 0; shard < SUBSCRIBER_SHARDS; shard++) {
-    const c = counters.get(keyString(keys.counter(listId, previousGen, shard)));
-    if (Number(c?.unsubscribed ?? 0) > 0 || Number(c?.autoDeleted ?? 0) > 0) shards.push(shard);
-  }
-  return shards;
+  const counts = await countsByShard(deps, listId, previousGen);
+  return counts.flatMap((c, shard) => (c.unsubscribed > 0 || c.autoDeleted > 0 ? [shard] : []));
 }
 
 /**

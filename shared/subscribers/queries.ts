@@ -1,6 +1,6 @@
 /** SPEC L8 look-ups: counts by status and a paged subscriber list filterable by status and group. */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGet, type Key } from '#shared/db/batch';
+import { batchGet, keyString, type Key } from '#shared/db/batch';
 import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import { ApiError } from '#shared/http/errors';
@@ -11,11 +11,19 @@ import { toSubscriberRecord, type SubscriberRecord } from './record';
 type Db = Pick<Deps, 'db' | 'tableName'>;
 const shards = Array.from({ length: SUBSCRIBER_SHARDS }, (_, i) => i);
 
-/** Sum of the per-shard counters: one BatchGet of SUBSCRIBER_SHARDS items, exact after every committed write. */
+/** Counts by status of each shard of a list generation (index = shard): one BatchGet of SUBSCRIBER_SHARDS items, exact after every committed write. */
+export async function countsByShard(deps: Db, listId: number, gen: number): Promise<Record<SubscriberStatus, number>[]> {
+  const found = await batchGet(deps.db, deps.tableName, shards.map((s) => keys.counter(listId, gen, s)));
+  return shards.map((shard) => {
+    const item = found.get(keyString(keys.counter(listId, gen, shard)));
+    return { subscribed: Number(item?.subscribed ?? 0), unsubscribed: Number(item?.unsubscribed ?? 0), autoDeleted: Number(item?.autoDeleted ?? 0) };
+  });
+}
+
+/** Sum of the per-shard counters. */
 export async function countByStatus(deps: Db, ctx: ListContext): Promise<Record<SubscriberStatus, number> & { total: number }> {
-  const found = await batchGet(deps.db, deps.tableName, shards.map((s) => keys.counter(ctx.list.listId, ctx.list.gen, s)));
   const counts = { subscribed: 0, unsubscribed: 0, autoDeleted: 0 };
-  for (const item of found.values()) for (const s of subscriberStatuses) counts[s] += Number(item[s] ?? 0);
+  for (const shard of await countsByShard(deps, ctx.list.listId, ctx.list.gen)) for (const s of subscriberStatuses) counts[s] += shard[s];
   return { ...counts, total: counts.subscribed + counts.unsubscribed + counts.autoDeleted };
 }
 
