@@ -26,6 +26,9 @@ import { errorCatalog, type ErrorCode } from '../../shared/http/errors';
 import { HouseFunction } from './function';
 import type { Mail } from './mail';
 
+/** API Gateway's wildcard: treat every media type as binary. */
+export const BINARY_MEDIA_TYPES_ALL = '*/*';
+
 /** SPEC W4: each workspace's key is throttled at 10 requests/s with a bucket of 10. */
 export const THROTTLE = { rateLimit: 10, burstLimit: 10 } as const;
 /**
@@ -99,6 +102,10 @@ export class Api extends Construct {
     this.restApi = new RestApi(this, 'RestApi', {
       restApiName: `newsletter-${props.stage}`,
       apiKeySourceType: ApiKeySourceType.AUTHORIZER,
+      // Every media type is binary to API Gateway, so a handler's isBase64Encoded answer (the open
+      // pixel) reaches the client as bytes whatever its Accept header says. The price: every request
+      // body arrives base64-encoded, which the handlers' first middleware decodes (decoded-body.ts).
+      binaryMediaTypes: [BINARY_MEDIA_TYPES_ALL],
       cloudWatchRole: true,
       deployOptions: {
         stageName: props.stage,

@@ -81,8 +81,9 @@ function toEvent(
     multiValueQueryStringParameters: Object.keys(multi).length ? multi : null,
     pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
-    body: body.length ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // As API Gateway does with binaryMediaTypes */* (infra/constructs/api.ts): every body base64.
+    body: body.length ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
     requestContext: {
       requestId: randomUUID(),
       authorizer,

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#shared/db/client';
-import { setDeps, type Deps } from '#shared/runtime/deps';
+import type { Deps } from '#shared/runtime/deps';
+import { setDeps } from '#shared/runtime/current-deps';
 import { systemClock, type Clock } from '#shared/ports/clock';
 import { createOutboxMailer, createSmtpMailer } from '#shared/adapters/outbox-mailer';
 import { createSigner } from '#shared/signer';
@@ -21,8 +22,8 @@ import { startEmbeddedScheduler, type EmbeddedScheduler } from './embedded-sched
 import { createRateLimitedMailer } from '#shared/mail/rate-limit';
 import { runDispatch } from '#shared/automations/dispatch';
 import { createLocalTokenCipher, loadOrCreateKey } from '#shared/adapters/local-token-cipher';
-import type { ProvidersConfig } from '#shared/integrations/providers';
-import type { ImportTuning } from '#shared/imports/tasks';
+import type { ProvidersConfig } from '#shared/ports/provider-config';
+import type { ImportTuning } from '#shared/ports/import-tuning';
 import { startProviderSimulator, type ProviderSimulator } from './provider-simulator';
 import { logger } from '#shared/logger';
 import { createLocalWorkflowRunner, type LocalWorkflowRunner } from './workflow-runner';
