@@ -19,8 +19,7 @@ import { createSfnWorkflowRunner } from '#shared/adapters/sfn-workflow-runner';
 import { providersConfigFromEnvironment } from '#shared/integrations/providers';
 import { providers as providerNames, type Provider } from '#shared/ports/provider-config';
 import { logger } from '#shared/logger';
-import type { Deps } from './deps';
-import type { BuiltDeps } from './current-deps';
+import type { BuiltDeps, Deps } from './deps';
 
 /** How long a function whose integration secret is not filled in yet waits before reading it again. */
 export const UNFILLED_SECRET_RETRY_MS = 60_000;

@@ -4,14 +4,7 @@
  * root. A failed build (a Secrets Manager hiccup at a cold start) is not cached: the next
  * invocation builds again, so one bad read never breaks a warm container for good.
  */
-import type { Deps } from './deps';
-
-/** What a composition root answers: the deps and, when they are provisional, when to build again. */
-export interface BuiltDeps {
-  readonly deps: Deps;
-  /** Epoch ms after which the next getDeps builds anew (e.g. a secret the operator has yet to fill in). */
-  readonly rebuildAfterMs?: number;
-}
+import type { BuiltDeps, Deps } from './deps';
 
 export type DepsFactory = () => Promise<BuiltDeps>;
 

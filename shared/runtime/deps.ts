@@ -46,3 +46,10 @@ export interface Deps {
   /** Page size and parallelism of imports (defaults in shared/imports/tasks.ts). */
   readonly importTuning?: Partial<ImportTuning>;
 }
+
+/** What a composition root answers: the deps and, when they are provisional, when to build again. */
+export interface BuiltDeps {
+  readonly deps: Deps;
+  /** Epoch ms after which the next getDeps builds anew (e.g. a secret the operator has yet to fill in). */
+  readonly rebuildAfterMs?: number;
+}
