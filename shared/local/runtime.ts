@@ -42,6 +42,8 @@ export interface LocalRuntimeOptions {
   readonly mailer?: Mailer;
   /** SPEC R4 locally: loopback and private receivers allowed (default), unlike in AWS. */
   readonly allowPrivateWebhookUrls?: boolean;
+  /** SPEC R4: how webhook hosts resolve (tests answer differently per call, as DNS rebinding does). */
+  readonly resolveHost?: Deps['resolveHost'];
   /** SNS certificate source (tests sign with their own key). */
   readonly sns?: SnsPort;
   /** Webhook retry timing (tests shorten it). */
@@ -117,6 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     signer: createSigner(options.signingSecret),
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
     allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     sns: options.sns ?? httpsSns,
     tokenCipher: createLocalTokenCipher(loadOrCreateKey(join(options.dataDir, 'integration-token.key'))),
     providers: options.providers ?? simulator!.config,

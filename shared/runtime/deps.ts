@@ -14,6 +14,7 @@ import type { TokenCipher } from '#shared/ports/token-cipher';
 import type { WorkflowRunner } from '#shared/ports/workflow-runner';
 import type { ProvidersConfig } from '#shared/ports/provider-config';
 import type { ImportTuning } from '#shared/ports/import-tuning';
+import type { HostResolver } from '#shared/ports/host-resolver';
 
 export interface Deps {
   readonly db: DynamoDBDocumentClient;
@@ -27,6 +28,8 @@ export interface Deps {
   readonly systemSender: string;
   /** SPEC R4: false in AWS; the local runtime may allow loopback receivers. */
   readonly allowPrivateWebhookUrls: boolean;
+  /** SPEC R4: how webhook hosts are resolved (the system's DNS when absent). */
+  readonly resolveHost?: HostResolver;
   /** SPEC M2: SNS signature certificates and subscription confirmation. */
   readonly sns: SnsPort;
   /** The SNS topic SES events come from; others are refused when set. */
