@@ -110,6 +110,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       const matched = matchRoute(req.method ?? 'GET', url.pathname);
       if (!matched) return send(res, errorResponse(new ApiError('NOT_FOUND')));
       if (matched === 'method-not-allowed') return send(res, errorResponse(new ApiError('METHOD_NOT_ALLOWED')));
+      if (matched === 'bad-path') return send(res, errorResponse(new ApiError('INVALID_REQUEST', 'malformed percent-encoding in the path')));
       const { route, params } = matched;
       let authorizer: Record<string, string> | null = null;
       if (route.auth === 'apiKey') {
