@@ -60,7 +60,7 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
   const { automation: a, list, subscriber, sendId } = input;
   const expires = Math.floor(deps.clock.now().getTime() / 1000) + TRACKING_SECONDS;
   const base: TrackingPayload = { s: sendId, a: a.automationId, l: list.listId, w: list.workspaceId, e: subscriber.email };
-  const token = (extra: Partial<TrackingPayload> = {}) => encodeURIComponent(deps.signer.sign(JSON.stringify({ ...base, ...extra }), expires));
+  const token = (purpose: 'open' | 'click', extra: Partial<TrackingPayload> = {}) => encodeURIComponent(deps.signer.sign(purpose, JSON.stringify({ ...base, ...extra }), expires));
   const unsubscribe = unsubscribeUrl(deps, list.workspaceId, list.listId, subscriber.email);
 
   const htmlValues = { ...mergeValues(subscriber, input.vars, true), unsubscribe };
@@ -68,7 +68,7 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
   let html = merge(a.html, htmlValues);
   // Every http(s) link goes through the click redirect, except the unsubscribe link itself.
   html = html.replace(/href=(["'])(https?:\/\/[^"']+)\1/gi, (whole, q: string, url: string) =>
-    url.startsWith(unsubscribe) ? whole : `href=${q}${deps.publicBaseUrl}${CLICK_PATH}/${token({ u: url.replace(/&amp;/g, '&') })}${q}`,
+    url.startsWith(unsubscribe) ? whole : `href=${q}${deps.publicBaseUrl}${CLICK_PATH}/${token('click', { u: url.replace(/&amp;/g, '&') })}${q}`,
   );
   const preheader = a.preheader
     ? `<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">${escapeHtml(merge(a.preheader, textValues))}</div>`
@@ -77,7 +77,7 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
   const footer = a.html.includes('$%unsubscribe%$')
     ? ''
     : `<p style="font-size:12px;color:#888">${company ? `${company}<br>` : ''}<a href="${unsubscribe}">수신거부 Unsubscribe</a></p>`;
-  const pixel = `<img src="${deps.publicBaseUrl}${OPEN_PATH}/${token()}" width="1" height="1" alt="" style="display:none">`;
+  const pixel = `<img src="${deps.publicBaseUrl}${OPEN_PATH}/${token('open')}" width="1" height="1" alt="" style="display:none">`;
   html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${footer}${pixel}</body>`) : `${html}${footer}${pixel}`;
   if (preheader) html = /<body[^>]*>/i.test(html) ? html.replace(/<body[^>]*>/i, (b) => `${b}${preheader}`) : `${preheader}${html}`;
 

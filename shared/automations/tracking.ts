@@ -14,14 +14,24 @@ import { urlHash, type TrackingPayload } from './render';
 
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-function readToken(deps: Pick<Deps, 'signer' | 'clock'>, token: string): TrackingPayload | undefined {
-  const raw = deps.signer.verify(token, Math.floor(deps.clock.now().getTime() / 1000));
-  if (!raw) return undefined;
+/** The payload when it has a tracking token's shape: what old signed tokens are checked by, and new ones too. */
+function trackingPayload(raw: string, purpose: 'open' | 'click'): TrackingPayload | undefined {
+  let p: unknown;
   try {
-    return JSON.parse(raw) as TrackingPayload;
+    p = JSON.parse(raw);
   } catch {
     return undefined;
   }
+  if (!p || typeof p !== 'object') return undefined;
+  const t = p as Record<string, unknown>;
+  const shaped = typeof t.s === 'string' && t.s !== '' && typeof t.a === 'number' && typeof t.l === 'number' && typeof t.w === 'string' && typeof t.e === 'string';
+  if (!shaped || (purpose === 'click') !== (typeof t.u === 'string')) return undefined;
+  return t as unknown as TrackingPayload;
+}
+
+function readToken(deps: Pick<Deps, 'signer' | 'clock'>, purpose: 'open' | 'click', token: string): TrackingPayload | undefined {
+  const raw = deps.signer.verify(purpose, token, Math.floor(deps.clock.now().getTime() / 1000), (legacy) => trackingPayload(legacy, purpose) !== undefined);
+  return raw === null ? undefined : trackingPayload(raw, purpose);
 }
 
 /** Writes a first-time marker; true when this was the first. */
@@ -36,7 +46,7 @@ async function first(deps: Pick<Deps, 'db' | 'tableName'>, key: { PK: string; SK
 }
 
 export async function recordOpen(deps: Deps, token: string): Promise<boolean> {
-  const t = readToken(deps, token);
+  const t = readToken(deps, 'open', token);
   if (!t) return false;
   const at = deps.clock.now().toISOString();
   const unique = await first(deps, keys.sendOpen(t.s), at);
@@ -47,7 +57,7 @@ export async function recordOpen(deps: Deps, token: string): Promise<boolean> {
 
 /** The link's target when the token holds, for the redirect. */
 export async function recordClick(deps: Deps, token: string): Promise<string | undefined> {
-  const t = readToken(deps, token);
+  const t = readToken(deps, 'click', token);
   if (!t?.u || !/^https?:\/\//i.test(t.u)) return undefined;
   const at = deps.clock.now().toISOString();
   const uniqueSend = await first(deps, keys.sendClick(t.s, 'ANY'), at);
