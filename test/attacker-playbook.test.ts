@@ -7,7 +7,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createHmac } from 'node:crypto';
 import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, createList } from './support/lists';
-import { add, dashboard, mailsTo, started, waitFor } from './support/automations';
+import { add, baseAutomation, dashboard, mailsTo, started, waitFor } from './support/automations';
 
 let app: TestApp;
 let api: ApiClient;
@@ -93,5 +93,35 @@ describe('the public: someone holding links from an email', () => {
     const oldUnsubscribe = legacy({ w: workspaceId, l: listId, e: 'old@example.com' });
     expect((await fetch(`${app.url}/v1/subscriptions/unsubscribe?token=${encodeURIComponent(oldUnsubscribe)}`)).status).toBe(200);
     expect((await allSubscribers(api, listId)).get('old@example.com')?.status).toBe('unsubscribed');
+  });
+});
+
+describe('a tenant writing hostile email content', () => {
+  it('a link target with CR/LF is refused when the email is saved, and nothing is saved', async () => {
+    const listId = await createList(api, 'crlf');
+    for (const html of ['<a href="https://example.com/\r\nSet-Cookie: a=b">x</a>', "<a href='https://example.com/\nLocation: https://evil.example'>x</a>", '<a href="https://example.com/\tx">x</a>']) {
+      const res = await api.post('/v2/automations', baseAutomation(listId, { html }));
+      expect(res.status, JSON.stringify(html)).toBe(400);
+      expect(res.text).toMatch(/control characters/);
+    }
+    const all = await api.get<unknown[]>(`/v2/automations?listId=${listId}`);
+    expect(JSON.stringify(all.body)).not.toContain('Set-Cookie');
+  });
+
+  it('an unsubscribe link hidden in an HTML comment does not replace the footer link', async () => {
+    const listId = await createList(api, 'hidden-unsubscribe');
+    await started(api, listId, { subject: 'Hidden', html: '<p>no way out</p><!-- <a href="$%unsubscribe%$">x</a> -->' });
+    await started(api, listId, { subject: 'Shown', html: '<p>bye: <a href="$%unsubscribe%$">수신거부</a></p>' });
+    await add(api, listId, [{ email: 'reader3@example.com' }]);
+    const html = async (subject: string) => {
+      const [mail] = await waitFor(
+        async () => (await mailsTo(app, 'reader3@example.com')).filter((m) => String(m.subject) === subject),
+        (found) => found.length > 0,
+      );
+      return String(mail!.html).replace(/<!--[\s\S]*?-->/g, '');
+    };
+    const unsubscribeLinks = (h: string) => [...h.matchAll(/href="([^"]*\/v1\/subscriptions\/unsubscribe\?token=[^"]+)"/g)].length;
+    expect(unsubscribeLinks(await html('Hidden'))).toBe(1);
+    expect(unsubscribeLinks(await html('Shown'))).toBe(1);
   });
 });

@@ -48,6 +48,14 @@ export function mergeValues(subscriber: SubscriberRecord, vars: Record<string, u
 export const merge = (template: string, values: Record<string, string>) =>
   template.replace(/\$%([^%$\s]{1,100})%\$/g, (_, tag: string) => values[tag] ?? '');
 
+/**
+ * SPEC M1: whether the email's own HTML shows the unsubscribe link: `$%unsubscribe%$` as the
+ * target of a link outside comments. Anywhere else (a comment, plain text) it would not be a
+ * link a reader can follow, so the footer link is added.
+ */
+export const unsubscribeLinkRendered = (html: string): boolean =>
+  /href=(["'])\s*\$%unsubscribe%\$\s*\1/i.test(html.replace(/<!--[\s\S]*?(-->|$)/g, ''));
+
 export interface RenderInput {
   automation: AutomationRecord;
   list: ListRecord;
@@ -74,7 +82,7 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
     ? `<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">${escapeHtml(merge(a.preheader, textValues))}</div>`
     : '';
   const company = [list.companyName, list.companyAddress, list.companyContact].filter(Boolean).map(escapeHtml).join(' · ');
-  const footer = a.html.includes('$%unsubscribe%$')
+  const footer = unsubscribeLinkRendered(a.html)
     ? ''
     : `<p style="font-size:12px;color:#888">${company ? `${company}<br>` : ''}<a href="${unsubscribe}">수신거부 Unsubscribe</a></p>`;
   const pixel = `<img src="${deps.publicBaseUrl}${OPEN_PATH}/${token('open')}" width="1" height="1" alt="" style="display:none">`;

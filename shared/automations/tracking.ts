@@ -11,6 +11,7 @@ import type { Deps } from '#shared/runtime/deps';
 import { addStats } from './automations';
 import { emitEmailFacts } from './dispatch';
 import { urlHash, type TrackingPayload } from './render';
+import { CONTROL_CHARACTERS } from './model';
 
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
@@ -58,7 +59,8 @@ export async function recordOpen(deps: Deps, token: string): Promise<boolean> {
 /** The link's target when the token holds, for the redirect. */
 export async function recordClick(deps: Deps, token: string): Promise<string | undefined> {
   const t = readToken(deps, 'click', token);
-  if (!t?.u || !/^https?:\/\//i.test(t.u)) return undefined;
+  // Control characters never reach a Location header (emails saved before targets were checked).
+  if (!t?.u || !/^https?:\/\//i.test(t.u) || CONTROL_CHARACTERS.test(t.u)) return undefined;
   const at = deps.clock.now().toISOString();
   const uniqueSend = await first(deps, keys.sendClick(t.s, 'ANY'), at);
   await first(deps, keys.sendClick(t.s, urlHash(t.u)), at);
