@@ -125,3 +125,15 @@ describe('a tenant writing hostile email content', () => {
     expect(unsubscribeLinks(await html('Shown'))).toBe(1);
   });
 });
+
+describe('the public: inflating figures', () => {
+  it('100 fetches of one pixel and one link in an hour count one open and one click', async () => {
+    const listId = await createList(api, 'inflate');
+    const email = await started(api, listId, { subject: 'Inflate', html: '<p><a href="https://example.com/z">z</a></p>' });
+    await add(api, listId, [{ email: 'counted@example.com' }]);
+    const links = await linksOf('counted@example.com', 'Inflate');
+    for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 10 }, () => fetch(links.pixel).then((r) => r.arrayBuffer())));
+    for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 10 }, () => fetch(links.click!, { redirect: 'manual' }).then((r) => r.arrayBuffer())));
+    expect(await dashboard(api, email.automationId)).toMatchObject({ opens: 1, uniqueOpens: 1, clicks: 1, uniqueClicks: 1 });
+  });
+});
