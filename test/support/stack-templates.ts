@@ -61,7 +61,8 @@ function rewrite(value: unknown, replace: (node: Json) => unknown): unknown {
 
 /**
  * One template holding the resources of the root and of every nested stack (see the module
- * comment). Fails if two templates use the same logical id, which would make look-ups ambiguous.
+ * comment; nested stacks' CDKMetadata left out). Fails if two templates use the same logical id,
+ * which would make look-ups ambiguous.
  */
 export function flattenedTemplate(assemblyDir: string, artifactId: string): Json {
   return flattenTemplates(stackTemplates(assemblyDir, artifactId));
@@ -83,6 +84,8 @@ export function flattenTemplates(templates: readonly StackTemplate[]): Json {
       return undefined;
     }) as Json;
     for (const [id, r] of Object.entries((substituted.Resources ?? {}) as Json)) {
+      // `cdk synth` (analytics on) gives every template a CDKMetadata of its own: the root's stays.
+      if ((r as Json).Type === 'AWS::CDK::Metadata') continue;
       if (id in resources) throw new Error(`logical id ${id} of ${file} is also used by another template`);
       resources[id] = r;
     }
