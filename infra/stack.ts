@@ -34,6 +34,9 @@ export interface NewsletterStackProps extends StackProps {
   readonly routes?: readonly RouteDefinition[];
 }
 
+/** The integrations secret as the stack creates it: the keys the functions read, values for the operator to fill in. */
+export const CLIENT_SECRETS_TEMPLATE = { sixshop: '', donus: '' } as const;
+
 /** Placeholder provider configuration: the real endpoints are not public (docs/imports.md). */
 export const defaultIntegrationsConfig = JSON.stringify({
   sixshop: { authorizeUrl: 'https://sixshop.example/oauth/authorize', tokenUrl: 'https://sixshop.example/oauth/token', apiBaseUrl: 'https://sixshop.example/api/v1', clientId: 'set-me', pageSize: 1000 },
@@ -93,8 +96,12 @@ export class NewsletterStack extends Stack {
       description: 'Encrypts the OAuth tokens of Sixshop and Donus connections',
       enableKeyRotation: true,
     });
+    // Created as the JSON the functions read, both values empty: until the operator fills them in
+    // (docs/deploy.md), connecting answers INTEGRATION_NOT_CONFIGURED instead of failing to parse.
+    // CloudFormation can only create a secret with a generated part: `generated` is unused.
     this.integrationClientSecrets = new Secret(this, 'IntegrationClientSecrets', {
       description: 'OAuth client secrets of the integrations: {"sixshop": "...", "donus": "..."}',
+      generateSecretString: { secretStringTemplate: JSON.stringify(CLIENT_SECRETS_TEMPLATE), generateStringKey: 'generated', excludePunctuation: true },
     });
     const integrationsConfig = props.integrationsConfig ?? defaultIntegrationsConfig;
     this.imports = new Imports(this, 'Imports', {

@@ -389,3 +389,18 @@ describe('issue 3: cdk-nag', () => {
     for (const s of suppressions) expect(s.reason.length, s.id).toBeGreaterThan(30);
   });
 });
+
+describe('issue 11: what the deployed API does with bodies and secrets', () => {
+  it('defect 4: the REST API treats every media type as binary, so the pixel is bytes whatever the Accept header', () => {
+    const [[, restApi]] = resources('AWS::ApiGateway::RestApi') as [[string, Resource]];
+    expect(restApi.Properties.BinaryMediaTypes).toEqual(['*/*']);
+  });
+
+  it('defect 3: the integrations secret is created as the JSON the functions read, both client secrets empty', () => {
+    const secrets = resources('AWS::SecretsManager::Secret').filter(([id]) => id.startsWith('IntegrationClientSecrets'));
+    expect(secrets).toHaveLength(1);
+    const generate = secrets[0]![1].Properties.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string };
+    const created = { ...(JSON.parse(generate.SecretStringTemplate) as object), [generate.GenerateStringKey]: 'random' };
+    expect(created).toMatchObject({ sixshop: '', donus: '' });
+  });
+});

@@ -3,7 +3,7 @@
  * event batch, and every minute for retries and unsealed batches. It delivers list webhooks
  * (SPEC L10) and turns automation facts into pending sends, sending those due now (SPEC A3).
  */
-import { getDeps } from '#shared/runtime/deps';
+import { getDeps } from '#shared/runtime/current-deps';
 import { deliverDue, fanOutEvents } from '#shared/webhooks/worker';
 import { logger } from '#shared/logger';
 import { processFacts } from '#shared/automations/events';

@@ -29,6 +29,9 @@ import { HouseFunction } from './function';
 import type { Mail } from './mail';
 import { routeStackOf } from '../route-stacks';
 
+/** API Gateway's wildcard: treat every media type as binary. */
+export const BINARY_MEDIA_TYPES_ALL = '*/*';
+
 /** SPEC W4: each workspace's key is throttled at 10 requests/s with a bucket of 10. */
 export const THROTTLE = { rateLimit: 10, burstLimit: 10 } as const;
 /**
@@ -113,6 +116,10 @@ export class Api extends Construct {
     this.restApi = new RestApi(this, 'RestApi', {
       restApiName: `newsletter-${props.stage}`,
       apiKeySourceType: ApiKeySourceType.AUTHORIZER,
+      // Every media type is binary to API Gateway, so a handler's isBase64Encoded answer (the open
+      // pixel) reaches the client as bytes whatever its Accept header says. The price: every request
+      // body arrives base64-encoded, which the handlers' first middleware decodes (decoded-body.ts).
+      binaryMediaTypes: [BINARY_MEDIA_TYPES_ALL],
       cloudWatchRole: true,
       deployOptions: {
         stageName: props.stage,
