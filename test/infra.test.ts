@@ -414,3 +414,24 @@ describe('issue 11: what the deployed API does with bodies and secrets', () => {
     expect(created).toMatchObject({ sixshop: '', donus: '' });
   });
 });
+
+describe('issue 11: routes in nested stacks', () => {
+  it('API Gateway may invoke each route’s function for that route’s method and path on the stage only (one permission each)', () => {
+    const restApiId = logicalId(stack.api.restApi);
+    const permissions = resources('AWS::Lambda::Permission');
+    for (const route of routes) {
+      const fnId = logicalIdOf(route.id);
+      const mine = permissions.filter(([, p]) => json(p.Properties.FunctionName) === json({ 'Fn::GetAtt': [fnId, 'Arn'] }));
+      expect(mine, route.id).toHaveLength(1);
+      const p = mine[0]![1].Properties;
+      expect(p.Principal, route.id).toBe('apigateway.amazonaws.com');
+      expect(p.Action, route.id).toBe('lambda:InvokeFunction');
+      const arn = p.SourceArn as { 'Fn::Join': [string, unknown[]] };
+      expect(arn['Fn::Join'][1], route.id).toEqual([
+        'arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':',
+        { Ref: restApiId },
+        `/test/${route.method}${route.path.replace(/\{[^}]*\}/g, '*')}`,
+      ]);
+    }
+  });
+});
