@@ -3,6 +3,8 @@
  * The CDK api construct builds API Gateway resources and functions from it; the local server
  * (shared/local/http-server.ts) routes with it. Paths use API Gateway's `{param}` syntax.
  */
+import { DOCS_ASSET_SOURCES } from './http/docs-asset-names';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type TableAccess = 'R' | 'RW' | 'none';
 
@@ -23,6 +25,8 @@ export interface RouteDefinition {
   readonly schedules?: boolean;
   /** A tighter limit than the workspace's 10/s, for this method alone (A3a: 3/s). */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Repository-relative files copied next to the function's bundle (read at run time beside index.mjs). */
+  readonly bundleFiles?: readonly string[];
   /** SPEC ids the endpoint serves. */
   readonly spec: readonly string[];
   /** One line for the API documentation. */
@@ -86,6 +90,7 @@ export const routes: readonly RouteDefinition[] = [
   // Documentation, generated from this table and the handlers' zod schemas (npm run openapi)
   route('docs-page', 'GET', '/docs', 'none', ['L9'], 'This API, as a page', 'public'),
   route('docs-openapi', 'GET', '/docs/openapi.json', 'none', ['L9'], 'This API, as OpenAPI 3.1', 'public'),
+  { ...route('docs-asset', 'GET', '/docs/assets/{file}', 'none', ['L9'], "The interactive documentation's script and style sheet (Swagger UI)", 'public'), bundleFiles: DOCS_ASSET_SOURCES },
 
   // Automated emails (A1-A8): content, states, the pending-send queue, figures
   route('automations-create', 'POST', '/v2/automations', 'RW', ['A1'], 'Create an automated email (draft) in a list'),

@@ -15,7 +15,7 @@ useTestApp((s) => ({ app, key, api } = s));
 describe('issue 11: npm run smoke', () => {
   it('passes every check against a working API, one line per check, and leaves no list behind', async () => {
     const root = resolve(import.meta.dirname, '..');
-    const { stdout } = await exec('npx', ['tsx', 'ops/smoke.ts', '--url', app.url, '--key', key], { cwd: root, timeout: 60_000 });
+    const { stdout } = await exec('npx', ['tsx', 'ops/smoke.ts', '--url', app.url, '--key', key], { cwd: root, timeout: 110_000 });
     const lines = stdout.trim().split('\n');
     expect(lines.slice(0, -1)).toEqual([
       expect.stringMatching(/^ok   create a throwaway list \(\d+ ms\): list \d+$/),
@@ -29,7 +29,7 @@ describe('issue 11: npm run smoke', () => {
     expect(lines.at(-1)).toBe('all 7 checks passed');
     const lists = await api.get<{ name: string }[] | null>('/v1/lists');
     expect(JSON.stringify(lists.body.Value ?? [])).not.toContain('smoke ');
-  });
+  }, 120_000);
 
   it('fails the pixel check, and still cleans up, when the pixel arrives as base64 text (API Gateway without binary media types)', async () => {
     const base64Pixel: typeof fetch = async (input, init) => {
@@ -45,7 +45,7 @@ describe('issue 11: npm run smoke', () => {
 
   it('exits 2 with its usage when the URL or key is missing', async () => {
     const root = resolve(import.meta.dirname, '..');
-    const failed = await exec('npx', ['tsx', 'ops/smoke.ts'], { cwd: root, timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
+    const failed = await exec('npx', ['tsx', 'ops/smoke.ts'], { cwd: root, timeout: 110_000 }).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: npm run smoke') });
-  });
+  }, 120_000);
 });

@@ -195,6 +195,7 @@ export class Api extends Construct {
         signingSecret: route.access === 'none' ? undefined : props.signingSecret,
         publicBaseUrl: this.publicBaseUrl,
         environment,
+        ...(route.bundleFiles ? { bundling: bundlingWithFiles(route.bundleFiles) } : {}),
       }).bindTable(props.table, route.access);
       // The logical id is the route's (functionId), in whichever template holds it: the bundle
       // test and an operator reading a nested template find a route's function by name.
@@ -242,6 +243,15 @@ export class Api extends Construct {
     });
   }
 }
+
+/** esbuild's output plus the route's files, copied beside index.mjs (the docs' Swagger UI). */
+const bundlingWithFiles = (files: readonly string[]) => ({
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => files.map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
+  },
+});
 
 export const functionId = (route: RouteDefinition) =>
   route.id.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
