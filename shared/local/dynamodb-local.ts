@@ -31,8 +31,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `dataDir` keeps the data on disk; without it DynamoDB Local runs in memory. */
-export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
+export interface DynamoDbLocalOptions {
+  /** Keeps the data on disk; without it DynamoDB Local runs in memory. */
+  readonly dataDir?: string;
+  readonly port?: number;
+  /**
+   * `-sharedDb`: one database whatever the caller's credentials and region. Without it DynamoDB
+   * Local keeps a separate database per access key id and region, so the AWS CLI, a Lambda
+   * bundle or any tool with other credentials would see no tables (README, "Pointing tools at
+   * DynamoDB Local"). On disk it is `shared-local-instance.db` instead of `<key>_<region>.db`.
+   */
+  readonly sharedDb?: boolean;
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   let path: string | undefined;
   if (options.dataDir) {
@@ -46,7 +58,8 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   process.env.DYNAMODB_LOCAL_DB_PATH = path ?? '';
   let child: ChildProcess;
   try {
-    child = spawn({ command: watchedJava, ...(path ? { path } : {}), stdio: 'pipe' } as Parameters<typeof spawn>[0]);
+    // The package appends -sharedDb to the arguments whatever the command, so the wrapper passes it on.
+    child = spawn({ command: watchedJava, ...(path ? { path } : {}), sharedDb: options.sharedDb ?? false, stdio: 'pipe' } as Parameters<typeof spawn>[0]);
   } finally {
     restoreEnv('DYNAMODB_LOCAL_PORT', saved.port);
     restoreEnv('DYNAMODB_LOCAL_DB_PATH', saved.dbPath);
