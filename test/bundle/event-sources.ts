@@ -67,7 +67,7 @@ export class StreamMapping {
     const statements = this.assembly.roleStatements.get(this.fn.roleArn) ?? [];
     return ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']
       .filter((a) => !isAllowed(statements, a, this.mapping.eventSourceArn))
-      .concat(isAllowed(statements, 'dynamodb:ListStreams', '*') || isAllowed(statements, 'dynamodb:ListStreams', `${this.table.arn}/stream/*`) ? [] : ['dynamodb:ListStreams']);
+      .concat(isAllowed(statements, 'dynamodb:ListStreams', this.mapping.eventSourceArn) || isAllowed(statements, 'dynamodb:ListStreams', '*') ? [] : ['dynamodb:ListStreams']);
   }
 
   async start(): Promise<void> {
