@@ -38,8 +38,8 @@ export interface DynamoDbLocalOptions {
   /**
    * `-sharedDb`: one database whatever the caller's credentials and region. Without it DynamoDB
    * Local keeps a separate database per access key id and region, so the AWS CLI, a Lambda
-   * bundle or any tool with other credentials would see no tables (README, "Pointing tools at
-   * DynamoDB Local"). On disk it is `shared-local-instance.db` instead of `<key>_<region>.db`.
+   * bundle or any tool with other credentials would see no tables (README, "Run it"). On disk it
+   * is `shared-local-instance.db` instead of `<key>_<region>.db`.
    */
   readonly sharedDb?: boolean;
 }

@@ -7,7 +7,7 @@
  * local stand-ins (names and ARNs in one fake account and region), the same for every reader,
  * so an ARN in a function's environment is the ARN in its policy and in the stub's records.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 
@@ -382,8 +382,26 @@ class World {
   readonly stacks: StackNode[] = [];
   private readonly resolvers = new Map<StackNode, Resolver>();
   private readonly nested = new Map<string, StackNode>();
+  /** Asset hash → its file or folder in the assembly, from every `*.assets.json`. */
+  private readonly assetPaths = new Map<string, string>();
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.assets.json'))) {
+      const manifest = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { files?: Record<string, { source?: { path?: string } }> };
+      for (const [hash, asset] of Object.entries(manifest.files ?? {})) if (asset.source?.path) this.assetPaths.set(hash, asset.source.path);
+    }
+  }
+
+  /**
+   * Where a resource's asset sits: its `aws:asset:path` metadata (what `cdk synth` writes), else
+   * the asset manifest entry of the hash its S3 key or template URL names.
+   */
+  assetPath(resource: CfnResource): string | undefined {
+    const meta = resource.Metadata?.['aws:asset:path'];
+    if (typeof meta === 'string') return meta;
+    const hash = /([0-9a-f]{64})\.(?:zip|json)/.exec(JSON.stringify(resource.Properties ?? {}))?.[1];
+    return hash ? this.assetPaths.get(hash) : undefined;
+  }
 
   load(name: string, file: string, parameters: () => Record<string, Json>): StackNode {
     const template = JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as CfnTemplate;
@@ -392,8 +410,8 @@ class World {
     this.resolvers.set(node, new Resolver(node, this));
     for (const [logicalId, r] of Object.entries(template.Resources)) {
       if (r.Type !== 'AWS::CloudFormation::Stack') continue;
-      const nestedFile = r.Metadata?.['aws:asset:path'];
-      if (typeof nestedFile !== 'string') throw new Error(`${name}: nested stack ${logicalId} has no aws:asset:path`);
+      const nestedFile = this.assetPath(r);
+      if (!nestedFile) throw new Error(`${name}: nested stack ${logicalId} names no template of the assembly`);
       let memo: Record<string, Json> | undefined;
       const params = () => (memo ??= this.resolver(node).resolve((r.Properties?.Parameters ?? {}) as Json) as Record<string, Json>);
       this.nested.set(`${name}/${logicalId}`, this.load(this.nestedName(node, logicalId), nestedFile, params));
@@ -478,8 +496,8 @@ export function readAssembly(dir: string): Assembly {
   const functions: FunctionSpec[] = [];
   for (const { stack, logicalId, resource, r } of world.resources('AWS::Lambda::Function')) {
     const p = resource.Properties!;
-    const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (typeof assetPath !== 'string') throw new Error(`${logicalId}: no aws:asset:path (was the app synthesized with bundling?)`);
+    const assetPath = world.assetPath(resource);
+    if (!assetPath) throw new Error(`${logicalId}: no asset folder (was the app synthesized with bundling?)`);
     const env = (r.resolve(((p.Environment as Record<string, Json> | undefined)?.Variables ?? {}) as Json) ?? {}) as Record<string, Json>;
     const environment: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) environment[k] = asString(v, `${logicalId} environment ${k}`);

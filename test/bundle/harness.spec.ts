@@ -146,3 +146,44 @@ describe('API Gateway binary media types (Lambda proxy)', () => {
     expect(matchesMediaType(firstAccept('text/html,image/gif'), ['image/gif'])).toBe(false);
   });
 });
+
+describe('issue 11: the assembly reader follows nested stacks', () => {
+  it('a function in a nested stack gets the parent\'s table through the stack parameters, in its environment and in its policy', async () => {
+    const { App, Stack, NestedStack } = await import('aws-cdk-lib');
+    const { AttributeType, Billing, TableV2 } = await import('aws-cdk-lib/aws-dynamodb');
+    const { NodejsFunction, OutputFormat } = await import('aws-cdk-lib/aws-lambda-nodejs');
+    const { Runtime } = await import('aws-cdk-lib/aws-lambda');
+    const repoRoot = join(import.meta.dirname, '..', '..');
+    const outdir = mkdtempSync(join(tmpdir(), 'nested-assembly-'));
+    // Without the CLI: no asset metadata, so the reader finds assets through the asset manifest.
+    const app = new App({ outdir });
+    const root = new Stack(app, 'Root');
+    const table = new TableV2(root, 'Table', { partitionKey: { name: 'PK', type: AttributeType.STRING }, billing: Billing.onDemand() });
+    const area = new NestedStack(root, 'Area');
+    const fn = new NodejsFunction(area, 'Fn', {
+      entry: join(import.meta.dirname, 'fixtures', 'nested-handler.mjs'),
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      bundling: { format: OutputFormat.ESM, externalModules: [] },
+      environment: { TABLE_NAME: table.tableName, TABLE_ARN: table.tableArn },
+    });
+    table.grantReadData(fn);
+    app.synth();
+    const assembly = readAssembly(outdir);
+    expect(assembly.templateCount).toBe(2);
+    expect(assembly.functions).toHaveLength(1);
+    const [f] = assembly.functions;
+    expect(f!.environment.TABLE_NAME).toBe(assembly.tables[0]!.name);
+    expect(f!.environment.TABLE_ARN).toBe(assembly.tables[0]!.arn);
+    const lambda = new LambdaService({ functions: assembly.functions, awsEndpoint: 'http://127.0.0.1:9', dynamoEndpoint: 'http://127.0.0.1:9' });
+    try {
+      expect((await lambda.invoke(f!, {}, 'test')).payload).toEqual({ ok: assembly.tables[0]!.name });
+    } finally {
+      await lambda.close();
+    }
+    const { isAllowed } = await import('./iam');
+    expect(isAllowed(assembly.roleStatements.get(f!.roleArn)!, 'dynamodb:GetItem', assembly.tables[0]!.arn)).toBe(true);
+    expect(isAllowed(assembly.roleStatements.get(f!.roleArn)!, 'dynamodb:PutItem', assembly.tables[0]!.arn)).toBe(false);
+  }, 120_000);
+});

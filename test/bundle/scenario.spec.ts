@@ -96,7 +96,7 @@ beforeAll(async () => {
     assemblyDir: inject('bundleAssemblyDir'),
     dynamoLocal: inject('bundleDynamoLocal'),
     // The operator's integrations config, pointed at the local Sixshop and Donus simulators.
-    environmentOverrides: (fn) => {
+    environmentOverrides: (fn): Record<string, string> => {
       const template = fn.environment.INTEGRATIONS_CONFIG;
       if (!template) return {};
       const config = JSON.parse(template) as Record<string, Record<string, unknown>>;

@@ -1,7 +1,7 @@
 /**
  * Issue 11: `npm start` runs DynamoDB Local with -sharedDb, so the AWS CLI, the bundles and any
- * tool see its tables whatever their credentials and region (README, "Pointing tools at
- * DynamoDB Local"); a data dir from before keeps its data.
+ * tool see its tables whatever their credentials and region (README, "Run it"); a data dir
+ * from before keeps its data.
  */
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
