@@ -23,6 +23,8 @@ const crash = async (kind, error) => {
   await send({ type: 'crash', kind, requestId: current, error: errorOf(error, kind) });
   process.exit(129);
 };
+// The harness went away (a killed test run): an environment never outlives it.
+process.on('disconnect', () => process.exit(0));
 process.on('uncaughtException', (error) => void crash('Runtime.UncaughtException', error));
 process.on('unhandledRejection', (error) => void crash('Runtime.UnhandledPromiseRejection', error));
 
