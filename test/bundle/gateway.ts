@@ -129,7 +129,15 @@ export class ApiGateway {
       return this.gatewayResponse('MISSING_AUTHENTICATION_TOKEN', 403);
     }
     const path = url.pathname.slice(stagePrefix.length) || '/';
-    const headers = { ...(req.headers ?? {}) };
+    // What API Gateway adds to the client's headers before the integration sees them.
+    const headers: Record<string, string> = {
+      Host: url.host,
+      'X-Forwarded-For': '203.0.113.10',
+      'X-Forwarded-Port': '443',
+      'X-Forwarded-Proto': 'https',
+      'X-Amzn-Trace-Id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+      ...(req.headers ?? {}),
+    };
     const raw = req.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
     if (raw.length) headers['Content-Length'] ??= String(raw.length);
     if (raw.length > 10 * 1024 * 1024) return this.gatewayResponse('REQUEST_TOO_LARGE', 413);
