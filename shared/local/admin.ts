@@ -54,7 +54,7 @@ async function connect(): Promise<{ endpoint?: string; own?: DynamoDbLocal }> {
     const { endpoint } = JSON.parse(readFileSync(file, 'utf8')) as { endpoint: string };
     if (await reachable(endpoint)) return { endpoint };
   }
-  const own = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
+  const own = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), sharedDb: true });
   return { endpoint: own.endpoint, own };
 }
 

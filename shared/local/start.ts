@@ -24,7 +24,8 @@ const dataDir = resolve(values['data-dir']!);
 const persistent = !values['in-memory'];
 const port = Number(values.port);
 
-const dynamo = await startDynamoDbLocal(persistent ? { dataDir: resolve(dataDir, 'dynamodb') } : {});
+// -sharedDb: the AWS CLI, the Lambda bundles and any tool see these tables whatever their credentials and region (README).
+const dynamo = await startDynamoDbLocal({ sharedDb: true, ...(persistent ? { dataDir: resolve(dataDir, 'dynamodb') } : {}) });
 const state = loadLocalState(dataDir, persistent);
 const runtime = await startLocalRuntime({
   dynamoEndpoint: dynamo.endpoint,
