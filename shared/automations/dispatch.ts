@@ -349,7 +349,7 @@ async function mailOne(deps: DispatchDeps, record: SendingRecord, ctx: SendConte
       return at ? { kind: 'retry', at, reason } : { kind: 'failed', reason: `gave up after ${record.attempts + 1} attempts: ${reason}` };
     }
     // Permanent, or not known whether it went out: not retried (at most once, SPEC A7).
-    if (!isPermanent(error)) logger.warn('mailer failed; the send is not retried', { sendId: record.sendId, error: error as Error });
+    if (!isPermanent(error)) logger.warn('mailer failed; the send is not retried', { sendId: record.sendId, reason: reasonOf(error) });
     return { kind: 'failed', reason: reasonOf(error) };
   }
 }
