@@ -487,6 +487,17 @@ export async function sweepSends(deps: DispatchDeps, options: { claimedBefore?: 
   return { sent };
 }
 
+/**
+ * What the local runtime runs at start (issue 12): it owns its data dir alone, so every send a
+ * previous process claimed and never recorded is finished now, and everything overdue (sends
+ * whose worker died before it could send them) is sent now rather than at their safety-net entry.
+ */
+export async function resumeSends(deps: DispatchDeps, startedAt: Date): Promise<{ sent: number }> {
+  const swept = await sweepSends(deps, { claimedBefore: startedAt });
+  const due = await dispatchMinute(deps, minuteOf(deps.clock.now()));
+  return { sent: swept.sent + due.sent };
+}
+
 /** Moves a send's lease to this sweeper, if no other took it first. */
 async function takeOver(deps: DispatchDeps, r: SendingRecord, until: Date, attempt: boolean): Promise<SendingRecord | undefined> {
   const leaseId = randomUUID();

@@ -19,7 +19,7 @@ import { startEmbeddedWorker } from './worker';
 import { defaultWorkerOptions, type WorkerOptions } from '#shared/webhooks/worker';
 import { startEmbeddedScheduler, type EmbeddedScheduler } from './embedded-scheduler';
 import { createRateLimitedMailer } from '#shared/mail/rate-limit';
-import { runDispatch, sweepSends } from '#shared/automations/dispatch';
+import { resumeSends, runDispatch } from '#shared/automations/dispatch';
 import { createLocalTokenCipher, loadOrCreateKey } from '#shared/adapters/local-token-cipher';
 import type { ProvidersConfig } from '#shared/integrations/providers';
 import type { ImportTuning } from '#shared/imports/tasks';
@@ -141,8 +141,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
   const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250);
   // Issue 12: this runtime owns its data dir alone, so sends a previous process claimed and never
-  // recorded are its to finish now (lease ended or not).
-  const sweep = sweepSends(deps, { claimedBefore: startedAt }).catch((error: Error) => logger.error('startup sweep of sends failed', { error: error.message }));
+  // recorded are its to finish now (lease ended or not), and overdue ones go now.
+  const sweep = resumeSends(deps, startedAt).catch((error: Error) => logger.error('resuming sends at start failed', { error: error.message }));
   return {
     url: server.url,
     deps,
