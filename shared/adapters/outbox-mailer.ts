@@ -30,8 +30,10 @@ const keyOfName = (name: string) => name.slice(name.indexOf('-') + 1, -'.eml'.le
 export function createOutboxMailer(directory: string): Mailer {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   // Leftovers of a process killed mid-write: never renamed, so never sent.
-  if (existsSync(directory)) {
-    for (const name of readdirSync(directory)) if (name.endsWith('.part')) unlinkSync(join(directory, name));
+  try {
+    if (existsSync(directory)) for (const name of readdirSync(directory)) if (name.endsWith('.part')) unlinkSync(join(directory, name));
+  } catch {
+    // Not a readable directory now: sends will say so (transient) until it is.
   }
   let index: Promise<Map<string, string>> | undefined;
   const written = () =>
@@ -87,9 +89,11 @@ export function createOutboxMailer(directory: string): Mailer {
       const key = safeKey(mail.idempotencyKey);
       const pending = inFlight.get(key);
       if (pending) return pending;
-      const existing = (await written()).get(key);
-      if (existing) return { messageId: await messageIdOf(existing) };
-      const attempt = write(mail).finally(() => inFlight.delete(key));
+      // Registered before the first await: a concurrent send of the key waits for this one.
+      const attempt = (async () => {
+        const existing = (await written()).get(key);
+        return existing ? { messageId: await messageIdOf(existing) } : write(mail);
+      })().finally(() => inFlight.delete(key));
       inFlight.set(key, attempt);
       return attempt;
     },
@@ -104,7 +108,7 @@ export function createOutboxMailer(directory: string): Mailer {
 }
 
 /** SMTP reply codes 4xx are "try again later"; 5xx are refusals (RFC 5321 §4.2.1). */
-function classifySmtp(error: unknown): unknown {
+export function classifySmtp(error: unknown): unknown {
   const e = error as { responseCode?: number; code?: string; command?: string; message?: string };
   if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500) return new MailError('transient', String(e.message), { cause: error });
   if (typeof e.responseCode === 'number' && e.responseCode >= 500) return new MailError('permanent', String(e.message), { cause: error });
