@@ -13,6 +13,7 @@ import { loadListContext, type ListContext } from '#shared/lists/model';
 import { nextId } from '#shared/lists/sequence';
 import { batchGet, batchWrite, queryAll, queryIndex } from '#shared/db/batch';
 import { EMAIL_FIELD } from '#shared/lists/fields';
+import { commitCounted, STAT_NAMES, type StatName } from './figures';
 import {
   automationInputSchema,
   toAutomationRecord,
@@ -338,13 +339,24 @@ async function dropQueue(deps: Pick<Deps, 'db' | 'tableName'>, automationId: num
     ExpressionAttributeValues: { ':pk': keys.pendingCheckPartition(automationId) },
     ProjectionExpression: 'PK, SK',
   });
-  await batchWrite(deps.db, deps.tableName, [...pending, ...checks].map((i) => ({ delete: { PK: i.PK, SK: i.SK } })));
-  if (pending.length) await addStats(deps, automationId, { queued: -pending.length });
+  await batchWrite(deps.db, deps.tableName, checks.map((i) => ({ delete: { PK: i.PK, SK: i.SK } })));
+  // Each removal with its figure (issue 12); one a dispatcher claimed meanwhile is its to count.
+  await commitCounted(
+    deps,
+    automationId,
+    pending.map((i) => ({
+      writes: [{ Delete: { TableName: deps.tableName, Key: { PK: i.PK, SK: i.SK }, ConditionExpression: 'attribute_exists(PK)' } }],
+      delta: { queued: -1 },
+    })),
+  );
 }
 
-export type StatName = 'queued' | 'sent' | 'failed' | 'dropped' | 'opens' | 'uniqueOpens' | 'clicks' | 'uniqueClicks';
+export type { StatName };
 
-/** Figures are spread over STAT_SHARDS items so a burst of sends does not queue on one item. */
+/**
+ * Figures moved outside any other write: opens and clicks (SPEC A7). Queue, send and drop
+ * figures move only inside the transaction of their change (figures.ts).
+ */
 export async function addStats(deps: Pick<Deps, 'db' | 'tableName'>, automationId: number, delta: Partial<Record<StatName, number>>, shard?: number) {
   const entries = Object.entries(delta).filter(([, v]) => v);
   if (!entries.length) return;
@@ -361,7 +373,7 @@ export async function addStats(deps: Pick<Deps, 'db' | 'tableName'>, automationI
 
 export async function readStats(deps: Pick<Deps, 'db' | 'tableName'>, automationId: number): Promise<Record<StatName, number>> {
   const found = await batchGet(deps.db, deps.tableName, Array.from({ length: STAT_SHARDS }, (_, s) => keys.automationStats(automationId, s)));
-  const total: Record<StatName, number> = { queued: 0, sent: 0, failed: 0, dropped: 0, opens: 0, uniqueOpens: 0, clicks: 0, uniqueClicks: 0 };
-  for (const item of found.values()) for (const k of Object.keys(total) as StatName[]) total[k] += Number(item[k] ?? 0);
+  const total = Object.fromEntries(STAT_NAMES.map((k) => [k, 0])) as Record<StatName, number>;
+  for (const item of found.values()) for (const k of STAT_NAMES) total[k] += Number(item[k] ?? 0);
   return total;
 }

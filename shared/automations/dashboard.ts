@@ -25,6 +25,8 @@ export async function dashboard(deps: Deps, workspaceId: string, automationId: n
     automationId,
     state: a.state,
     queued: Math.max(0, stats.queued),
+    /** Claimed and being mailed, or waiting for a retry after a transient mailer failure (issue 12). */
+    sending: Math.max(0, stats.sending),
     sent: stats.sent,
     failed: stats.failed,
     dropped: stats.dropped,

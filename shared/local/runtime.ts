@@ -20,7 +20,7 @@ import { startEmbeddedWorker } from './worker';
 import { defaultWorkerOptions, type WorkerOptions } from '#shared/webhooks/worker';
 import { startEmbeddedScheduler, type EmbeddedScheduler } from './embedded-scheduler';
 import { createRateLimitedMailer } from '#shared/mail/rate-limit';
-import { runDispatch } from '#shared/automations/dispatch';
+import { resumeSends, runDispatch } from '#shared/automations/dispatch';
 import { createLocalTokenCipher, loadOrCreateKey } from '#shared/adapters/local-token-cipher';
 import type { ProvidersConfig } from '#shared/ports/provider-config';
 import type { ImportTuning } from '#shared/ports/import-tuning';
@@ -95,6 +95,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const outboxDir = join(options.dataDir, 'outbox');
   const db = createDocumentClient({ endpoint: options.dynamoEndpoint, region: 'local' });
   const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
   const mailRatePerSecond = options.mailRatePerSecond ?? Number(process.env.MAIL_RATE_PER_SECOND ?? 0);
   // The scheduler runs the dispatcher with the runtime's deps, which hold the scheduler: tie the knot late.
   let current: Deps | undefined;
@@ -143,6 +144,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     current = deps;
   }
   const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250);
+  // Issue 12: this runtime owns its data dir alone, so sends a previous process claimed and never
+  // recorded are its to finish now (lease ended or not), and overdue ones go now.
+  const sweep = resumeSends(deps, startedAt).catch((error: Error) => logger.error('resuming sends at start failed', { error: error.message }));
   return {
     url: server.url,
     deps,
@@ -151,6 +155,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(simulator ? { simulator } : {}),
     workflow,
     close: async () => {
+      await sweep;
       await scheduler.stop();
       await workflow.close();
       await simulator?.close();

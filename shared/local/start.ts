@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { rmSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
 import { loadLocalState, saveLocalState } from './state';
@@ -51,10 +51,12 @@ const lines = [
   `Outbox:   ${runtime.outboxDir}`,
   `Sixshop and Donus simulators: ${runtime.simulator?.url ?? '(not started)'} (knobs: docs/imports.md)`,
 ];
+let firstKey: string | undefined;
 if (!state.workspaceId) {
   const workspace = await createWorkspace(runtime.deps, 'Local workspace');
   const key = await createApiKey(runtime.deps, workspace.workspaceId, 'first key');
   state.workspaceId = workspace.workspaceId;
+  firstKey = key.secret;
   if (persistent) saveLocalState(dataDir, state);
   lines.push(
     '',
@@ -72,6 +74,23 @@ if (!state.workspaceId) {
   );
 }
 process.stdout.write(`${lines.join('\n')}\n\nCtrl-C to stop.\n`);
+
+// READY_FILE (crash tests, test/support/child-runtime.ts): what the lines above say, as JSON,
+// written once everything answers. Holds the first key in clear, so only when asked for.
+if (process.env.READY_FILE) {
+  const ready = {
+    pid: process.pid,
+    url: runtime.url,
+    dataDir,
+    dynamoEndpoint: dynamo.endpoint,
+    outboxDir: runtime.outboxDir,
+    simulatorUrl: runtime.simulator?.url ?? null,
+    workspaceId: state.workspaceId,
+    accessToken: firstKey ?? null,
+  };
+  writeFileSync(`${process.env.READY_FILE}.tmp`, JSON.stringify(ready), { mode: 0o600 });
+  renameSync(`${process.env.READY_FILE}.tmp`, process.env.READY_FILE);
+}
 
 let stopping = false;
 const stop = async () => {

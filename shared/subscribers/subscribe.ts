@@ -187,8 +187,9 @@ export async function subscribe(
       }
       return decision;
     }, phones, events);
-    await requestConfirmations(deps, ctx, toConfirm, request);
-    for (const row of prepared) result[outcomes.get(row.email)!.result].push(row.echo);
+    // A row whose confirmation email could not be sent is not waiting for anything (issue 12).
+    const unsent = await requestConfirmations(deps, ctx, toConfirm, request);
+    for (const row of prepared) result[unsent.has(row.email) ? 'failUnknown' : outcomes.get(row.email)!.result].push(row.echo);
   } else {
     const outcomes = await applyMutations(
       deps,

@@ -15,7 +15,7 @@ export const SUBSCRIBER_SHARDS = 8;
 /** Outbox and delivery-queue partitions: enough to spread writes, few enough to poll. */
 export const EVENT_PARTITIONS = 4;
 
-/** Due-minute index partitions: the dispatcher queries each for the minute it runs. */
+/** Due-index and lease-index partitions: the dispatcher queries each when it runs. */
 export const DUE_SHARDS = 4;
 /** Counter items of an automated email's figures, summed on read (no hot item under a burst). */
 export const STAT_SHARDS = 8;
@@ -124,9 +124,18 @@ export const keys = {
   /** A not-opened / not-clicked check due at the end of its wait; not a send, so not in the queue. */
   pendingCheck: (automationId: number, dueAt: string, checkId: string) => ({ PK: `AUTOCHK#${pad(automationId)}`, SK: `${dueAt}#${checkId}` }),
   pendingCheckPartition: (automationId: number) => `AUTOCHK#${pad(automationId)}`,
-  /** Due-minute index over pending sends and checks of every automation: what one dispatch reads. */
-  dueGsi: (minute: string, id: string) => ({ GSI1PK: `DUE#${minute}#${parseInt(id.slice(0, 6), 16) % DUE_SHARDS}`, GSI1SK: id }),
-  duePartition: (minute: string, shard: number) => `DUE#${minute}#${shard}`,
+  /**
+   * Due index over pending sends and checks of every automation, sorted by due time: a dispatch
+   * reads everything due up to its minute, however late it runs (issue 12), from DUE_SHARDS partitions.
+   */
+  dueGsi: (dueAt: string, id: string) => ({ GSI1PK: `DUE#${parseInt(id.slice(0, 6), 16) % DUE_SHARDS}`, GSI1SK: `${dueAt}#${id}` }),
+  duePartition: (shard: number) => `DUE#${shard}`,
+  /**
+   * A send being sent (claimed, or waiting for a retry), sorted by when its lease ends: the
+   * sweeper finds every send whose dispatcher died or whose retry is due (issue 12).
+   */
+  sendLeaseGsi: (until: string, sendId: string) => ({ GSI1PK: `SENDING#${parseInt(sendId.slice(0, 6), 16) % DUE_SHARDS}`, GSI1SK: `${until}#${sendId}` }),
+  sendLeasePartition: (shard: number) => `SENDING#${shard}`,
   /** Per automation and subscriber: trigger history (duplicates, quiet period, all-of) and pending sends. */
   automationSubscriber: (automationId: number, email: string) => ({ PK: `AUTOSUB#${pad(automationId)}#${shardOf(email)}`, SK: email }),
   /** One send, claimed before the mailer is called: its existence is what makes a send happen at most once. */
