@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import { armCrash, disarmAll, type CrashPoint } from '#shared/imports/faults';
+import { STALE_JOB_MS } from '#shared/imports/jobs';
 import { handleSesEvent } from '#shared/mail/bounces';
 import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, counts, createGroup, snapshot } from './support/lists';
@@ -258,7 +259,8 @@ describe('I4 import semantics', () => {
     // ...after it, a new import takes over and sweeps the vanished one's generation.
     const clock = app.runtime.deps.clock as { now: () => Date };
     const realNow = clock.now;
-    clock.now = () => new Date(Date.now() + 3 * 3600 * 1000);
+    // Issue 12: minutes after its last heartbeat, not hours.
+    clock.now = () => new Date(Date.now() + STALE_JOB_MS + 60_000);
     try {
       const job = await importNow(app, api, listId);
       expect(job.status).toBe('completed');

@@ -12,6 +12,9 @@ export const errorCatalog = {
   PAYLOAD_TOO_LARGE: { status: 413, message: '요청 본문은 256KB를 넘을 수 없습니다.' },
   TOO_MANY_REQUESTS: { status: 429, message: 'API 요청은 1초당 10회로 제한됩니다.' },
   INTERNAL_ERROR: { status: 500, message: '알 수 없는 오류가 발생했습니다.' },
+  // The local runtime's store guard (issue 12, shared/local/store-guard.ts): nothing was written.
+  STORAGE_FULL: { status: 507, message: '저장 공간이 부족하여 변경 사항을 저장할 수 없습니다. 저장 공간을 확보한 뒤 다시 시도해 주세요.' },
+  DATABASE_UNAVAILABLE: { status: 503, message: '데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.' },
 
   LIST_NOT_FOUND: { status: 404, message: '주소록을 찾을 수 없습니다.' },
   GROUP_NOT_FOUND: { status: 404, message: '그룹을 찾을 수 없습니다.' },

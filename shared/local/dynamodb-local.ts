@@ -16,6 +16,11 @@ const restoreEnv = (name: string, value: string | undefined) => {
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  readonly port: number;
+  /** The java wrapper's process (java-watched.sh); the JVM is its child. */
+  readonly pid: number | undefined;
+  /** Resolves when the JVM's wrapper exits, for whatever reason (shared/local/dynamodb-supervisor.ts watches it). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
   stop(): Promise<void>;
 }
 
@@ -85,11 +90,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new Error(`DynamoDB Local exited with code ${code}. Is Java 17 installed?\n${output}`)),
-    ),
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolveEnd) =>
+    child.once('exit', (code, signal) => resolveEnd({ code, signal, output: output.slice(-4000) })),
   );
+  const exited = ended.then(({ code }) => {
+    throw new Error(`DynamoDB Local exited with code ${code}. Is Java 17 installed?\n${output}`);
+  });
   child.once('error', () => undefined);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
@@ -110,15 +116,24 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       }
     }
   })();
-  await Promise.race([ready, exited]);
-  client.destroy();
+  try {
+    await Promise.race([ready, exited]);
+  } finally {
+    client.destroy();
+  }
+  // Kept short: a JVM that runs for days must not grow this string.
+  child.stdout?.on('data', () => (output = output.slice(-4000)));
   return {
     endpoint,
+    port,
+    pid: child.pid,
+    exited: ended,
     stop: () =>
       new Promise<void>((resolveStop) => {
-        if (child.exitCode !== null) return resolveStop();
-        child.once('exit', () => resolveStop());
+        // Closing stdin first also stops a JVM whose wrapper alone died (its watcher still holds the pipe).
         child.stdin?.end();
+        if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
+        child.once('exit', () => resolveStop());
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };

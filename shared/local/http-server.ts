@@ -129,6 +129,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       send(res, result);
       logger.debug('request', { route: route.id, status: result.statusCode, ms: Math.round(performance.now() - started) });
     } catch (error) {
+      // The store guard's refusals (STORAGE_FULL, DATABASE_UNAVAILABLE) may come before any handler, from the key check.
+      if (error instanceof ApiError) return void (res.headersSent || send(res, errorResponse(error)));
       logger.error('local server error', { error: error as Error });
       if (!res.headersSent) send(res, errorResponse(new ApiError('INTERNAL_ERROR')));
     }

@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Provider, ProvidersConfig } from '#shared/integrations/providers';
 
 export interface SimulatorKnobs {
@@ -114,9 +115,17 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-export async function startProviderSimulator(options: { port?: number; memberCount?: number } = {}): Promise<ProviderSimulator> {
+/** What a simulator keeps in `stateFile`: a provider remembers its tokens and members across our restarts. */
+interface SavedState {
+  knobs: SimulatorKnobs;
+  accessTokens: [string, number][];
+  refreshTokens: string[];
+}
+
+export async function startProviderSimulator(options: { port?: number; memberCount?: number; stateFile?: string } = {}): Promise<ProviderSimulator> {
   const initial = options.memberCount ?? 100;
   const token = () => randomBytes(18).toString('base64url');
+  let save = () => undefined as void;
   const makeState = (): ProviderState => {
     const state: ProviderState = {
       codes: new Map(),
@@ -127,25 +136,49 @@ export async function startProviderSimulator(options: { port?: number; memberCou
         stats: { authorizations: 0, codeExchanges: 0, refreshes: 0, pageRequests: 0 },
         set(patch) {
           Object.assign(state.control.knobs, patch);
+          save();
         },
         expireAccessTokens() {
           for (const t of state.accessTokens.keys()) state.accessTokens.set(t, 0);
+          save();
         },
         reset() {
           state.control.knobs = defaultKnobs(initial);
           state.control.stats = { authorizations: 0, codeExchanges: 0, refreshes: 0, pageRequests: 0 };
+          save();
         },
       },
     };
     return state;
   };
   const states: Record<Provider, ProviderState> = { sixshop: makeState(), donus: makeState() };
+  if (options.stateFile) {
+    const file = options.stateFile;
+    if (existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<Provider, SavedState>;
+      for (const provider of ['sixshop', 'donus'] as const) {
+        const s = states[provider];
+        if (!saved[provider]) continue;
+        s.control.knobs = { ...s.control.knobs, ...saved[provider].knobs };
+        s.accessTokens = new Map(saved[provider].accessTokens);
+        s.refreshTokens = new Set(saved[provider].refreshTokens);
+      }
+    }
+    save = () => {
+      const out = Object.fromEntries(
+        (['sixshop', 'donus'] as const).map((p) => [p, { knobs: states[p].control.knobs, accessTokens: [...states[p].accessTokens], refreshTokens: [...states[p].refreshTokens] }]),
+      );
+      writeFileSync(`${file}.tmp`, JSON.stringify(out), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+    };
+  }
 
   const issue = (s: ProviderState, provider: Provider) => {
     const access = token();
     const refresh = token();
     s.accessTokens.set(access, Date.now() + s.control.knobs.tokenTtlSeconds * 1000);
     s.refreshTokens.add(refresh);
+    save();
     const account = provider === 'sixshop' ? { shop_name: '로컬 식스샵' } : { organization: '로컬 도너스' };
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: s.control.knobs.tokenTtlSeconds, ...account };
   };

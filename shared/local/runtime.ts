@@ -27,6 +27,7 @@ import type { ImportTuning } from '#shared/ports/import-tuning';
 import { startProviderSimulator, type ProviderSimulator } from './provider-simulator';
 import { logger } from '#shared/logger';
 import { createLocalWorkflowRunner, type LocalWorkflowRunner } from './workflow-runner';
+import type { StoreGuard } from './store-guard';
 
 export interface LocalRuntimeOptions {
   readonly dynamoEndpoint: string;
@@ -58,16 +59,24 @@ export interface LocalRuntimeOptions {
   /** Members the started simulators hold at first (default 100). */
   readonly simulatorMembers?: number;
   readonly simulatorPort?: number;
+  /** Where the simulators keep their knobs and issued tokens across restarts (`npm start`: in the data dir). */
+  readonly simulatorStateFile?: string;
   /** Import page size and parallelism. */
   readonly importTuning?: Partial<ImportTuning>;
   /** Wait between retries of a failed import step (default 50 ms locally; seconds in AWS). */
   readonly importRetryIntervalMs?: number;
+  /** Keep import executions on disk to resume them after a crash (default; not for an in-memory database). */
+  readonly durableExecutions?: boolean;
+  /** Runs again of an import execution a crash interrupted, before it is failed (default 2, or IMPORT_MAX_RESUMES). */
+  readonly importMaxResumes?: number;
   /**
    * Load the import state machine and its task handlers in the background at start rather than
    * on the first import (about 0.7 s of module loading it would otherwise wait for). `npm start`
    * does; tests that never import need not pay for it.
    */
   readonly warmImports?: boolean;
+  /** Refuses writes on a full disk and every command while the database restarts (issue 12; `npm start` installs one). */
+  readonly storeGuard?: StoreGuard;
 }
 
 export interface LocalRuntime {
@@ -94,6 +103,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   raw.destroy();
   const outboxDir = join(options.dataDir, 'outbox');
   const db = createDocumentClient({ endpoint: options.dynamoEndpoint, region: 'local' });
+  options.storeGuard?.install(db);
+  const paused = () => options.storeGuard?.paused ?? false;
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
   const mailRatePerSecond = options.mailRatePerSecond ?? Number(process.env.MAIL_RATE_PER_SECOND ?? 0);
@@ -104,11 +115,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     run: async (event) => current && runDispatch(current, event),
     file: join(options.dataDir, 'schedules.json'),
     intervalMs: options.schedulerIntervalMs,
+    paused,
   });
   const simulator = options.providers
     ? undefined
-    : await startProviderSimulator({ memberCount: options.simulatorMembers, ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}) });
-  const workflow = createLocalWorkflowRunner({ retryIntervalMs: options.importRetryIntervalMs ?? 50 });
+    : await startProviderSimulator({
+        memberCount: options.simulatorMembers,
+        ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}),
+        ...(options.simulatorStateFile ? { stateFile: options.simulatorStateFile } : {}),
+      });
+  const workflow = createLocalWorkflowRunner({
+    retryIntervalMs: options.importRetryIntervalMs ?? 50,
+    ...(options.durableExecutions === false ? {} : { executionsDir: join(options.dataDir, 'executions') }),
+    maxResumes: options.importMaxResumes ?? (process.env.IMPORT_MAX_RESUMES ? Number(process.env.IMPORT_MAX_RESUMES) : undefined),
+  });
   if (options.warmImports) void workflow.warm().catch((error: Error) => logger.warn('import runner failed to load', { error: error.message }));
   const depsBase = {
     db,
@@ -143,7 +163,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     setDeps(deps);
     current = deps;
   }
-  const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250);
+  // Issue 12: imports a previous process left unfinished are resumed (or failed) before anything else runs them.
+  const recovered = await workflow.recover();
+  if (recovered.resumed.length || recovered.failed.length) logger.warn('import executions recovered', recovered);
+  const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250, paused);
   // Issue 12: this runtime owns its data dir alone, so sends a previous process claimed and never
   // recorded are its to finish now (lease ended or not), and overdue ones go now.
   const sweep = resumeSends(deps, startedAt).catch((error: Error) => logger.error('resuming sends at start failed', { error: error.message }));

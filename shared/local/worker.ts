@@ -4,11 +4,12 @@ import { deliverDue, fanOutEvents, type WorkerOptions } from '#shared/webhooks/w
 import { logger } from '#shared/logger';
 import { processFacts } from '#shared/automations/events';
 
-export function startEmbeddedWorker(deps: Deps, options: WorkerOptions, intervalMs: number) {
+/** `paused`: the store guard's (issue 12): no tick while the database is down or the disk full. */
+export function startEmbeddedWorker(deps: Deps, options: WorkerOptions, intervalMs: number, paused: () => boolean = () => false) {
   let running: Promise<void> | undefined;
   let stopped = false;
   const tick = () => {
-    if (running || stopped) return;
+    if (running || stopped || paused()) return;
     running = (async () => {
       try {
         await fanOutEvents(deps, (event) => processFacts(deps, event));

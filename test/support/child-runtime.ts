@@ -128,6 +128,15 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The DynamoDB Local JVM itself, not its sh wrapper (java-watched.sh), whose arguments name the jar too. */
+export function isJvm(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java' && commandLine(pid).includes('DynamoDBLocal.jar');
+  } catch {
+    return false;
+  }
+}
+
 export function commandLine(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
@@ -256,7 +265,7 @@ export async function startChildRuntime(options: ChildRuntimeOptions = {}): Prom
     },
     output: () => current.output(),
     processes: () => processGroup(current.pid),
-    jvmPid: () => processGroup(current.pid).find((pid) => commandLine(pid).includes('DynamoDBLocal.jar')),
+    jvmPid: () => processGroup(current.pid).find((pid) => isJvm(pid)),
     outbox() {
       const dir = join(dataDir, 'outbox');
       if (!existsSync(dir)) return [];
