@@ -137,16 +137,25 @@ export async function sendPending(deps: DispatchDeps, items: readonly PendingIte
   // Sent / failed facts matter only to emails that watch these (their triggers or checks): asked once per dispatch.
   const watched = sendable.length ? await watchedIds(deps, [...new Set(sendable.map((i) => i.workspaceId))]) : new Set<number>();
   let sent = 0;
+  const failures: unknown[] = [];
   const parts = chunk(sendable, 49);
   let next = 0;
   const worker = async () => {
     while (next < parts.length) {
-      const claimed = await claim(deps, parts[next++]!, nowIso);
-      const mailed = await mailAll(deps, claimed, automations, lists, subscribers, watched);
-      sent += mailed;
+      const part = parts[next++]!;
+      // One chunk's failure (issue 12) stops neither the other chunks nor the other tenants' sends.
+      try {
+        const claimed = await claim(deps, part, nowIso);
+        sent += await mailAll(deps, claimed, automations, lists, subscribers, watched);
+      } catch (error) {
+        failures.push(error);
+        logger.error('dispatch: chunk failed', { sends: part.length, automationIds: [...new Set(part.map((i) => i.automationId))], error: error as Error });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CHUNK_CONCURRENCY, parts.length) }, worker));
+  // The run fails after the others were sent, so its scheduler entry is tried again.
+  if (failures.length) throw new AggregateError(failures, `${failures.length} of ${parts.length} send chunks failed`);
   return { sent };
 }
 
@@ -434,6 +443,7 @@ export async function anniversaryScan(deps: DispatchDeps, automationId: number):
   if (!list) return { sent: 0 };
   const now = deps.clock.now();
   let sent = 0;
+  const failures: unknown[] = [];
   for (const [index, t] of a.triggers.entries()) {
     if (t.type !== 'anniversary') continue;
     const target = wallOf(instantOf(addWallMinutes(wallOf(now, a.timeZone), t.daysBefore * 1440), a.timeZone), a.timeZone);
@@ -449,9 +459,17 @@ export async function anniversaryScan(deps: DispatchDeps, automationId: number):
         .filter((s) => String((s.fields as Record<string, unknown> | undefined)?.[t.field] ?? '').slice(4, 10) === monthDay)
         .map((s) => ({ email: String(s.email), triggerIndex: index, at: now, onceKey: `anniversary:${index}:${target.y}` }));
       if (!fires.length) continue;
-      const due = await enqueueFires(deps, a, fires, `anniversary:${a.automationId}:${minuteOf(now)}:${shard}`);
-      sent += (await sendPending(deps, due)).sent;
+      // A shard that fails (issue 12) does not cost the other shards their anniversaries.
+      try {
+        const due = await enqueueFires(deps, a, fires, `anniversary:${a.automationId}:${minuteOf(now)}:${shard}`);
+        sent += (await sendPending(deps, due)).sent;
+      } catch (error) {
+        failures.push(error);
+        logger.error('anniversary scan: shard failed', { automationId, shard, error: error as Error });
+      }
     }
   }
+  // Tried again by its scheduler entry: a subscriber already sent this year's email is not sent it twice.
+  if (failures.length) throw new AggregateError(failures, `anniversary scan: ${failures.length} shards failed`);
   return { sent };
 }

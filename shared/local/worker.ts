@@ -7,14 +7,21 @@ import { processFacts } from '#shared/automations/events';
 export function startEmbeddedWorker(deps: Deps, options: WorkerOptions, intervalMs: number) {
   let running: Promise<void> | undefined;
   let stopped = false;
+  // Each step isolates its own items (issue 12); a step that fails as a whole (the database
+  // unreachable) does not keep the other from running.
+  const step = async (name: string, run: () => Promise<unknown>) => {
+    try {
+      await run();
+    } catch (error) {
+      if (!stopped) logger.error(`events worker: ${name}`, { error: error as Error });
+    }
+  };
   const tick = () => {
     if (running || stopped) return;
     running = (async () => {
       try {
-        await fanOutEvents(deps, (event) => processFacts(deps, event));
-        await deliverDue(deps, options);
-      } catch (error) {
-        if (!stopped) logger.error('webhook worker', { error: error as Error });
+        await step('fan-out', () => fanOutEvents(deps, (event) => processFacts(deps, event), options));
+        await step('deliveries', () => deliverDue(deps, options));
       } finally {
         running = undefined;
       }
