@@ -180,34 +180,43 @@ export async function applyMutations<R>(
   // must refuse (SUBSCRIBER_TOO_LARGE) refuses it with nothing written.
   const firstRound = new Map([...byShard.entries()].map(([shard, shardEmails]) => [shard, pack(deps.tableName, list, shard, shardEmails, initial, decide, outcomes, events)]));
 
-  const results = await Promise.allSettled(
-    [...byShard.entries()].map(async ([shard, shardEmails]) => {
-      let pending = shardEmails;
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= MAX_ROUNDS) throw new Error('subscriber writes kept conflicting; gave up');
-        let transactions = firstRound.get(shard)!;
-        if (round > 0) {
-          await backoff(round);
-          transactions = pack(deps.tableName, list, shard, pending, await readState(pending, true), decide, outcomes, events);
-        }
-        const failed: string[] = [];
-        for (const tx of transactions) {
-          try {
-            faultPoint('subscribers:transaction', { listId: list.listId, ...(events ? { workspaceId: events.workspaceId } : {}) });
-            if (tx.items.length > 0) await deps.db.send(new TransactWriteCommand({ TransactItems: tx.items }));
-            for (const [email, outcome] of tx.outcomes) outcomes.set(email, outcome);
-          } catch (error) {
-            if (!(error instanceof TransactionCanceledException)) throw error;
-            failed.push(...tx.outcomes.keys());
-          }
-        }
-        pending = failed;
+  // A shard that fails stops the others before their next transaction: the request ends soon, with less half-done.
+  let stopped = false;
+  const writeShard = async (shard: number, shardEmails: string[]) => {
+    let pending = shardEmails;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_ROUNDS) throw new Error('subscriber writes kept conflicting; gave up');
+      let transactions = firstRound.get(shard)!;
+      if (round > 0) {
+        await backoff(round);
+        transactions = pack(deps.tableName, list, shard, pending, await readState(pending, true), decide, outcomes, events);
       }
-    }),
+      const failed: string[] = [];
+      for (const tx of transactions) {
+        if (stopped) throw new ShardStopped();
+        try {
+          faultPoint('subscribers:transaction', { listId: list.listId, ...(events ? { workspaceId: events.workspaceId } : {}) });
+          if (tx.items.length > 0) await deps.db.send(new TransactWriteCommand({ TransactItems: tx.items }));
+          for (const [email, outcome] of tx.outcomes) outcomes.set(email, outcome);
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          failed.push(...tx.outcomes.keys());
+        }
+      }
+      pending = failed;
+    }
+  };
+  const results = await Promise.allSettled(
+    [...byShard.entries()].map(([shard, shardEmails]) =>
+      writeShard(shard, shardEmails).catch((error: unknown) => {
+        stopped = true;
+        throw error;
+      }),
+    ),
   );
   // Every shard has stopped writing before the answer (an error answer included); the events of
   // what did commit are sealed either way, so they are delivered now, not after the grace period.
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ShardStopped));
   if (events) {
     try {
       await sealBatch(deps, events);
@@ -218,6 +227,8 @@ export async function applyMutations<R>(
   if (failure) throw failure.reason;
   return outcomes;
 }
+
+class ShardStopped extends Error {}
 
 export const batchPartition = (batchId: string) => parseInt(batchId.slice(0, 8), 16) % EVENT_PARTITIONS;
 

@@ -330,7 +330,8 @@ async function batchFailed(deps: WorkerDeps, batch: OutboxItem[], retry: RetrySt
     deps,
     letters.length ? letters : [{ scope: { listId: first.listId }, letter: { id: deadLetterId(first.batchId, 'batch'), kind: 'batch', ...base, eventId: first.batchId, ...emailsOf(events.flatMap((e) => (e.changes ?? []).map((c) => c.subscriber))) } }],
   );
-  await batchWrite(deps.db, deps.tableName, [...batch.map((i) => ({ delete: { PK: i.PK, SK: i.SK } })), { delete: retryKey }]);
+  const parked = [...batch.filter((i) => i.SK !== retryKey.SK), retryKey];
+  await batchWrite(deps.db, deps.tableName, parked.map((i) => ({ delete: { PK: i.PK, SK: i.SK } })));
 }
 
 /** One dead letter per webhook and action a parked batch would have delivered. */
