@@ -5,7 +5,7 @@
  * bad item is set aside instead of stopping everyone's work. Kept 30 days (TTL `expiresAt`).
  *
  * Every dead letter is also logged at error level as `dead letter` with a `deadLetter` object:
- * in AWS a metric filter on that message counts them and an alarm fires (docs/deploy.md).
+ * in AWS a metric filter on that message counts them for the dead-letter alarm.
  */
 import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
