@@ -146,7 +146,9 @@ export async function sendPending(deps: DispatchDeps, items: readonly PendingIte
       // One chunk's failure (issue 12) stops neither the other chunks nor the other tenants' sends.
       try {
         const claimed = await claim(deps, part, nowIso);
-        sent += await mailAll(deps, claimed, automations, lists, subscribers, watched);
+        // Awaited before the addition: `sent += await …` would add to a stale `sent` read before another chunk's.
+        const mailed = await mailAll(deps, claimed, automations, lists, subscribers, watched);
+        sent += mailed;
       } catch (error) {
         failures.push(error);
         logger.error('dispatch: chunk failed', { sends: part.length, automationIds: [...new Set(part.map((i) => i.automationId))], error: error as Error });
