@@ -11,7 +11,8 @@ import { Imports, importTaskFunctions } from './constructs/imports';
 import { Mail } from './constructs/mail';
 import { Observability } from './constructs/observability';
 import { Webhooks } from './constructs/webhooks';
-import { routes } from '../shared/routes';
+import type { RouteDefinition } from '../shared/routes';
+import { resourceBudgetErrors } from './resource-budget';
 
 export interface NewsletterStackProps extends StackProps {
   /** Stage name: part of resource names and the API stage (context `stage`, default `dev`). */
@@ -29,7 +30,12 @@ export interface NewsletterStackProps extends StackProps {
    * INTEGRATIONS_CONFIG in docs/imports.md); default: placeholders to replace before connecting.
    */
   readonly integrationsConfig?: string;
+  /** The routes to deploy; default the route table shared/routes.ts (tests pass a longer one). */
+  readonly routes?: readonly RouteDefinition[];
 }
+
+/** The integrations secret as the stack creates it: the keys the functions read, values for the operator to fill in. */
+export const CLIENT_SECRETS_TEMPLATE = { sixshop: '', donus: '' } as const;
 
 /** Placeholder provider configuration: the real endpoints are not public (docs/imports.md). */
 export const defaultIntegrationsConfig = JSON.stringify({
@@ -37,7 +43,11 @@ export const defaultIntegrationsConfig = JSON.stringify({
   donus: { authorizeUrl: 'https://donus.example/oauth/authorize', tokenUrl: 'https://donus.example/oauth/token', apiBaseUrl: 'https://donus.example/v1', clientId: 'set-me', pageSize: 1000 },
 });
 
-/** The one stack (SPEC Shape): API, table, scheduler, import state machine, mail, alarms. */
+/**
+ * The app (SPEC Shape): API, table, scheduler, import state machine, mail, alarms, with the
+ * routes' functions and methods in nested stacks by area (infra/route-stacks.ts). One
+ * `cdk deploy` deploys them all.
+ */
 export class NewsletterStack extends Stack {
   readonly data: Data;
   readonly api: Api;
@@ -54,6 +64,8 @@ export class NewsletterStack extends Stack {
 
   constructor(scope: Construct, id: string, props: NewsletterStackProps) {
     super(scope, id, props);
+    // Past MAX_STACK_RESOURCES in any template the synth fails, naming the stack (docs/deploy.md).
+    this.node.addValidation({ validate: () => resourceBudgetErrors(this) });
     this.data = new Data(this, 'Data');
     const signingSecret = (this.linkSigningSecret = new Secret(this, 'LinkSigningSecret', {
       description: 'HMAC key of signed links in emails (confirmation, unsubscribe, tracking)',
@@ -68,6 +80,7 @@ export class NewsletterStack extends Stack {
       customDomain: props.customDomain,
       systemSender: `no-reply@${props.senderDomain}`,
       mail: this.mail,
+      routes: props.routes,
     });
     this.automation = new Automation(this, 'Automation', {
       table: this.data.table,
@@ -83,8 +96,12 @@ export class NewsletterStack extends Stack {
       description: 'Encrypts the OAuth tokens of Sixshop and Donus connections',
       enableKeyRotation: true,
     });
+    // Created as the JSON the functions read, both values empty: until the operator fills them in
+    // (docs/deploy.md), connecting answers INTEGRATION_NOT_CONFIGURED instead of failing to parse.
+    // CloudFormation can only create a secret with a generated part: `generated` is unused.
     this.integrationClientSecrets = new Secret(this, 'IntegrationClientSecrets', {
       description: 'OAuth client secrets of the integrations: {"sixshop": "...", "donus": "..."}',
+      generateSecretString: { secretStringTemplate: JSON.stringify(CLIENT_SECRETS_TEMPLATE), generateStringKey: 'generated', excludePunctuation: true },
     });
     const integrationsConfig = props.integrationsConfig ?? defaultIntegrationsConfig;
     this.imports = new Imports(this, 'Imports', {
@@ -112,7 +129,7 @@ export class NewsletterStack extends Stack {
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.data.table, signingSecret });
     // SPEC A8: functions that start, pause, end or send schedule dispatcher entries; the events
     // worker turns facts into sends and mails those due at once, so it schedules and sends too.
-    for (const route of routes) {
+    for (const route of this.api.routes) {
       const fn = this.api.functions.get(route.id)!;
       if (route.schedules) this.automation.grantSchedule(fn);
       if (route.sendsMail) fn.addEnvironment('MAIL_RATE_PER_SECOND', String(this.automation.mailRatePerSecond));

@@ -140,8 +140,8 @@ const compiled = () =>
   });
 let table: ReturnType<typeof compiled> | undefined;
 
-/** Finds the route of a request; a known path with another method is 'method-not-allowed'. */
-export function matchRoute(method: string, path: string): Match | 'method-not-allowed' | null {
+/** Finds the route of a request; a known path with another method is 'method-not-allowed', a malformed one 'bad-path'. */
+export function matchRoute(method: string, path: string): Match | 'method-not-allowed' | 'bad-path' | null {
   table ??= compiled();
   let pathKnown = false;
   for (const { route: r, regex, names } of table) {
@@ -150,7 +150,12 @@ export function matchRoute(method: string, path: string): Match | 'method-not-al
     pathKnown = true;
     if (r.method !== method.toUpperCase()) continue;
     const params: Record<string, string> = {};
-    names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    try {
+      names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    } catch {
+      // `%E0%A4%A` is no path a client meant: refused like API Gateway refuses it, never a 500.
+      return 'bad-path';
+    }
     return { route: r, params };
   }
   return pathKnown ? 'method-not-allowed' : null;

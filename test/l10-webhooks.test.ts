@@ -220,7 +220,32 @@ describe('R4 private addresses', () => {
     }
   });
 
+  it('R4 (issue 14): DNS rebinding reaches nothing internal: the delivery connects to the address it checked, not to a second lookup', async () => {
+    const calls: string[] = [];
+    // Public to the check when the webhook is saved, loopback (where the receiver listens) ever after.
+    const rebinding = async (host: string) => {
+      calls.push(host);
+      return [{ address: calls.length === 1 ? '93.184.216.34' : '127.0.0.1', family: 4 }];
+    };
+    const strict = await startTestApp({ allowPrivateWebhookUrls: false, resolveHost: rebinding });
+    try {
+      const { api: sApi } = await strict.newWorkspace();
+      const listId = await createList(sApi);
+      const port = new URL(receiverUrl).port;
+      const created = await sApi.post<Hook>(`/v2/lists/${listId}/webhooks`, { name: 'rebind', url: `http://rebind.attacker.example:${port}/rebind`, events: ['SUBSCRIBED'] });
+      expect(created.status, created.text).toBe(200);
+      const ping = await sApi.post<{ ok: boolean; status: number | null; latencyMs: number; error?: string }>(`/v2/lists/${listId}/webhooks/${created.body.Value.webhookId}/test`);
+      // The ping reports neither the internal service's status nor how fast it answered.
+      expect(ping.body.Value).toMatchObject({ ok: false, status: null, latencyMs: 0, error: expect.stringMatching(/refused/) });
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      expect(at('/rebind')).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('R4: the address check knows the internal ranges', () => {
+    for (const a of ['64:ff9b::7f00:1', '2002:7f00:1::1', '::127.0.0.1', '::ffff:7f00:1', '::']) expect(isInternalAddress(a), a).toBe(true);
     for (const a of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1']) {
       expect(isInternalAddress(a), a).toBe(true);
     }

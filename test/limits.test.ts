@@ -196,6 +196,15 @@ describe('W3 JSON bodies', () => {
     expect(await snapshot(slow, listId)).toEqual(before);
   });
 
+  it('W3 (issue 14): a path with malformed percent-encoding is a bad request (400), not a server error', async () => {
+    const { api } = await freshWorkspace();
+    for (const [method, path] of [['GET', '/v2/lists/%E0%A4%A'], ['GET', '/v1/lists/%/subscribers'], ['DELETE', '/v2/lists/1/fields/%ZZ']] as const) {
+      const res = await api.request(method, path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.Error?.Code, path).toBe('INVALID_REQUEST');
+    }
+  });
+
   it('W3: a Content-Type other than application/json gets 415 and nothing is written', async () => {
     const { api, slow } = await freshWorkspace();
     const listId = await createList(slow);

@@ -6,7 +6,7 @@
  * letter), and a step that fails as a whole does not keep the other from running; the
  * invocation fails only then, so the stream and the schedule try again.
  */
-import { getDeps } from '#shared/runtime/deps';
+import { getDeps } from '#shared/runtime/current-deps';
 import { deliverDue, fanOutEvents } from '#shared/webhooks/worker';
 import { logger } from '#shared/logger';
 import { processFacts } from '#shared/automations/events';

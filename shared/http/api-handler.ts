@@ -9,11 +9,13 @@ import { logger } from '#shared/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { bodyCap } from './middlewares/body-cap';
+import { decodedBody } from './middlewares/decoded-body';
 import { errorEnvelope } from './middlewares/error-envelope';
 import { jsonBody, type ParsedEvent } from './middlewares/json-body';
 import { okResponse } from './envelope';
 import { ApiError } from './errors';
-import { getDeps, type Deps } from '#shared/runtime/deps';
+import type { Deps } from '#shared/runtime/deps';
+import { getDeps } from '#shared/runtime/current-deps';
 
 export interface RequestInput<B, P, Q> {
   readonly body: B;
@@ -80,7 +82,8 @@ export function apiHandler<
   const pipeline = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorEnvelope())
-    .use(bodyCap());
+    .use(bodyCap())
+    .use(decodedBody());
   const handler = (spec.rawBody ? pipeline : pipeline.use(jsonBody())).handler(core as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>);
   return Object.assign(handler, { contract: spec }) as unknown as ApiHandler;
 }

@@ -3,7 +3,8 @@
  * state machine's Retry and Catch. Known permanent errors keep their names; anything else (a
  * DynamoDB hiccup, a crash) becomes `TransientError`, which the state machine retries.
  */
-import { getDeps, type Deps } from '#shared/runtime/deps';
+import type { Deps } from '#shared/runtime/deps';
+import { getDeps } from '#shared/runtime/current-deps';
 import { logger } from '#shared/logger';
 
 const keepNames = new Set(['IntegrationNotConnected', 'ProviderAuthFailed', 'ProviderUnavailable', 'ImportSuperseded']);

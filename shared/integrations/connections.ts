@@ -25,7 +25,8 @@ export class IntegrationNotConnected extends Error {
 }
 
 export function adapter(deps: Pick<Deps, 'providers' | 'clock'>, provider: Provider): ProviderAdapter {
-  if (!deps.providers) throw new ApiError('INTEGRATION_NOT_CONFIGURED');
+  // An empty client secret is the stack's placeholder: the operator has not filled it in yet.
+  if (!deps.providers?.[provider].clientSecret) throw new ApiError('INTEGRATION_NOT_CONFIGURED');
   return adapterFor(deps.providers, provider, deps.clock);
 }
 

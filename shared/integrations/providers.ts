@@ -4,26 +4,12 @@
  * provider adapter implements. docs/imports.md documents each adapter's mapping.
  */
 import type { CustomField } from '#shared/lists/fields';
-
-export const providers = ['sixshop', 'donus'] as const;
-export type Provider = (typeof providers)[number];
+import { providers, type Provider, type ProviderConfig, type ProvidersConfig } from '#shared/ports/provider-config';
+export { providers, type Provider, type ProviderConfig, type ProvidersConfig } from '#shared/ports/provider-config';
 export const isProvider = (v: unknown): v is Provider => typeof v === 'string' && (providers as readonly string[]).includes(v);
 
 /** Korean names, for messages. */
 export const providerNames: Record<Provider, string> = { sixshop: '식스샵', donus: '도너스' };
-
-export interface ProviderConfig {
-  readonly authorizeUrl: string;
-  readonly tokenUrl: string;
-  /** Base of the members API. */
-  readonly apiBaseUrl: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** Members per page asked of the provider (the import's unit of work). */
-  readonly pageSize: number;
-}
-
-export type ProvidersConfig = Readonly<Record<Provider, ProviderConfig>>;
 
 export interface OAuthTokens {
   accessToken: string;

@@ -81,8 +81,9 @@ function toEvent(
     multiValueQueryStringParameters: Object.keys(multi).length ? multi : null,
     pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
-    body: body.length ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // As API Gateway does with binaryMediaTypes */* (infra/constructs/api.ts): every body base64.
+    body: body.length ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
     requestContext: {
       requestId: randomUUID(),
       authorizer,
@@ -109,6 +110,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       const matched = matchRoute(req.method ?? 'GET', url.pathname);
       if (!matched) return send(res, errorResponse(new ApiError('NOT_FOUND')));
       if (matched === 'method-not-allowed') return send(res, errorResponse(new ApiError('METHOD_NOT_ALLOWED')));
+      if (matched === 'bad-path') return send(res, errorResponse(new ApiError('INVALID_REQUEST', 'malformed percent-encoding in the path')));
       const { route, params } = matched;
       let authorizer: Record<string, string> | null = null;
       if (route.auth === 'apiKey') {

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#shared/db/client';
-import { setDeps, type Deps } from '#shared/runtime/deps';
+import type { Deps } from '#shared/runtime/deps';
+import { setDeps } from '#shared/runtime/current-deps';
 import { systemClock, type Clock } from '#shared/ports/clock';
 import { createOutboxMailer, createSmtpMailer } from '#shared/adapters/outbox-mailer';
 import { createSigner } from '#shared/signer';
@@ -21,8 +22,8 @@ import { startEmbeddedScheduler, type EmbeddedScheduler } from './embedded-sched
 import { createRateLimitedMailer } from '#shared/mail/rate-limit';
 import { runDispatch } from '#shared/automations/dispatch';
 import { createLocalTokenCipher, loadOrCreateKey } from '#shared/adapters/local-token-cipher';
-import type { ProvidersConfig } from '#shared/integrations/providers';
-import type { ImportTuning } from '#shared/imports/tasks';
+import type { ProvidersConfig } from '#shared/ports/provider-config';
+import type { ImportTuning } from '#shared/ports/import-tuning';
 import { startProviderSimulator, type ProviderSimulator } from './provider-simulator';
 import { logger } from '#shared/logger';
 import { createLocalWorkflowRunner, type LocalWorkflowRunner } from './workflow-runner';
@@ -41,6 +42,8 @@ export interface LocalRuntimeOptions {
   readonly mailer?: Mailer;
   /** SPEC R4 locally: loopback and private receivers allowed (default), unlike in AWS. */
   readonly allowPrivateWebhookUrls?: boolean;
+  /** SPEC R4: how webhook hosts resolve (tests answer differently per call, as DNS rebinding does). */
+  readonly resolveHost?: Deps['resolveHost'];
   /** SNS certificate source (tests sign with their own key). */
   readonly sns?: SnsPort;
   /** Webhook retry timing (tests shorten it). */
@@ -116,6 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     signer: createSigner(options.signingSecret),
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
     allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     sns: options.sns ?? httpsSns,
     tokenCipher: createLocalTokenCipher(loadOrCreateKey(join(options.dataDir, 'integration-token.key'))),
     providers: options.providers ?? simulator!.config,

@@ -48,7 +48,7 @@ export async function requestConfirmations(
           },
         }),
       );
-      const link = `${deps.publicBaseUrl}${CONFIRM_PATH}?token=${encodeURIComponent(deps.signer.sign(id, expiresAt))}`;
+      const link = `${deps.publicBaseUrl}${CONFIRM_PATH}?token=${encodeURIComponent(deps.signer.sign('confirm', id, expiresAt))}`;
       const listName = escapeHtml(ctx.list.name);
       await deps.mailer.send({
         from: `"${ctx.list.senderName || ctx.list.name}" <${deps.systemSender}>`,
@@ -65,12 +65,15 @@ export async function requestConfirmations(
   );
 }
 
+/** Links mailed before tokens were sealed carried the bare confirmation id (a UUID). */
+const isConfirmationId = (payload: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(payload);
+
 export type ConfirmOutcome = 'confirmed' | 'already-confirmed' | 'invalid';
 
 /** Follows a confirmation link: idempotent, a used or expired token changes nothing. */
 export async function confirmSubscription(deps: Deps, token: string): Promise<ConfirmOutcome> {
   const nowDate = deps.clock.now();
-  const id = deps.signer.verify(token, Math.floor(nowDate.getTime() / 1000));
+  const id = deps.signer.verify('confirm', token, Math.floor(nowDate.getTime() / 1000), isConfirmationId);
   if (!id) return 'invalid';
   const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.confirmation(id), ConsistentRead: true }));
   const item = res.Item;

@@ -140,6 +140,8 @@ export const keys = {
   send: (sendId: string) => ({ PK: `SEND#${sendId}`, SK: '#META' }),
   /** First open and first click (per link) of a send, for unique figures and not-opened checks. */
   sendOpen: (sendId: string) => ({ PK: `SEND#${sendId}`, SK: 'OPEN' }),
+  /** An open or click counted in this hour (yyyy-mm-ddThh, UTC); TTL removes it. */
+  sendCountedHour: (sendId: string, what: string, hour: string) => ({ PK: `SEND#${sendId}`, SK: `COUNTED#${what}#${hour}` }),
   sendClick: (sendId: string, urlHash: string) => ({ PK: `SEND#${sendId}`, SK: `CLICK#${urlHash}` }),
   /** Failed sends of an automation with their reasons, newest last. */
   failedSendGsi: (automationId: number, at: string, sendId: string) => ({ GSI1PK: `AUTOFAIL#${pad(automationId)}`, GSI1SK: `${at}#${sendId}` }),

@@ -54,7 +54,7 @@ export const toWebhookRecord = (item: Record<string, unknown>): WebhookRecord =>
   updatedAt: String(item.updatedAt),
 });
 
-type Db = Pick<Deps, 'db' | 'tableName' | 'clock' | 'allowPrivateWebhookUrls'>;
+type Db = Pick<Deps, 'db' | 'tableName' | 'clock' | 'allowPrivateWebhookUrls' | 'resolveHost'>;
 
 export async function createWebhook(
   deps: Db,
@@ -63,7 +63,7 @@ export async function createWebhook(
   input: { name: string; url: string; events: WebhookAction[] },
 ): Promise<WebhookRecord> {
   await loadListContext(deps, workspaceId, listId);
-  await assertDeliverableUrl(input.url, deps.allowPrivateWebhookUrls);
+  await assertDeliverableUrl(input.url, deps.allowPrivateWebhookUrls, deps.resolveHost);
   const now = deps.clock.now().toISOString();
   const record: WebhookRecord = {
     webhookId: randomId(12),
@@ -104,7 +104,7 @@ export async function updateWebhook(
   patch: Partial<Pick<WebhookRecord, 'name' | 'url' | 'events' | 'enabled'>>,
 ): Promise<WebhookRecord> {
   await getWebhook(deps, workspaceId, listId, webhookId);
-  if (patch.url) await assertDeliverableUrl(patch.url, deps.allowPrivateWebhookUrls);
+  if (patch.url) await assertDeliverableUrl(patch.url, deps.allowPrivateWebhookUrls, deps.resolveHost);
   const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':now': deps.clock.now().toISOString(), ':ws': workspaceId };

@@ -17,7 +17,7 @@ import type { Deps } from '#shared/runtime/deps';
 import { logger } from '#shared/logger';
 import { payloadOf, type OutboxEvent } from './events';
 import { deliveryLogQuery, DELIVERY_LOG_SIZE, toWebhookRecord, type DeliveryAttempt, type WebhookAction, type WebhookRecord } from './model';
-import { assertDeliverableUrl } from './url-guard';
+import { pinnedPost } from './pinned-post';
 import { PACKED_ITEM_BUDGET_BYTES, TRANSACTION_BUDGET_BYTES, packBySize } from '#shared/db/item-size';
 import { deadLetterId, emailsOf, parkDeadLetters, reasonOf, scopeKey, type DeadLetter, type DeadLetterScope } from '#shared/dead-letters';
 import { faultPoint } from '#shared/runtime/faults';
@@ -40,7 +40,7 @@ export interface WorkerOptions {
 }
 export const defaultWorkerOptions: WorkerOptions = { retryBaseMs: 60_000, timeoutMs: 10_000, maxAttempts: 5 };
 
-type WorkerDeps = Pick<Deps, 'db' | 'tableName' | 'clock' | 'allowPrivateWebhookUrls'>;
+type WorkerDeps = Pick<Deps, 'db' | 'tableName' | 'clock' | 'allowPrivateWebhookUrls' | 'resolveHost'>;
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: verify both, and reject old timestamps. */
 export function sign(secret: string, body: string, unixSeconds: number): string {
@@ -351,23 +351,6 @@ function deliveryLetters(hooks: WebhookRecord[], events: OutboxItem[], base: Omi
   );
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number) {
-  const started = performance.now();
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'newsletter-webhooks/1', ...headers },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    return { status: res.status, ok: res.status >= 200 && res.status < 300, latencyMs: Math.round(performance.now() - started) };
-  } catch (error) {
-    return { status: null, ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
-  }
-}
-
 /** One signed POST, logged in the webhook's delivery log. */
 export async function attempt(
   deps: WorkerDeps,
@@ -378,16 +361,17 @@ export async function attempt(
   const at = deps.clock.now();
   let result: { status: number | null; ok: boolean; latencyMs: number; error?: string };
   try {
-    await assertDeliverableUrl(hook.url, deps.allowPrivateWebhookUrls);
-    result = await post(
+    result = await pinnedPost(
       hook.url,
       delivery.body,
       {
+        'Content-Type': 'application/json; charset=utf-8',
+        'User-Agent': 'newsletter-webhooks/1',
         [SIGNATURE_HEADER]: sign(hook.secret, delivery.body, Math.floor(at.getTime() / 1000)),
         'X-Webhook-Id': hook.webhookId,
         'X-Webhook-Event-Id': delivery.eventId,
       },
-      options.timeoutMs,
+      { timeoutMs: options.timeoutMs, allowPrivate: deps.allowPrivateWebhookUrls, ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}) },
     );
   } catch (error) {
     result = { status: null, ok: false, latencyMs: 0, error: (error as Error).message };
