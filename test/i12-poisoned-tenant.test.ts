@@ -28,9 +28,13 @@ let poisoned: { api: ApiClient; workspaceId: string };
 let receiver: Server;
 let receiverUrl: string;
 const received: Received[] = [];
+/** Requests to `/hang`, left unanswered until the test lets them go. */
+const hung: Array<() => void> = [];
+const releaseHung = () => hung.splice(0).forEach((answer) => answer());
 
 beforeAll(async () => {
-  app = await startTestApp({ webhookWorker: { retryBaseMs: 100, intervalMs: 50, maxAttempts: 3 }, schedulerIntervalMs: 50 });
+  // A two-minute receiver timeout: a receiver that hangs holds its attempt that long.
+  app = await startTestApp({ webhookWorker: { retryBaseMs: 100, intervalMs: 50, maxAttempts: 3, timeoutMs: 120_000 }, schedulerIntervalMs: 50 });
   healthy = await app.newWorkspace();
   poisoned = await app.newWorkspace();
   receiver = createServer((req, res) => {
@@ -38,7 +42,8 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
+      if (req.url === '/hang') hung.push(() => res.writeHead(200).end('ok'));
+      else res.writeHead(200).end('ok');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -47,6 +52,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   disarmFaults();
+  releaseHung();
   await app?.close();
   await new Promise((r) => receiver.close(r));
 });
@@ -198,6 +204,19 @@ describe('issue 12: one tenant\'s bad item stops no other tenant', () => {
     const deadLetterLines = error.mock.calls.filter(([message]) => message === 'dead letter').map(([, extra]) => (extra as { deadLetter: { kind: string; listId: number } }).deadLetter);
     expect(deadLetterLines).toEqual([expect.objectContaining({ kind: 'facts', listId }), expect.objectContaining({ kind: 'batch', listId })]);
     expect(error.mock.calls.filter(([message]) => message !== 'dead letter')).toEqual([]);
+  }, 300_000);
+
+  it('a receiver that never answers holds up neither another tenant\'s webhooks nor its automated emails', async () => {
+    const { api } = poisoned;
+    const listId = await createList(api, 'hanging');
+    await hook(api, listId, '/hang', ['SUBSCRIBED']);
+    for (let i = 0; i < 3; i++) expect((await subscribe(api, listId, { subscribers: [{ email: `hang-${i}@poisoned.example` }] })).body.Ok).toBe(true);
+    // Three attempts in flight, each held for the two-minute timeout unless released.
+    expect(await waitFor(() => hung.length, (n) => n >= 3, 60_000)).toBe(3);
+    await healthyTenantWorks('beside-hanging');
+    // All of that happened while the three attempts were still waiting for their answer.
+    expect(hung).toHaveLength(3);
+    releaseHung();
   }, 300_000);
 
   it('import tasks write bounded items: a linked list\'s fields are fixed and each value is at most 2,000 characters', () => {

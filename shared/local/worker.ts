@@ -4,36 +4,46 @@ import { deliverDue, fanOutEvents, type WorkerOptions } from '#shared/webhooks/w
 import { logger } from '#shared/logger';
 import { processFacts } from '#shared/automations/events';
 
+/**
+ * Two loops, each isolating its own items (issue 12): the fan-out (webhook deliveries and
+ * automation facts) and the deliveries. Each has its own turn and attempts are not waited for
+ * between passes, so receivers that take their whole timeout to answer hold up neither the
+ * facts of automated emails nor other webhooks' deliveries, and a loop that fails as a whole
+ * (the database unreachable) does not stop the other.
+ */
 export function startEmbeddedWorker(deps: Deps, options: WorkerOptions, intervalMs: number) {
-  let running: Promise<void> | undefined;
   let stopped = false;
-  // Each step isolates its own items (issue 12); a step that fails as a whole (the database
-  // unreachable) does not keep the other from running.
-  const step = async (name: string, run: () => Promise<unknown>) => {
-    try {
-      await run();
-    } catch (error) {
-      if (!stopped) logger.error(`events worker: ${name}`, { error: error as Error });
-    }
+  const loop = (name: string, run: () => Promise<unknown>) => {
+    let running: Promise<void> | undefined;
+    const tick = () => {
+      if (running || stopped) return;
+      running = (async () => {
+        try {
+          await run();
+        } catch (error) {
+          if (!stopped) logger.error(`events worker: ${name}`, { error: error as Error });
+        } finally {
+          running = undefined;
+        }
+      })();
+    };
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    return {
+      async stop() {
+        clearInterval(timer);
+        await running;
+      },
+    };
   };
-  const tick = () => {
-    if (running || stopped) return;
-    running = (async () => {
-      try {
-        await step('fan-out', () => fanOutEvents(deps, (event) => processFacts(deps, event), options));
-        await step('deliveries', () => deliverDue(deps, options));
-      } finally {
-        running = undefined;
-      }
-    })();
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
+  // Attempts run on in here between passes (shared/webhooks/worker.ts, deliverDue).
+  const inFlight = new Map<string, Promise<void>>();
+  const loops = [loop('fan-out', () => fanOutEvents(deps, (event) => processFacts(deps, event), options)), loop('deliveries', () => deliverDue(deps, options, inFlight))];
   return {
     async stop() {
       stopped = true;
-      clearInterval(timer);
-      await running;
+      await Promise.all(loops.map((l) => l.stop()));
+      await Promise.allSettled([...inFlight.values()]);
     },
   };
 }

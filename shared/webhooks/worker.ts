@@ -26,7 +26,8 @@ import { factTargets } from '#shared/automations/events';
 export const SIGNATURE_HEADER = 'X-Webhook-Signature';
 export const DELIVERY_WINDOW_MS = 24 * 3600 * 1000;
 const MAX_BACKOFF_MS = 3600 * 1000;
-const CLAIM_MS = 60_000;
+/** How long a claimed delivery is left to its claimer: at least a minute, and always past the attempt's timeout. */
+const claimMs = (options: WorkerOptions) => Math.max(60_000, options.timeoutMs + 30_000);
 
 export interface WorkerOptions {
   /** First retry delay; doubles each attempt up to an hour (default one minute). */
@@ -437,35 +438,53 @@ async function dueDeliveries(deps: WorkerDeps, partition: number, nowIso: string
   return out;
 }
 
+/** Attempts one embedded worker keeps in flight at most. */
+export const MAX_IN_FLIGHT = 64;
+
 /**
  * Step 2: due deliveries get one attempt each. Every delivery is isolated (issue 12): one the
  * worker fails on is tried again with back-off and parked as a dead letter after
- * `options.maxAttempts` failures; the others go on. Returns how many were attempted.
+ * `options.maxAttempts` failures; the others go on. Returns how many were attempted (started,
+ * with `inFlight`).
+ *
+ * Without `inFlight` (the Lambda) the pass waits for its attempts. With it (the embedded worker)
+ * attempts are started and left running there, so a receiver that takes its whole timeout holds
+ * up no later pass: the next one starts other deliveries meanwhile, skipping those in flight.
  */
-export async function deliverDue(deps: WorkerDeps, options: WorkerOptions = defaultWorkerOptions): Promise<number> {
+export async function deliverDue(deps: WorkerDeps, options: WorkerOptions = defaultWorkerOptions, inFlight?: Map<string, Promise<void>>): Promise<number> {
   const now = deps.clock.now();
   const nowIso = now.toISOString();
   let attempted = 0;
-  for (let p = 0; p < EVENT_PARTITIONS; p++) {
-    let due: QueuedDelivery[];
+  const one = async (d: QueuedDelivery) => {
     try {
-      due = await dueDeliveries(deps, p, nowIso);
+      if (await deliverOne(deps, d, options, now)) attempted++;
     } catch (error) {
-      logger.error('webhook worker: delivery queue not read', { partition: p, error: error as Error });
-      continue;
+      await deliveryFailed(deps, d, error, options).catch((failure: unknown) =>
+        logger.error('webhook worker: delivery failure not recorded', { deliveryId: d.deliveryId, error: failure as Error }),
+      );
     }
-    await Promise.all(
-      due.map(async (d) => {
-        try {
-          if (await deliverOne(deps, d, options, now)) attempted++;
-        } catch (error) {
-          await deliveryFailed(deps, d, error, options).catch((failure: unknown) =>
-            logger.error('webhook worker: delivery failure not recorded', { deliveryId: d.deliveryId, error: failure as Error }),
-          );
-        }
-      }),
-    );
-  }
+  };
+  // Partitions side by side: a pass lasts as long as its slowest receiver (the timeout), not four times that.
+  await Promise.all(
+    Array.from({ length: EVENT_PARTITIONS }, async (_, p) => {
+      let due: QueuedDelivery[];
+      try {
+        due = await dueDeliveries(deps, p, nowIso);
+      } catch (error) {
+        logger.error('webhook worker: delivery queue not read', { partition: p, error: error as Error });
+        return;
+      }
+      if (!inFlight) {
+        await Promise.all(due.map(one));
+        return;
+      }
+      for (const d of due) {
+        if (inFlight.has(d.deliveryId) || inFlight.size >= MAX_IN_FLIGHT) continue;
+        attempted++;
+        inFlight.set(d.deliveryId, one(d).finally(() => inFlight.delete(d.deliveryId)));
+      }
+    }),
+  );
   return attempted;
 }
 
@@ -479,7 +498,7 @@ async function deliverOne(deps: WorkerDeps, d: QueuedDelivery, options: WorkerOp
         Key: { PK: d.PK, SK: d.SK },
         UpdateExpression: 'SET claimedUntil = :until',
         ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
-        ExpressionAttributeValues: { ':until': new Date(now.getTime() + CLAIM_MS).toISOString(), ':now': nowIso },
+        ExpressionAttributeValues: { ':until': new Date(now.getTime() + claimMs(options)).toISOString(), ':now': nowIso },
       }),
     );
   } catch (error) {
