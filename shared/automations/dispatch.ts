@@ -155,16 +155,27 @@ export async function sendPending(deps: DispatchDeps, items: readonly PendingIte
   for (const item of sendable) byAutomation.set(item.automationId, [...(byAutomation.get(item.automationId) ?? []), item]);
   const parts = [...byAutomation.values()].flatMap((group) => chunk(group, CLAIM_CHUNK));
   let sent = 0;
+  const failures: unknown[] = [];
   let next = 0;
   const worker = async () => {
     while (next < parts.length) {
-      const claimed = await claim(deps, parts[next++]!);
-      crashAt('send:claimed');
-      const mailed = await mailAndRecord(deps, claimed, { automations, lists, subscribers, watched });
-      sent += mailed;
+      const part = parts[next++]!;
+      // One chunk's failure (issue 12) stops neither the other chunks nor the other tenants' sends.
+      try {
+        const claimed = await claim(deps, part);
+        crashAt('send:claimed');
+        // Awaited before the addition: `sent += await …` would add to a stale `sent` read before another chunk's.
+        const mailed = await mailAndRecord(deps, claimed, { automations, lists, subscribers, watched });
+        sent += mailed;
+      } catch (error) {
+        failures.push(error);
+        logger.error('dispatch: chunk failed', { sends: part.length, automationIds: [...new Set(part.map((i) => i.automationId))], error: error as Error });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CHUNK_CONCURRENCY, parts.length) }, worker));
+  // The run fails after the others were sent, so its scheduler entry is tried again.
+  if (failures.length) throw new AggregateError(failures, `${failures.length} of ${parts.length} send chunks failed`);
   return { sent };
 }
 
@@ -655,6 +666,7 @@ export async function anniversaryScan(deps: DispatchDeps, automationId: number):
   if (!list) return { sent: 0 };
   const now = deps.clock.now();
   let sent = 0;
+  const failures: unknown[] = [];
   for (const [index, t] of a.triggers.entries()) {
     if (t.type !== 'anniversary') continue;
     const target = wallOf(instantOf(addWallMinutes(wallOf(now, a.timeZone), t.daysBefore * 1440), a.timeZone), a.timeZone);
@@ -670,9 +682,17 @@ export async function anniversaryScan(deps: DispatchDeps, automationId: number):
         .filter((s) => String((s.fields as Record<string, unknown> | undefined)?.[t.field] ?? '').slice(4, 10) === monthDay)
         .map((s) => ({ email: String(s.email), triggerIndex: index, at: now, onceKey: `anniversary:${index}:${target.y}` }));
       if (!fires.length) continue;
-      const due = await enqueueFires(deps, a, fires, `anniversary:${a.automationId}:${minuteOf(now)}:${shard}`);
-      sent += (await sendPending(deps, due)).sent;
+      // A shard that fails (issue 12) does not cost the other shards their anniversaries.
+      try {
+        const due = await enqueueFires(deps, a, fires, `anniversary:${a.automationId}:${minuteOf(now)}:${shard}`);
+        sent += (await sendPending(deps, due)).sent;
+      } catch (error) {
+        failures.push(error);
+        logger.error('anniversary scan: shard failed', { automationId, shard, error: error as Error });
+      }
     }
   }
+  // Tried again by its scheduler entry: a subscriber already sent this year's email is not sent it twice.
+  if (failures.length) throw new AggregateError(failures, `anniversary scan: ${failures.length} shards failed`);
   return { sent };
 }

@@ -11,6 +11,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, batchWrite, backoff } from '#shared/db/batch';
 import { keys } from '#shared/table/keys';
+import { TRANSACTION_BUDGET_BYTES, jsonBytes } from '#shared/db/item-size';
 import type { Deps } from '#shared/runtime/deps';
 import { toListRecord, type ListRecord } from '#shared/lists/model';
 import { toSubscriberRecord, type SubscriberRecord } from '#shared/subscribers/record';
@@ -179,7 +180,10 @@ export function passesFilter(filter: Filter | null, s: SubscriberRecord): boolea
   return filter.match === 'all' ? results.every(Boolean) : results.some(Boolean);
 }
 
-export const searchTextOf = (s: SubscriberRecord) => [s.email, ...Object.values(s.fields).map(String)].join('\u0001').toLowerCase();
+/** What a queue search matches: the email and field values, cut at 2,000 characters so a pending send stays small (issue 12). */
+export const SEARCH_TEXT_MAX_CHARS = 2000;
+export const searchTextOf = (s: SubscriberRecord) =>
+  [s.email, ...Object.values(s.fields).map(String)].join('\u0001').toLowerCase().slice(0, SEARCH_TEXT_MAX_CHARS);
 
 
 /**
@@ -231,10 +235,15 @@ export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires:
     for (const minute of minutes) await scheduleDueMinute(deps, minute);
     const failed: string[] = [];
     // Up to 100 items a transaction, the figures item included: a subscriber's writes never split.
-    const txs: Array<{ writes: Tx[]; emails: string[]; items: PendingItem[]; queued: number }> = [];
+    const txs: Array<{ writes: Tx[]; emails: string[]; items: PendingItem[]; queued: number; bytes: number }> = [];
     for (const plan of plans) {
       let last = txs[txs.length - 1];
-      if (!last || last.writes.length + plan.writes.length > 98) txs.push((last = { writes: [], emails: [], items: [], queued: 0 }));
+      const bytes = jsonBytes(plan.writes);
+      // ... and within the byte budget of a transaction (issue 12: pending sends carry A3a values).
+      if (!last || last.writes.length + plan.writes.length > 98 || last.bytes + bytes > TRANSACTION_BUDGET_BYTES) {
+        txs.push((last = { writes: [], emails: [], items: [], queued: 0, bytes: 0 }));
+      }
+      last.bytes += bytes;
       last.writes.push(...plan.writes);
       last.emails.push(plan.email);
       last.items.push(...plan.items);

@@ -28,6 +28,8 @@ export const errorCatalog = {
     status: 400,
     message: '구독 확인 이메일을 보낼 때는 한 번에 10명까지만 추가할 수 있습니다.',
   },
+  // Issue 12: a subscriber's stored values are bounded (a row merged over them would be larger).
+  SUBSCRIBER_TOO_LARGE: { status: 413, message: '구독자 한 명의 정보는 256KB를 넘을 수 없습니다.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'API 키를 찾을 수 없습니다.' },
   API_KEY_LIMIT_EXCEEDED: { status: 400, message: 'API 키는 최대 10개까지 만들 수 있습니다.' },
   API_KEY_ILLEGAL_STATE: { status: 409, message: 'API 키가 이미 그 상태입니다.' },
@@ -37,6 +39,7 @@ export const errorCatalog = {
   AUTOMATION_ILLEGAL_STATE: { status: 409, message: '자동 이메일의 현재 상태에서는 할 수 없는 작업입니다.' },
   AUTOMATION_INVALID: { status: 400, message: '자동 이메일 설정이 올바르지 않습니다.' },
   AUTOMATION_API_RATE: { status: 429, message: '자동 이메일 API 요청은 1초당 3회로 제한됩니다.' },
+  AUTOMATION_VALUES_TOO_LARGE: { status: 413, message: '자동 이메일 API로 보내는 값은 64KB를 넘을 수 없습니다.' },
   CONFIRMATION_INVALID: { status: 400, message: '구독 확인 링크가 올바르지 않거나 만료되었습니다.' },
 
   // Integrations and imports (I1-I7)

@@ -17,6 +17,9 @@ import type { SubscriberStatus } from './status';
 import { toSubscriberRecord, type EventOccurredBy, type SubscriberRecord } from './record';
 import { changesOf, type OutboxEvent, type SubscriberChange } from '#shared/webhooks/events';
 import { subscriberFactsOf, type AutomationFact } from '#shared/automations/facts';
+import { ApiError } from '#shared/http/errors';
+import { PACKED_ITEM_BUDGET_BYTES, SUBSCRIBER_MAX_BYTES, TRANSACTION_BUDGET_BYTES, jsonBytes, packBySize } from '#shared/db/item-size';
+import { faultPoint } from '#shared/runtime/faults';
 
 /**
  * Who caused the writes, for the events they emit (SPEC L10). Without it (or with no enabled
@@ -173,35 +176,59 @@ export async function applyMutations<R>(
   // not read: the phone guard's write condition catches a taken number, and the retry, which
   // re-reads only what failed, reads the owners too and turns it into failExistPhone.
   const initial = await readState([...byShard.values()].flat(), false);
+  // Every shard's first transactions are decided before any is written, so a row the request
+  // must refuse (SUBSCRIBER_TOO_LARGE) refuses it with nothing written.
+  const firstRound = new Map([...byShard.entries()].map(([shard, shardEmails]) => [shard, pack(deps.tableName, list, shard, shardEmails, initial, decide, outcomes, events)]));
 
-  await Promise.all(
-    [...byShard.entries()].map(async ([shard, shardEmails]) => {
-      let pending = shardEmails;
-      let state = initial;
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= MAX_ROUNDS) throw new Error('subscriber writes kept conflicting; gave up');
-        if (round > 0) {
-          await backoff(round);
-          state = await readState(pending, true);
-        }
-        const failed: string[] = [];
-        const transactions = pack(deps.tableName, list, shard, pending, state, decide, outcomes, events);
-        for (const tx of transactions) {
-          try {
-            if (tx.items.length > 0) await deps.db.send(new TransactWriteCommand({ TransactItems: tx.items }));
-            for (const [email, outcome] of tx.outcomes) outcomes.set(email, outcome);
-          } catch (error) {
-            if (!(error instanceof TransactionCanceledException)) throw error;
-            failed.push(...tx.outcomes.keys());
-          }
-        }
-        pending = failed;
+  // A shard that fails stops the others before their next transaction: the request ends soon, with less half-done.
+  let stopped = false;
+  const writeShard = async (shard: number, shardEmails: string[]) => {
+    let pending = shardEmails;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_ROUNDS) throw new Error('subscriber writes kept conflicting; gave up');
+      let transactions = firstRound.get(shard)!;
+      if (round > 0) {
+        await backoff(round);
+        transactions = pack(deps.tableName, list, shard, pending, await readState(pending, true), decide, outcomes, events);
       }
-    }),
+      const failed: string[] = [];
+      for (const tx of transactions) {
+        if (stopped) throw new ShardStopped();
+        try {
+          faultPoint('subscribers:transaction', { listId: list.listId, ...(events ? { workspaceId: events.workspaceId } : {}) });
+          if (tx.items.length > 0) await deps.db.send(new TransactWriteCommand({ TransactItems: tx.items }));
+          for (const [email, outcome] of tx.outcomes) outcomes.set(email, outcome);
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          failed.push(...tx.outcomes.keys());
+        }
+      }
+      pending = failed;
+    }
+  };
+  const results = await Promise.allSettled(
+    [...byShard.entries()].map(([shard, shardEmails]) =>
+      writeShard(shard, shardEmails).catch((error: unknown) => {
+        stopped = true;
+        throw error;
+      }),
+    ),
   );
-  if (events) await sealBatch(deps, events);
+  // Every shard has stopped writing before the answer (an error answer included); the events of
+  // what did commit are sealed either way, so they are delivered now, not after the grace period.
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ShardStopped));
+  if (events) {
+    try {
+      await sealBatch(deps, events);
+    } catch (error) {
+      if (!failure) throw error;
+    }
+  }
+  if (failure) throw failure.reason;
   return outcomes;
 }
+
+class ShardStopped extends Error {}
 
 export const batchPartition = (batchId: string) => parseInt(batchId.slice(0, 8), 16) % EVENT_PARTITIONS;
 
@@ -223,6 +250,20 @@ interface PackedTx<R> {
   outcomes: Map<string, Outcome<R>>;
 }
 
+/** What the outbox of one transaction reports: a subscriber's changes (webhooks) and facts (automated emails). */
+type EventEntry = { change: SubscriberChange; bytes: number } | { fact: AutomationFact; bytes: number };
+
+/** Room in a transaction besides the subscribers' writes and outbox items: the counter update. */
+const COUNTER_ITEMS = 1;
+
+/**
+ * Outbox items a transaction needs for its entries: they are packed in order, a new item begun
+ * when the next entry would pass the budget (as packBySize does at close).
+ */
+function outboxItemsFor(entries: readonly { bytes: number }[]): number {
+  return packBySize(entries, PACKED_ITEM_BUDGET_BYTES, (e) => e.bytes).length;
+}
+
 function pack<R>(
   tableName: string,
   list: ListRef,
@@ -234,32 +275,35 @@ function pack<R>(
   events: EventContext | undefined,
 ): PackedTx<R>[] {
   const txs: PackedTx<R>[] = [];
-  let open: PackedTx<R> & { delta: Record<SubscriberStatus, number>; changes: SubscriberChange[]; facts: AutomationFact[] } = newTx();
+  let open: PackedTx<R> & { delta: Record<SubscriberStatus, number>; entries: EventEntry[]; bytes: number } = newTx();
   function newTx() {
     return {
       items: [] as Tx[],
       outcomes: new Map<string, Outcome<R>>(),
       delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0 },
-      changes: [] as SubscriberChange[],
-      facts: [] as AutomationFact[],
+      entries: [] as EventEntry[],
+      bytes: 0,
     };
   }
   const close = () => {
-    if (events && (open.changes.length > 0 || open.facts.length > 0)) {
-      // The outbox item commits with the changes it reports, or not at all.
+    // The outbox items commit with the changes they report, or not at all. A transaction's
+    // entries are spread over as many items as their size needs; the worker merges a batch's items.
+    for (const part of events ? packBySize(open.entries, PACKED_ITEM_BUDGET_BYTES, (e) => e.bytes) : []) {
+      const changes = part.flatMap((e) => ('change' in e ? [e.change] : []));
+      const facts = part.flatMap((e) => ('fact' in e ? [e.fact] : []));
       const event: OutboxEvent = {
         eventId: randomUUID(),
-        workspaceId: events.workspaceId,
+        workspaceId: events!.workspaceId,
         listId: list.listId,
-        eventOccurredBy: events.eventOccurredBy,
-        occurredAt: events.now,
-        changes: open.changes,
-        ...(open.facts.length ? { facts: open.facts } : {}),
+        eventOccurredBy: events!.eventOccurredBy,
+        occurredAt: events!.now,
+        changes,
+        ...(facts.length ? { facts } : {}),
       };
       open.items.push({
         Put: {
           TableName: tableName,
-          Item: { ...keys.event(batchPartition(events.batchId), `${events.now}#${events.batchId}`, event.eventId), type: 'event', batchId: events.batchId, ...event },
+          Item: { ...keys.event(batchPartition(events!.batchId), `${events!.now}#${events!.batchId}`, event.eventId), type: 'event', batchId: events!.batchId, ...event },
         },
       });
     }
@@ -286,13 +330,28 @@ function pack<R>(
       settled.set(email, { ...outcome, ...(before ? { after: before } : {}) });
       continue;
     }
-    if (decision.kind === 'put') outcome.after = decision.next;
-    const writes = writesFor(tableName, list, before, decision);
-    // Room for this subscriber's writes, the counter and the outbox item.
-    if (open.items.length + writes.length + 2 > MAX_TX_ITEMS) close();
     const after = decision.kind === 'put' ? decision.next : undefined;
-    if (events?.wantChanges) open.changes.push(...changesOf(before, after, events.reason));
-    if (events?.wantFacts) open.facts.push(...subscriberFactsOf(before, after, events.eventOccurredBy));
+    if (after) {
+      outcome.after = after;
+      // A record may not grow past the bound (an unsubscribe of an older, larger one still goes).
+      const size = jsonBytes(after);
+      if (size > SUBSCRIBER_MAX_BYTES && (!before || size > jsonBytes(before))) {
+        throw new ApiError('SUBSCRIBER_TOO_LARGE', `email=${email}, ${Math.ceil(size / 1024)} KB`);
+      }
+    }
+    const writes = writesFor(tableName, list, before, decision);
+    const entries: EventEntry[] = [
+      ...(events?.wantChanges ? changesOf(before, after, events.reason).map((change) => ({ change, bytes: jsonBytes(change) })) : []),
+      ...(events?.wantFacts ? subscriberFactsOf(before, after, events.eventOccurredBy).map((fact) => ({ fact, bytes: jsonBytes(fact) })) : []),
+    ];
+    const bytes = jsonBytes(writes) + entries.reduce((sum, e) => sum + e.bytes, 0);
+    // Room for this subscriber's writes, the counter and the outbox items, in count and in bytes.
+    const fits = (tx: typeof open) =>
+      tx.items.length + writes.length + COUNTER_ITEMS + outboxItemsFor([...tx.entries, ...entries]) <= MAX_TX_ITEMS &&
+      tx.bytes + bytes <= TRANSACTION_BUDGET_BYTES;
+    if (open.outcomes.size > 0 && !fits(open)) close();
+    open.entries.push(...entries);
+    open.bytes += bytes;
     open.items.push(...writes);
     open.outcomes.set(email, outcome);
     const from = before?.status;

@@ -104,6 +104,13 @@ export const keys = {
   deliveryLog: (webhookId: string, at: string, attemptId: string) => ({ PK: `WHLOG#${webhookId}`, SK: `${at}#${attemptId}` }),
   deliveryLogPartition: (webhookId: string) => `WHLOG#${webhookId}`,
 
+  /**
+   * Work a shared loop gave up on (issue 12): a dead letter, kept 30 days (TTL) where the API shows
+   * it. `scope` is `WH#<webhookId>` (the delivery log), `AUTO#<id>` (the dashboard) or `LIST#<id>`.
+   */
+  deadLetter: (scope: string, at: string, id: string) => ({ PK: `DEAD#${scope}`, SK: `${at}#${id}` }),
+  deadLetterPartition: (scope: string) => `DEAD#${scope}`,
+
   /** A double opt-in waiting for its link to be followed. */
   confirmation: (token: string) => ({ PK: `CONFIRM#${token}`, SK: '#META' }),
 
