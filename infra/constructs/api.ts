@@ -23,6 +23,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { routes, type RouteDefinition } from '../../shared/routes';
 import { errorCatalog, type ErrorCode } from '../../shared/http/errors';
+import { v2ErrorBody } from '../../shared/http/conventions/v2';
 import { HouseFunction } from './function';
 import type { Mail } from './mail';
 
@@ -77,9 +78,20 @@ const accessLogFormat = () =>
     }),
   );
 
-/** The envelope for API Gateway's own answers, with the codes of shared/http/errors.ts. */
-const envelopeTemplate = (code: ErrorCode) =>
-  JSON.stringify({ Ok: false, Error: { Code: code, HttpStatusCode: errorCatalog[code].status, Message: errorCatalog[code].message }, Value: null });
+/**
+ * API Gateway's own answers (no key, throttled, too large, ...). Gateway responses belong to the
+ * whole API, not to a path, so one body serves both versions (issue 13): the v1 envelope's
+ * `Ok`/`Error`/`Value` and, beside them, the v2 error's `code`/`httpStatusCode`/`message`.
+ * Each version's callers read their own keys and ignore the others'. The status is the same in
+ * both versions for these answers (shared/http/conventions/v2-errors.ts keeps it).
+ */
+export const gatewayResponseBody = (code: ErrorCode) => ({
+  Ok: false,
+  Error: { Code: code, HttpStatusCode: errorCatalog[code].status, Message: errorCatalog[code].message },
+  Value: null,
+  ...v2ErrorBody(code),
+});
+const envelopeTemplate = (code: ErrorCode) => JSON.stringify(gatewayResponseBody(code));
 
 /** API Gateway REST API built from the shared route table: one function per route. */
 export class Api extends Construct {
