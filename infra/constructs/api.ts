@@ -162,7 +162,8 @@ export class Api extends Construct {
         ? `https://${props.customDomain.domainName}`
         : `https://${this.restApi.restApiId}.execute-api.${region}.${urlSuffix}/${props.stage}`);
 
-    const environment = { SYSTEM_SENDER: props.systemSender, SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName };
+    // SENDER_IDENTITIES: sender addresses are SES email identities in AWS (shared/senders/identities.ts).
+    const environment = { SYSTEM_SENDER: props.systemSender, SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName, SENDER_IDENTITIES: 'ses' };
     // Reads key hashes and the workspace's usage-plan key: the table, read-only, and nothing else.
     this.authorizerFunction = new HouseFunction(this, 'Authorizer', {
       entry: 'functions/authorizer/handler.ts',
@@ -183,6 +184,7 @@ export class Api extends Construct {
         environment,
       }).bindTable(props.table, route.access);
       if (route.sendsMail) props.mail.grantSend(fn);
+      if (route.senderIdentities) props.mail.grantSenderIdentities(fn);
       this.functions.set(route.id, fn);
       const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn, {
         // No second invoke permission for the console's test button: 40 fewer resources (500 per stack).
