@@ -1,4 +1,5 @@
 /** SPEC W2 (API keys) and W3 (the AccessToken header), through HTTP. */
+import { listBasics } from './support/lists';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestApp, type TestApp } from './support/app';
 
@@ -41,7 +42,7 @@ describe('W2 API keys', () => {
 
     // The new secret works as an AccessToken of the same workspace.
     const withNew = apiClient(app.url, secret);
-    expect((await withNew.post('/v2/lists', { name: 'made with the new key' })).status).toBe(200);
+    expect((await withNew.post('/v2/lists', { ...listBasics, name: 'made with the new key' })).status).toBe(200);
     expect((await api.get<{ name: string }[]>('/v1/lists')).body.Value.map((l) => l.name)).toEqual(['made with the new key']);
   });
 
@@ -89,7 +90,7 @@ describe('W2 API keys', () => {
     const deactivated = await api.put<Key>(`/v1/api-keys/${second.keyId}/deactivate`);
     expect(deactivated.status).toBe(200);
     expect(deactivated.body.Value).toMatchObject({ keyId: second.keyId, status: 'inactive' });
-    for (const res of [await client.get('/v1/lists'), await client.post('/v2/lists', { name: 'x' }), await client.get('/v1/api-keys')]) {
+    for (const res of [await client.get('/v1/lists'), await client.post('/v2/lists', { ...listBasics, name: 'x' }), await client.get('/v1/api-keys')]) {
       expect(res.status).toBe(401);
       expect(res.body).toEqual(unauthorized);
     }
@@ -168,7 +169,7 @@ describe('W3 AccessToken', () => {
     for (const token of cases) {
       for (const [method, path, body] of [
         ['GET', '/v1/lists', undefined],
-        ['POST', '/v2/lists', { name: 'x' }],
+        ['POST', '/v2/lists', { ...listBasics, name: 'x' }],
         ['GET', '/v1/api-keys', undefined],
         ['POST', '/v1/api-keys', {}],
       ] as const) {
