@@ -119,7 +119,7 @@ describe('I1 OAuth connection', () => {
 
   it('I1: an unknown provider is not found', async () => {
     const res = await ws.api.post('/v2/integrations/cafe24/connect');
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(400);
     expect(res.error?.code).toBe('stberror.Errors.Integration.NoSuchProvider');
   });
 
@@ -142,9 +142,10 @@ describe('I2 linked lists', () => {
     await connect(w.api, 'sixshop');
     const created = await w.api.post<{ id: number; kind: string; fields: { tag: string }[]; lastImportDate: string | null }>('/v2/lists', { ...listBasics, name: '식스샵 회원', kind: 'sixshop' });
     expect(created.status, created.text).toBeLessThan(300);
-    expect(created.json.kind).toBe('sixshop');
-    expect(created.json.lastImportDate).toBeNull();
-    expect(created.json.fields.map((f) => f.tag)).toEqual(['email', 'name', 'phone', 'memberNo', 'grade', 'birthday']);
+    const read = await w.api.get<{ kind: string; fields: { tag: string }[]; lastImportDate: string | null }>(`/v2/lists/${created.json.id}`);
+    expect(read.json.kind).toBe('sixshop');
+    expect(read.json.lastImportDate).toBeNull();
+    expect(read.json.fields.map((f) => f.tag)).toEqual(['email', 'name', 'phone', 'memberNo', 'grade', 'birthday']);
     // Still refused for the provider it is not connected to.
     expect((await w.api.post('/v2/lists', { ...listBasics, name: 'd', kind: 'donus' })).error?.code).toBe('stberror.Errors.Integration.NotConnected');
   });

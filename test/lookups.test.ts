@@ -176,9 +176,12 @@ describe('L8 look-ups', () => {
 
 describe('L1/L11 lists', () => {
   it('L11: POST /v2/lists creates a list with the v2 settings and their defaults; GET /v2/lists/{id} reads it', async () => {
-    const created = await api.post<List>('/v2/lists', { ...listBasics, name: '  주간 뉴스레터  ' });
+    // The yml's createList requires the five fields (empty strings allowed) and answers `{id}` (issue 13).
+    const created = await api.post<List>('/v2/lists', { name: '  주간 뉴스레터  ', senderName: '', companyName: '', companyContact: '', companyAddress: '' });
     expect(created.status).toBe(200);
-    expect(created.json).toMatchObject({
+    expect(created.json).toEqual({ id: expect.any(Number) });
+    const read = await api.get<List>(`/v2/lists/${created.json.id}`);
+    expect(read.json).toMatchObject({
       name: '주간 뉴스레터',
       kind: 'standard',
       senderName: '',
@@ -193,8 +196,6 @@ describe('L1/L11 lists', () => {
       ],
     });
     expect(Number.isSafeInteger(created.json.id) && created.json.id > 0).toBe(true);
-    const read = await api.get<List>(`/v2/lists/${created.json.id}`);
-    expect(read.json).toEqual(created.json);
 
     const full = await api.post<List>('/v2/lists', {
       name: '설정 있는 주소록',
@@ -205,7 +206,7 @@ describe('L1/L11 lists', () => {
       useSubscriberAutoDelete: false,
       canSendToUnsubscribed: true,
     });
-    expect(full.json).toMatchObject({
+    expect((await api.get<List>(`/v2/lists/${full.json.id}`)).json).toMatchObject({
       senderName: '스티비',
       companyName: '(주)스티비',
       companyContact: '02-000-0000',
@@ -215,7 +216,7 @@ describe('L1/L11 lists', () => {
     });
     expect(full.json.id).not.toBe(created.json.id);
 
-    for (const bad of [{}, { name: '' }, { name: '   ' }, { name: 'x', useSubscriberAutoDelete: 'Y' }]) {
+    for (const bad of [{}, { name: 'x' }, { ...listBasics, name: '' }, { ...listBasics, name: '   ' }, { ...listBasics, name: 'x', useSubscriberAutoDelete: 'Y' }]) {
       const res = await api.post('/v2/lists', bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect(res.error?.code).toBe('stberror.Errors.Data.InvalidRequest');
@@ -223,7 +224,7 @@ describe('L1/L11 lists', () => {
   });
 
   it('L11: PUT /v2/lists/{id} changes only the non-empty fields it is given', async () => {
-    const id = (await api.post<List>('/v2/lists', { ...listBasics, name: '원래 이름', senderName: '원래 발신자', companyName: '원래 회사' })).json.id;
+    const id = (await api.post<List>('/v2/lists', { name: '원래 이름', senderName: '원래 발신자', companyName: '원래 회사', companyContact: '', companyAddress: '' })).json.id;
     const before = (await api.get<List>(`/v2/lists/${id}`)).json;
 
     const first = await api.put(`/v2/lists/${id}`, { name: '', senderName: '새 발신자', companyName: '', useSubscriberAutoDelete: false });
@@ -289,6 +290,12 @@ describe('L1/L11 lists', () => {
     ];
     for (const [method, path, body] of paths) {
       const r = await api.request(method, path, body);
+      if (path.startsWith('/v2/')) {
+        // The v2 convention (issue 13): 400, the yml's PermissionDenied.
+        expect(r.status, `${method} ${path}`).toBe(400);
+        expect(r.json).toEqual({ code: 'stberror.Errors.Authorization.PermissionDenied', httpStatusCode: 400, message: '허용되지 않은 요청입니다.' });
+        continue;
+      }
       expect(r.status, `${method} ${path}`).toBe(404);
       expect(r.body).toMatchObject({ Ok: false, Error: { Code: 'LIST_NOT_FOUND', HttpStatusCode: 404 }, Value: null });
     }
@@ -315,7 +322,7 @@ describe('L2 custom fields', () => {
 
     for (const tag of ['birthday', 'name', 'email']) {
       const dup = await api.post(`/v2/lists/${id}/fields`, { tag, label: '중복' });
-      expect(dup.status, tag).toBe(409);
+      expect(dup.status, tag).toBe(400);
       expect(dup.error?.code).toBe('stberror.Errors.List.AlreadyExistSubscriberVar');
     }
     const dupAtCreation = await api.post('/v2/lists', { ...listBasics, name: 'dup', fields: [{ tag: 'a', label: 'a' }, { tag: 'a', label: 'b' }] });
@@ -358,7 +365,7 @@ describe('L2 custom fields', () => {
       expect(res.error?.code).toBe('stberror.Errors.List.ReservedSubscriberVar');
     }
     const missing = await api.put(`/v2/lists/${id}/fields/nothing`, { label: 'x' });
-    expect(missing.status).toBe(404);
+    expect(missing.status).toBe(400);
     expect(missing.error?.code).toBe('stberror.Errors.List.NoSuchSubscriberVar');
     expect((await api.get<Field[]>(`/v2/lists/${id}/fields`)).json).toEqual(before);
   });
@@ -377,7 +384,7 @@ describe('L2 custom fields', () => {
     await api.post(`/v2/lists/${id}/fields`, { tag: 'city', label: '도시' });
     expect((await allSubscribers(api, id)).get('a@x.com')?.city ?? '').toBe('');
     const again = await api.del(`/v2/lists/${id}/fields/nothing`);
-    expect(again.status).toBe(404);
+    expect(again.status).toBe(400);
     expect(again.error?.code).toBe('stberror.Errors.List.NoSuchSubscriberVar');
   });
 
@@ -400,13 +407,15 @@ describe('groups', () => {
     const id = await createList(api);
     const created = await api.post<Group>(`/v2/lists/${id}/groups`, { name: '  신규 회원  ' });
     expect(created.status).toBe(200);
-    expect(created.json).toMatchObject({ listId: id, name: '신규 회원', createdDate: expect.any(String) });
+    expect(created.json).toEqual({ id: expect.any(Number) });
     const g = created.json.id;
+    expect((await api.get<Group[]>(`/v2/lists/${id}/groups`)).json).toEqual([{ id: g, listId: id, name: '신규 회원', createdTime: expect.stringMatching(/\+09:00$/) }]);
     const keep = await createGroup(api, id, 'keep');
     await subscribe(api, id, { groupIds: [g, keep], subscribers: [{ email: 'a@x.com' }, { email: 'b@x.com' }] });
 
     const renamed = await api.put<Group>(`/v2/lists/${id}/groups/${g}`, { name: '기존 회원' });
-    expect(renamed.json).toMatchObject({ id: g, listId: id, name: '기존 회원' });
+    expect(renamed.text).toBe('ok');
+    expect((await api.get<Group[]>(`/v2/lists/${id}/groups?sortOrder=asc`)).json).toMatchObject([{ id: g, listId: id, name: '기존 회원' }, { id: keep }]);
     expect((await api.put(`/v2/lists/${id}/groups/${g}`, { name: '' })).status).toBe(400);
 
     const deleted = await api.del(`/v2/lists/${id}/groups/${g}`);
@@ -418,9 +427,11 @@ describe('groups', () => {
     for (const s of subs.values()) expect(s.groupIds).toEqual([keep]);
     expect(await counts(api, id)).toEqual({ subscribed: 2, unsubscribed: 0, autoDeleted: 0, total: 2 });
 
+    for (const res of [await api.put(`/v2/lists/${id}/groups/${g}`, { name: 'x' }), await api.del(`/v2/lists/${id}/groups/${g}`)]) {
+      expect(res.status).toBe(400);
+      expect(res.error?.code).toBe('stberror.Errors.List.NoSuchGroup');
+    }
     for (const res of [
-      await api.put(`/v2/lists/${id}/groups/${g}`, { name: 'x' }),
-      await api.del(`/v2/lists/${id}/groups/${g}`),
       await api.get(`/v1/lists/${id}/subscribers?groupId=${g}`),
       await api.post(`/v1/lists/${id}/groups/${g}/subscribers/assign`, ['a@x.com']),
     ]) {
