@@ -87,7 +87,11 @@ export function clientFrom(request: ApiClient['request']): ApiClient {
 
 let tableCounter = 0;
 
-export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): Promise<TestApp> {
+/** `outboxDir`: where a test's own mailer writes, for helpers that follow links in mails (sender verification). */
+export type TestAppOptions = Partial<LocalRuntimeOptions> & { outboxDir?: string };
+
+export async function startTestApp(testOptions: TestAppOptions = {}): Promise<TestApp> {
+  const { outboxDir: customOutbox, ...options } = testOptions;
   const dataDir = mkdtempSync(join(tmpdir(), 'newsletter-test-'));
   const runtime = await startLocalRuntime({
     dynamoEndpoint: inject('dynamoEndpoint'),
@@ -99,12 +103,13 @@ export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): 
     rateLimit: { perSecond: 10_000, burst: 10_000 },
     ...options,
   });
+  const outboxDir = customOutbox ?? runtime.outboxDir;
   const outbox = () => {
-    if (!existsSync(runtime.outboxDir)) return [];
-    return readdirSync(runtime.outboxDir)
+    if (!existsSync(outboxDir)) return [];
+    return readdirSync(outboxDir)
       .filter((f) => f.endsWith('.eml'))
       .sort()
-      .map((f) => readFileSync(join(runtime.outboxDir, f), 'utf8'));
+      .map((f) => readFileSync(join(outboxDir, f), 'utf8'));
   };
   return {
     runtime,
@@ -122,7 +127,7 @@ export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): 
 export type TestWorkspace = Awaited<ReturnType<TestApp['newWorkspace']>>;
 
 /** Starts the app before a file's tests, with one workspace, and closes it after them. */
-export function useTestApp(assign: (started: { app: TestApp } & TestWorkspace) => void, options: Partial<LocalRuntimeOptions> = {}): void {
+export function useTestApp(assign: (started: { app: TestApp } & TestWorkspace) => void, options: TestAppOptions = {}): void {
   let app: TestApp | undefined;
   beforeAll(async () => {
     app = await startTestApp(options);
