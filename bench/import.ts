@@ -4,7 +4,7 @@
  * linked list per run, with the process's peak RSS to show memory stays flat. "Completed" is the
  * job's finishedAt, stamped as the switch transaction that makes the members visible is sent.
  */
-import { percentile, round, startBenchApp } from './harness';
+import { percentile, round, startBenchApp, listBasics } from './harness';
 
 const RUNS = 3;
 const SIZES = [10_000, 100_000];
@@ -22,7 +22,7 @@ export async function benchImport(): Promise<Record<string, unknown>> {
     /** One import of `members`, onto a fresh linked list unless `listId` names one to import again. */
     const run = async (members: number, listId?: number) => {
       sim.set({ memberCount: members });
-      const list = listId ? { id: listId } : ((await app.call('POST', '/v2/lists', { name: `bench ${members}`, kind: 'sixshop' })) as { id: number });
+      const list = listId ? { id: listId } : ((await app.call('POST', '/v2/lists', { ...listBasics, name: `bench ${members}`, kind: 'sixshop' })) as { id: number });
       lastListId = list.id;
       // The end is the job's own finishedAt (the switch's commit), so polling is only how we learn
       // of it and can be slow enough not to load the two cores the import runs on.

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { benchSubscribe } from './subscribe';
 import { benchDispatch } from './dispatch';
 import { benchImport } from './import';
+import { benchV2 } from './v2';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe, dispatch: benchDispatch, import: benchImport };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe, dispatch: benchDispatch, import: benchImport, v2: benchV2 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length ? names : Object.keys(benches);

@@ -27,6 +27,8 @@ export interface RouteDefinition {
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   /** Repository-relative files copied next to the function's bundle (read at run time beside index.mjs). */
   readonly bundleFiles?: readonly string[];
+  /** The function creates, reads or deletes SES email identities (sender addresses, issue 13). */
+  readonly senderIdentities?: boolean;
   /** SPEC ids the endpoint serves. */
   readonly spec: readonly string[];
   /** One line for the API documentation. */
@@ -76,6 +78,32 @@ export const routes: readonly RouteDefinition[] = [
   route('groups-update', 'PUT', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7'], 'Rename a group'),
   route('groups-delete', 'DELETE', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7'], 'Delete a group (members stay in the list)'),
 
+  // The public v2 API (reference/stibee-api-v2_openapi.yml, issue 13); the routes above under
+  // /v2/lists answer as it defines them too. Static segments come before `{param}` siblings.
+  route('v2-auth-check', 'GET', '/v2/auth-check', 'none', ['W3'], '인증 확인: the key is accepted'),
+  route('v2-lists-list', 'GET', '/v2/lists', 'R', ['L8'], '주소록 목록 조회: lists, offset/limit/sortOrder'),
+  route('lists-copy', 'POST', '/v2/lists/{listId}/copy', 'RW', ['L1'], '주소록 복사: a new list with the settings, fields, groups and senders'),
+  { ...route('senders-add', 'POST', '/v2/lists/{listId}/senders', 'RW', ['A1'], '발신자 이메일 주소 추가: starts verification'), sendsMail: true, senderIdentities: true },
+  { ...route('senders-list', 'GET', '/v2/lists/{listId}/senders', 'RW', ['A1'], '발신자 이메일 주소 목록 조회'), senderIdentities: true },
+  {
+    ...route('senders-verify', 'POST', '/v2/lists/{listId}/senders/{email}/verify', 'RW', ['A1'], '발신자 이메일 주소 인증 이메일 발송: the verification mail again'),
+    sendsMail: true,
+    senderIdentities: true,
+  },
+  route('senders-delete', 'DELETE', '/v2/lists/{listId}/senders/{email}', 'RW', ['A1'], '발신자 이메일 주소 삭제'),
+  route('senders-confirm', 'GET', '/v2/senders/confirm', 'RW', ['A1'], 'The sender verification link we mail (HTML page)', 'public'),
+  route('v2-subscribers-count', 'GET', '/v2/lists/{listId}/subscribers/count', 'R', ['L8'], '구독자 수 조회 → {total}'),
+  route('v2-subscribers-batch', 'POST', '/v2/lists/{listId}/subscribers/batch', 'RW', ['L4'], '구독자 대량 추가: up to 1,000, with buckets'),
+  { ...route('v2-subscribers-double-optin', 'POST', '/v2/lists/{listId}/subscribers/double-optin', 'RW', ['L4'], '구독자 추가 - 구독 확인 이메일 발송 (status ready)'), sendsMail: true },
+  route('v2-subscribers-add', 'POST', '/v2/lists/{listId}/subscribers', 'RW', ['L4'], '구독자 추가 (updateEnabled: 201 on update)'),
+  route('v2-subscribers-list', 'GET', '/v2/lists/{listId}/subscribers', 'R', ['L8'], '구독자 목록 조회: statuses, offset, limit ≤ 1,000'),
+  route('v2-subscribers-delete', 'DELETE', '/v2/lists/{listId}/subscribers', 'RW', ['L5'], '구독자 완전 삭제: up to 100'),
+  route('v2-subscribers-update', 'PUT', '/v2/lists/{listId}/subscribers/{subscriber}', 'RW', ['L4'], '구독자 정보 수정: custom-field values'),
+  route('v2-subscribers-unsubscribe', 'POST', '/v2/lists/{listId}/subscribers/{subscriber}/unsubscribe', 'RW', ['L6'], '구독자 수신거부'),
+  route('v2-groups-list', 'GET', '/v2/lists/{listId}/groups', 'R', ['L8'], '그룹 목록 조회: offset/limit/sortBy/sortOrder'),
+  route('v2-groups-assign', 'POST', '/v2/lists/{listId}/groups/{groupId}/assign', 'RW', ['L7'], '구독자 그룹 할당: {subscriber}'),
+  route('v2-groups-release', 'POST', '/v2/lists/{listId}/groups/{groupId}/release', 'RW', ['L7'], '구독자 그룹 해제: {subscriber}'),
+
   // List webhooks (L10, R4)
   route('webhooks-list', 'GET', '/v2/lists/{listId}/webhooks', 'R', ['L10'], 'Webhooks of a list'),
   route('webhooks-create', 'POST', '/v2/lists/{listId}/webhooks', 'RW', ['L10', 'R4'], 'Create a webhook (signing secret shown once)'),
@@ -101,6 +129,8 @@ export const routes: readonly RouteDefinition[] = [
   {
     ...route('automations-transition', 'POST', '/v2/automations/{automationId}/{action}', 'RW', ['A2'], 'start, schedule, cancel-schedule, pause, resume or end'),
     schedules: true,
+    // Starting checks the sender address is verified (issue 13).
+    senderIdentities: true,
   },
   route('automations-queue', 'GET', '/v2/automations/{automationId}/queue', 'R', ['A5'], '발송대기: pending sends, 20 a page, by due time, searchable'),
   {

@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Tokens of links in emails (confirmation, unsubscribe, open pixel, click). Each is sealed for
+ * Tokens of links in emails (confirmation, unsubscribe, open pixel, click, sender verification). Each is sealed for
  * one purpose with AES-256-GCM: the payload (which names a subscriber's address) is unreadable
  * in the URL, tampering fails, and a token made for one purpose never opens for another (the
  * purpose is the GCM additional data), so a pixel token cannot unsubscribe anyone.
  */
-export type LinkPurpose = 'confirm' | 'unsubscribe' | 'open' | 'click';
+export type LinkPurpose = 'confirm' | 'unsubscribe' | 'open' | 'click' | 'sender';
 
 export interface Signer {
   sign(purpose: LinkPurpose, payload: string, expiresAtSeconds: number): string;

@@ -80,18 +80,18 @@ describe('A4/A5 delay and the queue', () => {
     const seoul = await queue(api, a.automationId, '?search=seoul');
     expect(seoul.items).toHaveLength(9);
     expect(seoul.items.every((i) => Number(i.email.slice(1, 3)) % 3 === 0)).toBe(true);
-    expect((await api.get(`/v2/automations/${a.automationId}/queue?page=0`)).body.Error?.Code).toBe('INVALID_REQUEST');
+    expect((await api.get(`/v2/automations/${a.automationId}/queue?page=0`)).error?.code).toBe('stberror.Errors.Data.InvalidRequest');
 
     // Send now: one by one.
     const sendNow = await api.post<{ sent: number }>(`/v2/automations/${a.automationId}/queue/send`, { ids: [p1.items[0]!.id, p1.items[1]!.id] });
-    expect(sendNow.body.Value.sent, sendNow.text).toBe(2);
+    expect(sendNow.json.sent, sendNow.text).toBe(2);
     expect(await mailsTo(app, 'p00@example.com')).toHaveLength(1);
     // Sending the same entries again sends nothing (A7).
-    expect((await api.post<{ sent: number }>(`/v2/automations/${a.automationId}/queue/send`, { ids: [p1.items[0]!.id] })).body.Value.sent).toBe(0);
+    expect((await api.post<{ sent: number }>(`/v2/automations/${a.automationId}/queue/send`, { ids: [p1.items[0]!.id] })).json.sent).toBe(0);
     // Remove: the page.
     const page = await queue(api, a.automationId);
     const removed = await api.post<{ removed: number }>(`/v2/automations/${a.automationId}/queue/remove`, { ids: page.items.map((i) => i.id) });
-    expect(removed.body.Value.removed).toBe(20);
+    expect(removed.json.removed).toBe(20);
     // Unsubscribed and deleted subscribers' sends vanish.
     await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['p22@example.com']);
     await api.del(`/v1/lists/${listId}/subscribers`, ['p23@example.com']);
@@ -101,11 +101,11 @@ describe('A4/A5 delay and the queue', () => {
     expect(rest.total).toBe(1);
     // Send all (of a search), then all.
     const all = await api.post<{ sent: number }>(`/v2/automations/${a.automationId}/queue/send`, { all: true, search: 'seoul' });
-    expect(all.body.Value.sent).toBe(1);
+    expect(all.json.sent).toBe(1);
     const allRemoved = await api.post<{ removed: number }>(`/v2/automations/${a.automationId}/queue/remove`, { all: true });
-    expect(allRemoved.body.Value.removed).toBe(0);
+    expect(allRemoved.json.removed).toBe(0);
     expect((await queue(api, a.automationId)).items).toHaveLength(0);
-    expect((await api.post(`/v2/automations/${a.automationId}/queue/send`, {})).body.Error?.Code).toBe('INVALID_REQUEST');
+    expect((await api.post(`/v2/automations/${a.automationId}/queue/send`, {})).error?.code).toBe('stberror.Errors.Data.InvalidRequest');
     expect(await mailsTo(app, 'p22@example.com')).toHaveLength(0);
     expect(await mailsTo(app, 'p23@example.com')).toHaveLength(0);
     expect(await mailsTo(app, 'p24@example.com')).toHaveLength(1);

@@ -1,4 +1,5 @@
 /** SPEC I1, I2: connecting Sixshop and Donus with OAuth, linked lists only on a connected workspace. */
+import { listBasics } from './support/lists';
 import { describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#shared/table/keys';
@@ -13,20 +14,20 @@ useTestApp((started) => {
 });
 
 const providersOf = async (api: TestWorkspace['api']) =>
-  (await api.get<{ provider: string; connected: boolean; account?: string }[]>('/v2/integrations')).body.Value;
+  (await api.get<{ provider: string; connected: boolean; account?: string }[]>('/v2/integrations')).json;
 
 describe('I1 OAuth connection', () => {
   it('I1: connect returns the provider authorize URL with a state; the callback connects the workspace', async () => {
     const w = await app.newWorkspace();
     const res = await w.api.post<{ authorizeUrl: string; state: string; expiresAt: string }>('/v2/integrations/sixshop/connect');
-    expect(res.body.Ok, res.text).toBe(true);
-    const url = new URL(res.body.Value.authorizeUrl);
+    expect(res.status, res.text).toBeLessThan(300);
+    const url = new URL(res.json.authorizeUrl);
     expect(url.origin).toBe(app.runtime.simulator!.url);
-    expect(url.searchParams.get('state')).toBe(res.body.Value.state);
+    expect(url.searchParams.get('state')).toBe(res.json.state);
     expect(url.searchParams.get('redirect_uri')).toBe(`${app.url}/v2/integrations/sixshop/callback`);
     expect((await providersOf(w.api)).find((p) => p.provider === 'sixshop')?.connected).toBe(false);
 
-    const authorize = await fetch(res.body.Value.authorizeUrl, { redirect: 'manual' });
+    const authorize = await fetch(res.json.authorizeUrl, { redirect: 'manual' });
     const callback = await fetch(authorize.headers.get('location')!);
     expect(callback.status).toBe(200);
     expect(await callback.text()).toContain('연동되었습니다');
@@ -59,7 +60,7 @@ describe('I1 OAuth connection', () => {
   it('I1: a callback with a wrong, reused or expired state is refused and connects nothing', async () => {
     const w = await app.newWorkspace();
     const res = await w.api.post<{ authorizeUrl: string; state: string }>('/v2/integrations/sixshop/connect');
-    const authorize = await fetch(res.body.Value.authorizeUrl, { redirect: 'manual' });
+    const authorize = await fetch(res.json.authorizeUrl, { redirect: 'manual' });
     const location = new URL(authorize.headers.get('location')!);
 
     const wrong = new URL(location);
@@ -80,7 +81,7 @@ describe('I1 OAuth connection', () => {
 
     // Expired: a state issued more than 10 minutes ago.
     const later = await w.api.post<{ authorizeUrl: string }>('/v2/integrations/donus/connect');
-    const auth2 = await fetch(later.body.Value.authorizeUrl, { redirect: 'manual' });
+    const auth2 = await fetch(later.json.authorizeUrl, { redirect: 'manual' });
     const realNow = app.runtime.deps.clock.now;
     const clock = app.runtime.deps.clock as { now: () => Date };
     clock.now = () => new Date(Date.now() + 11 * 60 * 1000);
@@ -110,16 +111,16 @@ describe('I1 OAuth connection', () => {
     const w = await app.newWorkspace();
     await connect(w.api, 'sixshop');
     const del = await w.api.del('/v2/integrations/sixshop');
-    expect(del.body.Ok, del.text).toBe(true);
+    expect(del.status, del.text).toBeLessThan(300);
     expect((await providersOf(w.api)).every((p) => !p.connected)).toBe(true);
     const again = await w.api.del('/v2/integrations/sixshop');
-    expect(again.body.Error?.Code).toBe('INTEGRATION_NOT_CONNECTED');
+    expect(again.error?.code).toBe('stberror.Errors.Integration.NotConnected');
   });
 
   it('I1: an unknown provider is not found', async () => {
     const res = await ws.api.post('/v2/integrations/cafe24/connect');
-    expect(res.status).toBe(404);
-    expect(res.body.Error?.Code).toBe('INTEGRATION_UNKNOWN_PROVIDER');
+    expect(res.status).toBe(400);
+    expect(res.error?.code).toBe('stberror.Errors.Integration.NoSuchProvider');
   });
 
   it("W1: a workspace's connection is its own", async () => {
@@ -127,24 +128,25 @@ describe('I1 OAuth connection', () => {
     const b = await app.newWorkspace();
     await connect(a.api, 'sixshop');
     expect((await providersOf(b.api)).every((p) => !p.connected)).toBe(true);
-    const res = await b.api.post('/v2/lists', { name: 'x', kind: 'sixshop' });
-    expect(res.body.Error?.Code).toBe('INTEGRATION_NOT_CONNECTED');
+    const res = await b.api.post('/v2/lists', { ...listBasics, name: 'x', kind: 'sixshop' });
+    expect(res.error?.code).toBe('stberror.Errors.Integration.NotConnected');
   });
 });
 
 describe('I2 linked lists', () => {
   it('I2: a sixshop or donus list is created only on a connected workspace, with the provider fields', async () => {
     const w = await app.newWorkspace();
-    const refused = await w.api.post('/v2/lists', { name: '식스샵 회원', kind: 'sixshop' });
+    const refused = await w.api.post('/v2/lists', { ...listBasics, name: '식스샵 회원', kind: 'sixshop' });
     expect(refused.status).toBe(400);
-    expect(refused.body.Error?.Code).toBe('INTEGRATION_NOT_CONNECTED');
+    expect(refused.error?.code).toBe('stberror.Errors.Integration.NotConnected');
     await connect(w.api, 'sixshop');
-    const created = await w.api.post<{ id: number; kind: string; fields: { tag: string }[]; lastImportDate: string | null }>('/v2/lists', { name: '식스샵 회원', kind: 'sixshop' });
-    expect(created.body.Ok, created.text).toBe(true);
-    expect(created.body.Value.kind).toBe('sixshop');
-    expect(created.body.Value.lastImportDate).toBeNull();
-    expect(created.body.Value.fields.map((f) => f.tag)).toEqual(['email', 'name', 'phone', 'memberNo', 'grade', 'birthday']);
+    const created = await w.api.post<{ id: number; kind: string; fields: { tag: string }[]; lastImportDate: string | null }>('/v2/lists', { ...listBasics, name: '식스샵 회원', kind: 'sixshop' });
+    expect(created.status, created.text).toBeLessThan(300);
+    const read = await w.api.get<{ kind: string; fields: { tag: string }[]; lastImportDate: string | null }>(`/v2/lists/${created.json.id}`);
+    expect(read.json.kind).toBe('sixshop');
+    expect(read.json.lastImportDate).toBeNull();
+    expect(read.json.fields.map((f) => f.tag)).toEqual(['email', 'name', 'phone', 'memberNo', 'grade', 'birthday']);
     // Still refused for the provider it is not connected to.
-    expect((await w.api.post('/v2/lists', { name: 'd', kind: 'donus' })).body.Error?.Code).toBe('INTEGRATION_NOT_CONNECTED');
+    expect((await w.api.post('/v2/lists', { ...listBasics, name: 'd', kind: 'donus' })).error?.code).toBe('stberror.Errors.Integration.NotConnected');
   });
 });

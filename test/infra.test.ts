@@ -14,6 +14,7 @@ import { NewsletterStack } from '../infra/stack';
 import { applySuppressions } from '../infra/nag-suppressions';
 import { AUTHORIZER_CACHE_SECONDS, functionId, THROTTLE } from '../infra/constructs/api';
 import { FUNCTION_RUNTIME } from '../infra/constructs/function';
+import { v2ErrorBody } from '#shared/http/conventions/v2';
 import { errorCatalog } from '#shared/http/errors';
 import { routes } from '#shared/routes';
 import { tableDefinition } from '#shared/table/definition';
@@ -127,11 +128,15 @@ describe('issue 3: API', () => {
     for (const [, response] of responses) {
       const body = JSON.parse((response.Properties.ResponseTemplates as Record<string, string>)['application/json']!);
       const code = body.Error.Code as keyof typeof errorCatalog;
+      // One body serves both versions (issue 13): the v1 envelope and, beside it, the v2 error.
       expect(body).toEqual({
         Ok: false,
         Error: { Code: code, HttpStatusCode: errorCatalog[code].status, Message: errorCatalog[code].message },
         Value: null,
+        ...v2ErrorBody(code),
       });
+      expect(body.httpStatusCode).toBe(errorCatalog[code].status);
+      expect(body.code).toMatch(/^stberror\.Errors\.[A-Za-z]+\.[A-Za-z]+$/);
       // The status API Gateway answers with is the one the envelope states.
       expect(response.Properties.StatusCode).toBe(String(errorCatalog[code].status));
     }

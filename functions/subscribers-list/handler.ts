@@ -3,10 +3,10 @@ import { apiHandler } from '#shared/http/api-handler';
 import { listIdParams, numericId } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
 import { pageSubscribers } from '#shared/subscribers/queries';
-import { subscriberStatuses } from '#shared/subscribers/status';
+import { v1Statuses } from '#shared/subscribers/status';
 
 const query = z.object({
-  status: z.enum(subscriberStatuses).optional(),
+  status: z.enum(v1Statuses).optional(),
   groupId: numericId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(1000).optional(),

@@ -25,6 +25,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { routes as routeTable, type RouteDefinition } from '../../shared/routes';
 import { errorCatalog, type ErrorCode } from '../../shared/http/errors';
+import { v2ErrorBody } from '../../shared/http/conventions/v2';
 import { HouseFunction } from './function';
 import type { Mail } from './mail';
 import { routeStackOf } from '../route-stacks';
@@ -85,9 +86,20 @@ const accessLogFormat = () =>
     }),
   );
 
-/** The envelope for API Gateway's own answers, with the codes of shared/http/errors.ts. */
-const envelopeTemplate = (code: ErrorCode) =>
-  JSON.stringify({ Ok: false, Error: { Code: code, HttpStatusCode: errorCatalog[code].status, Message: errorCatalog[code].message }, Value: null });
+/**
+ * API Gateway's own answers (no key, throttled, too large, ...). Gateway responses belong to the
+ * whole API, not to a path, so one body serves both versions (issue 13): the v1 envelope's
+ * `Ok`/`Error`/`Value` and, beside them, the v2 error's `code`/`httpStatusCode`/`message`.
+ * Each version's callers read their own keys and ignore the others'. The status is the same in
+ * both versions for these answers (shared/http/conventions/v2-errors.ts keeps it).
+ */
+export const gatewayResponseBody = (code: ErrorCode) => ({
+  Ok: false,
+  Error: { Code: code, HttpStatusCode: errorCatalog[code].status, Message: errorCatalog[code].message },
+  Value: null,
+  ...v2ErrorBody(code),
+});
+const envelopeTemplate = (code: ErrorCode) => JSON.stringify(gatewayResponseBody(code));
 
 /**
  * API Gateway REST API built from the shared route table: one function per route. The REST API,
@@ -171,7 +183,8 @@ export class Api extends Construct {
         ? `https://${props.customDomain.domainName}`
         : `https://${this.restApi.restApiId}.execute-api.${region}.${urlSuffix}/${props.stage}`);
 
-    const environment = { SYSTEM_SENDER: props.systemSender, SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName };
+    // SENDER_IDENTITIES: sender addresses are SES email identities in AWS (shared/senders/identities.ts).
+    const environment = { SYSTEM_SENDER: props.systemSender, SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName, SENDER_IDENTITIES: 'ses' };
     // Reads key hashes and the workspace's usage-plan key: the table, read-only, and nothing else.
     this.authorizerFunction = new HouseFunction(this, 'Authorizer', {
       entry: 'functions/authorizer/handler.ts',
@@ -201,6 +214,7 @@ export class Api extends Construct {
       // test and an operator reading a nested template find a route's function by name.
       (fn.node.defaultChild as CfnFunction).overrideLogicalId(functionId(route));
       if (route.sendsMail) props.mail.grantSend(fn);
+      if (route.senderIdentities) props.mail.grantSenderIdentities(fn);
       this.functions.set(route.id, fn);
       // The method in the function's nested stack, on the parent's resource tree. Method itself
       // makes the parent's deployment depend on it (so the stage includes it) and adds it to the

@@ -8,6 +8,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { keys, STAT_SHARDS } from '#shared/table/keys';
 import { ApiError } from '#shared/http/errors';
+import { assertVerifiedSender } from '#shared/senders/senders';
 import type { Deps } from '#shared/runtime/deps';
 import { loadListContext, type ListContext } from '#shared/lists/model';
 import { nextId } from '#shared/lists/sequence';
@@ -243,13 +244,19 @@ export interface TransitionInput {
 
 /** SPEC A2's transitions; anything else is refused naming the current state. */
 export async function transition(
-  deps: ScheduleDeps,
+  deps: ScheduleDeps & Parameters<typeof assertVerifiedSender>[0],
   workspaceId: string,
   automationId: number,
   action: Transition,
   input: TransitionInput = {},
 ): Promise<AutomationRecord> {
   const current = await findAutomation(deps, workspaceId, automationId);
+  // Issue 13: an automated email sends only from a verified sender address of its list, checked
+  // whenever it is set to send (a scheduled one was checked when scheduled; its sender cannot be
+  // deleted while it waits, shared/senders/senders.ts).
+  if ((action === 'start' || action === 'schedule' || action === 'resume') && allowedFrom[action].includes(current.state)) {
+    await assertVerifiedSender(deps, { workspaceId, listId: current.listId }, current.senderEmail);
+  }
   return applyTransition(deps, current, action, input);
 }
 

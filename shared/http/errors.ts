@@ -54,6 +54,23 @@ export const errorCatalog = {
   LIST_LINKED_ADD_REFUSED: { status: 403, message: '연동 주소록에는 불러오기로만 구독자를 추가할 수 있습니다.' },
   LIST_LINKED_CHANGE_REFUSED: { status: 403, message: '도너스 연동 주소록 구독자의 상태는 변경하거나 삭제할 수 없습니다.' },
   IMPORT_NOT_FOUND: { status: 404, message: '불러오기 작업을 찾을 수 없습니다.' },
+
+  // The public v2 API's refusals (reference/stibee-api-v2_openapi.yml; issue 13). Their v2
+  // codes are in conventions/v2-errors.ts.
+  SUBSCRIBER_ALREADY_EXISTS: { status: 400, message: '주소록에 이미 추가된 구독자입니다.' },
+  SUBSCRIBER_INVALID_EMAIL: { status: 400, message: '이메일 주소 형식이 잘못되었습니다.' },
+  SUBSCRIBER_UNKNOWN_FIELD: { status: 400, message: '주소록에 없는 사용자 정의 필드입니다.' },
+  SUBSCRIBER_INVALID_DATA: { status: 400, message: '사용자 정의 필드 값이 잘못되었습니다.' },
+  SUBSCRIBER_NOT_FOUND: { status: 400, message: '존재하지 않는 이메일 주소입니다.' },
+  SUBSCRIBERS_PAGE_LIMIT: { status: 400, message: '구독자 목록 조회는 한 번에 최대 1000건까지입니다.' },
+  SUBSCRIBERS_DELETE_LIMIT: { status: 400, message: '구독자 삭제는 한 번에 최대 100명까지입니다.' },
+  SUBSCRIBERS_BATCH_LIMIT: { status: 400, message: '구독자 대량 추가는 한 번에 최대 1,000명까지입니다.' },
+  GROUP_NAME_EXISTS: { status: 400, message: '같은 이름의 그룹이 이미 존재합니다.' },
+  GROUP_LIMIT_EXCEEDED: { status: 400, message: '그룹은 최대 100개 까지만 만들 수 있습니다.' },
+  SENDER_DOMAIN_NOT_PERMITTED: { status: 400, message: '발신자 이메일 주소로 사용할 수 없는 도메인입니다. (gmail.com, naver.com 등 무료 메일)' },
+  SENDER_NOT_FOUND: { status: 400, message: '주소록에 추가되어 있지 않은 발신자 이메일 주소입니다.' },
+  SENDER_NOT_VERIFIED: { status: 400, message: '주소록에 추가되어 인증된 발신자 이메일 주소로만 보낼 수 있습니다.' },
+  SENDER_IN_USE: { status: 400, message: '실행 중이거나 예약된 자동 이메일이 사용하는 발신자 이메일 주소는 삭제할 수 없습니다.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -1,5 +1,6 @@
 /** How lists and groups appear in responses. */
 import type { GroupRecord, ListRecord } from './model';
+import { kstIsoTime } from '#shared/http/kst-time';
 
 export const listView = (l: ListRecord) => ({
   id: l.listId,
@@ -19,3 +20,12 @@ export const listView = (l: ListRecord) => ({
 });
 
 export const groupView = (g: GroupRecord) => ({ id: g.groupId, listId: g.listId, name: g.name, createdDate: g.createdAt });
+
+/**
+ * A list in the v2 API (the yml's GetListResponse): its fields first, then ours beyond it
+ * (kind, fields, dates). `owner` is the workspace id (the workspace is the owner here).
+ */
+export const listV2View = (l: ListRecord) => ({ ...listView(l), owner: l.workspaceId });
+
+/** A group in the v2 API (the yml's GetGroupResponse items); listId beyond it. */
+export const groupV2View = (g: GroupRecord) => ({ id: g.groupId, name: g.name, createdTime: kstIsoTime(g.createdAt), listId: g.listId });

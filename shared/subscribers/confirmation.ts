@@ -39,7 +39,10 @@ export async function requestConfirmations(
   deps: Deps,
   ctx: ListContext,
   rows: readonly PreparedRow[],
-  request: Pick<SubscribeRequest, 'eventOccurredBy' | 'groupIds'>,
+  request: Pick<SubscribeRequest, 'eventOccurredBy' | 'groupIds'> & {
+    /** v2 double opt-in: the subscriber is already stored `ready`; the link makes them subscribed (issue 13). */
+    confirmsReady?: boolean;
+  },
 ): Promise<Set<string>> {
   const now = deps.clock.now();
   const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRMATION_TTL_DAYS * 86_400;
@@ -58,6 +61,7 @@ export async function requestConfirmations(
             row,
             eventOccurredBy: request.eventOccurredBy,
             groupIds: request.groupIds,
+            ...(request.confirmsReady ? { confirmsReady: true } : {}),
             createdAt: now.toISOString(),
             expiresAt,
           },
@@ -146,7 +150,16 @@ export async function confirmSubscription(deps: Deps, token: string): Promise<Co
     deps,
     ctx.list,
     [row.email],
-    ({ current, phoneOwner }) => decideRow(row, current, phoneOwner, options),
+    ({ current, phoneOwner }) => {
+      // v2 double opt-in: the waiting subscriber becomes subscribed as stored; one that has
+      // changed status since (unsubscribed, deleted by hand) is left as it is.
+      if (item.confirmsReady) {
+        return current?.status === 'ready'
+          ? { kind: 'put', next: { ...current, status: 'subscribed', updatedAt: options.now, version: current.version + 1 }, result: 'success' }
+          : { kind: 'none', result: 'success' };
+      }
+      return decideRow(row, current, phoneOwner, options);
+    },
     row.phoneDigits ? new Map([[row.email, row.phoneDigits]]) : new Map(),
     eventContextFor(ctx, options.eventOccurredBy, options.now),
   );

@@ -280,7 +280,7 @@ function pack<R>(
     return {
       items: [] as Tx[],
       outcomes: new Map<string, Outcome<R>>(),
-      delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0 },
+      delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0, ready: 0 },
       entries: [] as EventEntry[],
       bytes: 0,
     };
@@ -307,14 +307,15 @@ function pack<R>(
         },
       });
     }
-    const { subscribed, unsubscribed, autoDeleted } = open.delta;
-    if (subscribed || unsubscribed || autoDeleted) {
+    const { subscribed, unsubscribed, autoDeleted, ready } = open.delta;
+    if (subscribed || unsubscribed || autoDeleted || ready) {
       open.items.push({
         Update: {
           TableName: tableName,
           Key: keys.counter(list.listId, list.gen, shard),
-          UpdateExpression: 'ADD subscribed :a, unsubscribed :b, autoDeleted :c',
-          ExpressionAttributeValues: { ':a': subscribed, ':b': unsubscribed, ':c': autoDeleted },
+          // `ready` (v2 double opt-in) only when it moves: counters of lists that never use it stay as they were.
+          UpdateExpression: `ADD subscribed :a, unsubscribed :b, autoDeleted :c${ready ? ', ready :d' : ''}`,
+          ExpressionAttributeValues: { ':a': subscribed, ':b': unsubscribed, ':c': autoDeleted, ...(ready ? { ':d': ready } : {}) },
         },
       });
     }

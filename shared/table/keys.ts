@@ -168,4 +168,10 @@ export const keys = {
   importJob: (listId: number, jobId: string) => ({ PK: `IMPORT#${pad(listId)}`, SK: `JOB#${jobId}` }),
   importJobPrefix: 'JOB#',
   importPartition: (listId: number) => `IMPORT#${pad(listId)}`,
+  // Sender addresses (v2 API, issue 13)
+  /** A sender address added to a list, in the list's partition. */
+  listSender: (listId: number, email: string) => ({ PK: `LIST#${pad(listId)}`, SK: `SENDER#${email}` }),
+  listSenderPrefix: 'SENDER#',
+  /** A workspace's claim on an address: how it is being verified and when it was (shared by its lists). */
+  workspaceSender: (workspaceId: string, email: string) => ({ PK: `WS#${workspaceId}`, SK: `SENDER#${email}` }),
 } as const;
