@@ -302,8 +302,10 @@ class Resolver {
     const r = this.resource(logicalId);
     const p = r.Properties ?? {};
     const prop = (key: string) => (p[key] === undefined ? undefined : asString(this.resolve(p[key]!), `${logicalId}.${key}`));
-    const generated = `${this.stack.name}-${logicalId}`.slice(0, 64);
     const id = shortHash(`${this.stack.name}/${logicalId}`);
+    // As CloudFormation names them: stack and logical id cut short, and a unique suffix (nested
+    // stacks' long names would otherwise leave every function of a stack with one name).
+    const generated = `${this.stack.name.slice(0, 24)}-${logicalId.slice(0, 26)}-${id.slice(0, 12).toUpperCase()}`;
     const arn = (service: string, resource: string, region = REGION, account = ACCOUNT) => `arn:aws:${service}:${region}:${account}:${resource}`;
     switch (r.Type) {
       case 'AWS::Lambda::Function': {
