@@ -110,7 +110,7 @@ if (!state.workspaceId) {
     `  AccessToken: ${key.secret}`,
     '',
     'Try it:',
-    `  curl -s -X POST ${runtime.url}/v2/lists -H 'AccessToken: ${key.secret}' -H 'Content-Type: application/json' -d '{"name":"My list"}'`,
+    `  curl -s -X POST ${runtime.url}/v2/lists -H 'AccessToken: ${key.secret}' -H 'Content-Type: application/json' -d '{"name":"My list","senderName":"Me","companyName":"My company","companyContact":"02-000-0000","companyAddress":"Seoul"}'`,
   );
 } else {
   lines.push(
