@@ -233,10 +233,10 @@ describe('R4 private addresses', () => {
       const listId = await createList(sApi);
       const port = new URL(receiverUrl).port;
       const created = await sApi.post<Hook>(`/v2/lists/${listId}/webhooks`, { name: 'rebind', url: `http://rebind.attacker.example:${port}/rebind`, events: ['SUBSCRIBED'] });
-      expect(created.status, created.text).toBe(200);
-      const ping = await sApi.post<{ ok: boolean; status: number | null; latencyMs: number; error?: string }>(`/v2/lists/${listId}/webhooks/${created.body.Value.webhookId}/test`);
+      expect(created.status, created.text).toBeLessThan(300);
+      const ping = await sApi.post<{ ok: boolean; status: number | null; latencyMs: number; error?: string }>(`/v2/lists/${listId}/webhooks/${created.json.webhookId}/test`);
       // The ping reports neither the internal service's status nor how fast it answered.
-      expect(ping.body.Value).toMatchObject({ ok: false, status: null, latencyMs: 0, error: expect.stringMatching(/refused/) });
+      expect(ping.json).toMatchObject({ ok: false, status: null, latencyMs: 0, error: expect.stringMatching(/refused/) });
       expect(calls.length).toBeGreaterThanOrEqual(2);
       expect(at('/rebind')).toEqual([]);
     } finally {
