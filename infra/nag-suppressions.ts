@@ -54,7 +54,7 @@ export function applySuppressions(stack: NewsletterStack): void {
     {
       id: 'AwsSolutions-APIG3',
       reason:
-        'WAF is an operator choice per deployment (it costs per web ACL and request); each workspace is throttled at 10 requests/s by the usage plan. docs/deploy.md says how to attach one.',
+        'WAF is an operator choice per deployment (it costs per web ACL and request): context waf=true attaches the per-IP rate rule of the public routes (infra/constructs/public-rate-limit.ts); each workspace is throttled at 10 requests/s by the usage plan either way. docs/deploy.md.',
     },
   ]);
   for (const route of stack.api.routes.filter((r) => r.auth === 'public')) {

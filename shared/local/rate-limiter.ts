@@ -1,11 +1,14 @@
 /**
  * The local twin of the API Gateway usage plan (SPEC W4): a token bucket per workspace,
  * refilled at `ratePerSecond` up to `burst` tokens, the algorithm API Gateway throttles with.
+ * The same buckets, per client IP, hold the public routes (issue 14).
  */
 export interface RateLimiter {
   /** True when the request may pass (a token was taken). */
   take(key: string): boolean;
 }
+
+const MAX_KEYS = 10_000;
 
 export function createTokenBucketLimiter(
   ratePerSecond: number,
@@ -16,6 +19,10 @@ export function createTokenBucketLimiter(
   return {
     take(key) {
       const t = now();
+      // Keys may be client addresses, unbounded: a full bucket is no different from no bucket.
+      if (buckets.size >= MAX_KEYS && !buckets.has(key)) {
+        for (const [k, b] of buckets) if (b.tokens + ((t - b.at) / 1000) * ratePerSecond >= burst) buckets.delete(k);
+      }
       const bucket = buckets.get(key) ?? { tokens: burst, at: t };
       bucket.tokens = Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * ratePerSecond);
       bucket.at = t;
