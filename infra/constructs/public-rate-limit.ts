@@ -67,7 +67,7 @@ export class PublicRateLimit extends Construct {
     const metric = (name: string) => ({ cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `newsletter-${props.stage}-${name}` });
     this.publicPaths = new CfnRegexPatternSet(this, 'PublicPaths', {
       scope: 'REGIONAL',
-      description: 'Paths of the public routes (shared/routes.ts throttledPerIp), with or without the stage',
+      description: 'Paths of the public routes, shared/routes.ts throttledPerIp, with or without the stage',
       regularExpressionList: publicPathPatterns(props.routes),
     });
     const bodyKey = 'PublicRateLimited';
