@@ -11,6 +11,7 @@ import { createWorkspace } from '#shared/workspaces/workspaces';
 import { createApiKey } from '#shared/workspaces/api-keys';
 import { startConnect, valueOf } from './support/integrations';
 import { consentForm, newBrowser, submitConsent } from './support/browser';
+import { createTokenBucketLimiter } from '#shared/local/rate-limiter';
 import { allSubscribers, createList } from './support/lists';
 import { add, baseAutomation, dashboard, mailsTo, started, waitFor } from './support/automations';
 
@@ -237,6 +238,19 @@ describe('the public: flooding the public endpoints', () => {
         resolve(res.statusCode!);
       }).on('error', reject);
     });
+
+  it('a flood of addresses costs bounded memory: full buckets are forgotten past 10,000 addresses, draining ones are kept', () => {
+    let t = 0;
+    const limiter = createTokenBucketLimiter(1, 1, () => t);
+    for (let i = 0; i < 10_000; i++) expect(limiter.take(`10.0.${i >> 8}.${i & 255}`)).toBe(true);
+    // Every bucket is empty now: none may be forgotten (each would get a fresh burst).
+    expect(limiter.take('192.0.2.1')).toBe(true);
+    expect(limiter.size()).toBe(10_001);
+    expect(limiter.take('10.0.0.0')).toBe(false);
+    t += 1000; // a second later every bucket is full again: no different from no bucket
+    expect(limiter.take('192.0.2.2')).toBe(true);
+    expect(limiter.size()).toBe(1);
+  });
 
   it('past its bucket an address gets 429 in the API\'s shape on every public route; keyed calls, SNS and other addresses go on', async () => {
     const pixel = `${tight.url}/v1/t/open/anything.gif`;

@@ -14,13 +14,16 @@ export function createTokenBucketLimiter(
   ratePerSecond: number,
   burst: number,
   now: () => number = () => performance.now(),
-): RateLimiter {
+): RateLimiter & { readonly size: () => number } {
   const buckets = new Map<string, { tokens: number; at: number }>();
+  let lastSweep = -Infinity;
   return {
     take(key) {
       const t = now();
       // Keys may be client addresses, unbounded: a full bucket is no different from no bucket.
-      if (buckets.size >= MAX_KEYS && !buckets.has(key)) {
+      // Swept at most once a second, so a flood of new addresses does not scan on every request.
+      if (buckets.size >= MAX_KEYS && !buckets.has(key) && t - lastSweep >= 1000) {
+        lastSweep = t;
         for (const [k, b] of buckets) if (b.tokens + ((t - b.at) / 1000) * ratePerSecond >= burst) buckets.delete(k);
       }
       const bucket = buckets.get(key) ?? { tokens: burst, at: t };
@@ -31,5 +34,6 @@ export function createTokenBucketLimiter(
       bucket.tokens -= 1;
       return true;
     },
+    size: () => buckets.size,
   };
 }
