@@ -64,7 +64,9 @@ export function applySuppressions(stack: NewsletterStack): void {
         reason:
           route.access === 'none'
             ? `Public by design (${route.spec.join(', ')}): the API documentation, with no data access at all.`
-            : `Public by design (${route.spec.join(', ')}): opened from an email or called by SNS, without an API key; it acts only on what its signed token or signed message names.`,
+            : route.id.startsWith('integrations-')
+              ? `Public by design (${route.spec.join(', ')}): an OAuth page the user's browser follows, without an API key; it acts only on a one-time state bound to the browser that started it (issue 14).`
+              : `Public by design (${route.spec.join(', ')}): opened from an email or called by SNS, without an API key; it acts only on what its signed token or signed message names.`,
       },
     ]);
   }
