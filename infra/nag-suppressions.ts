@@ -60,7 +60,7 @@ export function applySuppressions(stack: NewsletterStack): void {
     {
       id: 'AwsSolutions-APIG3',
       reason:
-        'WAF is an operator choice per deployment (it costs per web ACL and request); each workspace is throttled at 10 requests/s by the usage plan. docs/deploy.md says how to attach one.',
+        'WAF is an operator choice per deployment (it costs per web ACL and request): context waf=true attaches the per-IP rate rule of the public routes (infra/constructs/public-rate-limit.ts); each workspace is throttled at 10 requests/s by the usage plan either way. docs/deploy.md.',
     },
   ]);
   for (const route of stack.api.routes.filter((r) => r.auth === 'public')) {
@@ -70,7 +70,9 @@ export function applySuppressions(stack: NewsletterStack): void {
         reason:
           route.access === 'none'
             ? `Public by design (${route.spec.join(', ')}): the API documentation, with no data access at all.`
-            : `Public by design (${route.spec.join(', ')}): opened from an email or called by SNS, without an API key; it acts only on what its signed token or signed message names.`,
+            : route.id.startsWith('integrations-')
+              ? `Public by design (${route.spec.join(', ')}): an OAuth page the user's browser follows, without an API key; it acts only on a one-time state bound to the browser that started it (issue 14).`
+              : `Public by design (${route.spec.join(', ')}): opened from an email or called by SNS, without an API key; it acts only on what its signed token or signed message names.`,
       },
     ]);
   }

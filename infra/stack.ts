@@ -11,6 +11,7 @@ import { Imports, importTaskFunctions } from './constructs/imports';
 import { Mail } from './constructs/mail';
 import { Observability } from './constructs/observability';
 import { Webhooks } from './constructs/webhooks';
+import { PublicRateLimit, type WafWindowSeconds } from './constructs/public-rate-limit';
 import type { RouteDefinition } from '../shared/routes';
 import { resourceBudgetErrors } from './resource-budget';
 
@@ -32,6 +33,8 @@ export interface NewsletterStackProps extends StackProps {
   readonly integrationsConfig?: string;
   /** The routes to deploy; default the route table shared/routes.ts (tests pass a longer one). */
   readonly routes?: readonly RouteDefinition[];
+  /** Issue 14: a WAF rate-based rule per client IP on the public routes (context `waf=true`, docs/deploy.md); default none. */
+  readonly publicRateLimit?: { readonly limit: number; readonly windowSeconds?: WafWindowSeconds };
 }
 
 /** The integrations secret as the stack creates it: the keys the functions read, values for the operator to fill in. */
@@ -61,6 +64,8 @@ export class NewsletterStack extends Stack {
   readonly integrationTokenKey: Key;
   /** The providers' OAuth client secrets, filled in by the operator (docs/imports.md). */
   readonly integrationClientSecrets: Secret;
+  /** The WAF web ACL on the stage, when `publicRateLimit` asks for it. */
+  readonly publicRateLimit?: PublicRateLimit;
 
   constructor(scope: Construct, id: string, props: NewsletterStackProps) {
     super(scope, id, props);
@@ -139,6 +144,11 @@ export class NewsletterStack extends Stack {
     this.webhooks.worker.addEnvironment('PUBLIC_BASE_URL', this.api.publicBaseUrl);
     this.webhooks.worker.addEnvironment('SES_CONFIGURATION_SET', this.mail.configurationSet.configurationSetName);
     this.webhooks.worker.addEnvironment('MAIL_RATE_PER_SECOND', String(this.automation.mailRatePerSecond));
+
+    if (props.publicRateLimit) {
+      // In the root stack, beside the stage it is associated with.
+      this.publicRateLimit = new PublicRateLimit(this, 'PublicRateLimit', { restApi: this.api.restApi, routes: this.api.routes, stage: props.stage, ...props.publicRateLimit });
+    }
 
     new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters });
 

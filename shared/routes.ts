@@ -29,6 +29,11 @@ export interface RouteDefinition {
   readonly bundleFiles?: readonly string[];
   /** The function creates, reads or deletes SES email identities (sender addresses, issue 13). */
   readonly senderIdentities?: boolean;
+  /**
+   * Public routes are throttled per client IP (issue 14: the local server's token bucket, the
+   * optional WAF rule in AWS) unless this says false.
+   */
+  readonly perIpThrottle?: false;
   /** SPEC ids the endpoint serves. */
   readonly spec: readonly string[];
   /** One line for the API documentation. */
@@ -57,7 +62,8 @@ export const routes: readonly RouteDefinition[] = [
   route('subscriptions-unsubscribe', 'GET', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'The unsubscribe link of every email (HTML page)', 'public'),
   route('subscriptions-unsubscribe-one-click', 'POST', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post)', 'public'),
 
-  route('ses-notifications', 'POST', '/v1/ses/notifications', 'RW', ['M2'], 'SES bounces and complaints through SNS (signature checked)', 'public'),
+  // Not throttled per IP: SNS posts from AWS's own addresses in bursts, and each message is signature-checked.
+  { ...route('ses-notifications', 'POST', '/v1/ses/notifications', 'RW', ['M2'], 'SES bounces and complaints through SNS (signature checked)', 'public'), perIpThrottle: false },
 
   // Look-ups (L8), v1 paths of the address-book API
   route('lists-list', 'GET', '/v1/lists', 'R', ['L8'], '주소록 조회: lists of the workspace'),
@@ -156,11 +162,17 @@ export const routes: readonly RouteDefinition[] = [
   // Integrations and imports (I1-I7)
   route('integrations-list', 'GET', '/v2/integrations', 'R', ['I1'], 'Providers the workspace is connected to'),
   route('integrations-connect', 'POST', '/v2/integrations/{provider}/connect', 'RW', ['I1'], 'Start connecting Sixshop or Donus (OAuth authorize URL and state)'),
-  route('integrations-callback', 'GET', '/v2/integrations/{provider}/callback', 'RW', ['I1'], "The provider's OAuth redirect (HTML page)", 'public'),
+  // The browser's side of connecting (issue 14): start binds the flow to the browser, the callback asks, confirm connects.
+  route('integrations-start', 'GET', '/v2/integrations/{provider}/start', 'RW', ['I1'], 'Where authorizeUrl points: binds the flow to this browser, redirects to the provider', 'public'),
+  route('integrations-callback', 'GET', '/v2/integrations/{provider}/callback', 'RW', ['I1'], "The provider's OAuth redirect: the consent page naming the workspace (HTML)", 'public'),
+  route('integrations-confirm', 'POST', '/v2/integrations/{provider}/confirm', 'RW', ['I1'], "The consent page's form: connects (or cancels) in the browser that started", 'public'),
   route('integrations-disconnect', 'DELETE', '/v2/integrations/{provider}', 'RW', ['I1'], 'Disconnect a provider (tokens forgotten)'),
   route('imports-start', 'POST', '/v2/lists/{listId}/imports', 'RW', ['I3', 'I4'], '불러오기: import the provider members into a linked list'),
   route('imports-get', 'GET', '/v2/lists/{listId}/imports/{jobId}', 'R', ['I3'], 'Status and progress of an import'),
 ];
+
+/** Issue 14: the public routes held to a per-IP rate (links in emails, the OAuth pages, the docs). */
+export const throttledPerIp = (r: RouteDefinition): boolean => r.auth === 'public' && r.perIpThrottle !== false;
 
 type Match = { route: RouteDefinition; params: Record<string, string> };
 

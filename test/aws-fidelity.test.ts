@@ -104,6 +104,8 @@ describe('issue 11: handlers under a Lambda environment', () => {
       LINK_SIGNING_SECRET_ARN: LINK_ARN,
       INTEGRATIONS_SECRET_ARN: INTEGRATIONS_ARN,
       INTEGRATIONS_CONFIG: defaultIntegrationsConfig,
+      // The execute-api URL: the stage is the first segment of every path.
+      PUBLIC_BASE_URL: 'https://abc123.execute-api.ap-northeast-2.amazonaws.com/prod',
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
       // DynamoDB Local keeps a table per access key and region: the ones ensureTable used.
@@ -123,7 +125,17 @@ describe('issue 11: handlers under a Lambda environment', () => {
     vi.setSystemTime(Date.now() + UNFILLED_SECRET_RETRY_MS + 1000);
     const connected = await request();
     expect(connected.statusCode).toBe(200);
-    expect(JSON.parse(connected.body).Value.authorizeUrl).toMatch(/^https:\/\/sixshop\.example\/oauth\/authorize\?/);
+    const answer = JSON.parse(connected.body).Value as { authorizeUrl: string; state: string };
+    // Issue 14: the browser goes to our start endpoint first, under the stage's path.
+    expect(answer.authorizeUrl).toBe(`https://abc123.execute-api.ap-northeast-2.amazonaws.com/prod/v2/integrations/sixshop/start?state=${answer.state}`);
+    const start = await (await load('integrations-start'))(
+      event({ pathParameters: { provider: 'sixshop' }, queryStringParameters: { state: answer.state } }),
+      context,
+    );
+    expect(start.statusCode).toBe(302);
+    expect(String(start.headers?.Location)).toMatch(/^https:\/\/sixshop\.example\/oauth\/authorize\?.*code_challenge_method=S256/);
+    // Scoped to the stage's integration paths, and Secure: the public URL is https.
+    expect(String(start.headers?.['Set-Cookie'])).toMatch(/^nl_oauth_sixshop=[\w-]{43}; Path=\/prod\/v2\/integrations\/sixshop; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/);
   });
 
   it('defect 4: the pixel answers GIF bytes base64-encoded, and bodies API Gateway base64-encodes are read as the text sent', async () => {

@@ -11,6 +11,8 @@ export const errorCatalog = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type은 application/json이어야 합니다.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: '요청 본문은 256KB를 넘을 수 없습니다.' },
   TOO_MANY_REQUESTS: { status: 429, message: 'API 요청은 1초당 10회로 제한됩니다.' },
+  // Public endpoints (links in emails, OAuth pages), per client IP (issue 14).
+  PUBLIC_RATE_LIMITED: { status: 429, message: '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.' },
   INTERNAL_ERROR: { status: 500, message: '알 수 없는 오류가 발생했습니다.' },
   // The local runtime's store guard (issue 12, shared/local/store-guard.ts): nothing was written.
   STORAGE_FULL: { status: 507, message: '저장 공간이 부족하여 변경 사항을 저장할 수 없습니다. 저장 공간을 확보한 뒤 다시 시도해 주세요.' },
@@ -48,6 +50,10 @@ export const errorCatalog = {
   INTEGRATION_NOT_CONNECTED: { status: 400, message: '워크스페이스가 이 서비스와 연동되어 있지 않습니다. 먼저 연동해 주세요.' },
   INTEGRATION_STATE_INVALID: { status: 400, message: '연동 요청이 올바르지 않거나 이미 사용되었거나 만료되었습니다. 다시 연동해 주세요.' },
   INTEGRATION_DENIED: { status: 400, message: '연동이 취소되었습니다.' },
+  INTEGRATION_BROWSER_MISMATCH: {
+    status: 400,
+    message: '연동을 시작한 브라우저에서만 계속할 수 있습니다. 연동을 시작한 브라우저에서 다시 열거나, 처음부터 다시 연동해 주세요.',
+  },
   INTEGRATION_AUTH_FAILED: { status: 502, message: '연동 서비스 인증에 실패했습니다. 다시 연동해 주세요.' },
   INTEGRATION_UNAVAILABLE: { status: 503, message: '연동 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.' },
   LIST_NOT_LINKED: { status: 400, message: '연동 주소록이 아닙니다. 불러오기는 식스샵, 도너스 연동 주소록에서만 할 수 있습니다.' },

@@ -50,8 +50,10 @@ export interface ProviderAdapter {
   readonly provider: Provider;
   /** Fields a linked list of this provider gets, in the order the mapping fills them. */
   readonly fields: readonly CustomField[];
-  authorizeUrl(state: string, redirectUri: string): string;
-  exchangeCode(code: string, redirectUri: string): Promise<OAuthTokens>;
+  /** The provider's authorize URL, with PKCE's S256 `codeChallenge` (RFC 7636; issue 14). */
+  authorizeUrl(state: string, redirectUri: string, codeChallenge: string): string;
+  /** Exchanges the code, proving with `codeVerifier` that we asked for it (PKCE). */
+  exchangeCode(code: string, redirectUri: string, codeVerifier: string): Promise<OAuthTokens>;
   refresh(refreshToken: string): Promise<OAuthTokens>;
   /** Page `page` (1-based) of `pageSize` members. Throws ProviderAuthFailed on 401. */
   fetchMembers(accessToken: string, page: number, pageSize: number): Promise<MembersPage>;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { routes, matchRoute, type RouteDefinition } from '#shared/routes';
+import { routes, matchRoute, throttledPerIp, type RouteDefinition } from '#shared/routes';
 import { authenticate } from '#shared/workspaces/api-keys';
 import { ApiError } from '#shared/http/errors';
 import { conventionOf } from '#shared/http/conventions/index';
@@ -23,6 +23,8 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 export interface LocalServerOptions {
   readonly deps: Pick<Deps, 'db' | 'tableName'>;
   readonly limiter: RateLimiter;
+  /** Issue 14: public routes (throttledPerIp), per client IP; the WAF rule's local twin. */
+  readonly publicLimiter?: RateLimiter;
   readonly port: number;
   readonly host?: string;
 }
@@ -114,6 +116,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       if (matched === 'method-not-allowed') return refuse('METHOD_NOT_ALLOWED');
       if (matched === 'bad-path') return send(res, conventionOf(url.pathname).error(new ApiError('INVALID_REQUEST', 'malformed percent-encoding in the path')));
       const { route, params } = matched;
+      // The socket's address, never X-Forwarded-For: a header is the client's to choose.
+      if (options.publicLimiter && throttledPerIp(route) && !options.publicLimiter.take(req.socket.remoteAddress ?? '')) {
+        return refuse('PUBLIC_RATE_LIMITED');
+      }
       let authorizer: Record<string, string> | null = null;
       if (route.auth === 'apiKey') {
         const token = req.headers['accesstoken'];

@@ -38,6 +38,8 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   /** Requests per second per workspace and bucket size; 10 and 10 like the AWS usage plan. */
   readonly rateLimit?: { perSecond: number; burst: number };
+  /** Issue 14: requests per second per client IP on public routes and bucket size (DEFAULT_PUBLIC_RATE_LIMIT). */
+  readonly publicRateLimit?: { perSecond: number; burst: number };
   readonly publicBaseUrl?: string;
   readonly clock?: Clock;
   readonly mailer?: Mailer;
@@ -92,6 +94,8 @@ export interface LocalRuntime {
 }
 
 export const DEFAULT_RATE_LIMIT = { perSecond: 10, burst: 10 };
+/** Per client IP on the public routes: a person reading mail never comes near it (docs/security.md). */
+export const DEFAULT_PUBLIC_RATE_LIMIT = { perSecond: 5, burst: 50 };
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const raw = new DynamoDBClient({
@@ -148,6 +152,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.importTuning ? { importTuning: options.importTuning } : {}),
   };
   const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const publicLimit = options.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT;
   // The server's own URL is only known once it listens; links in emails need it.
   let deps: Deps = { ...depsBase, publicBaseUrl: options.publicBaseUrl ?? '' };
   setDeps(deps);
@@ -155,6 +160,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const server = await startLocalServer({
     deps: depsBase,
     limiter: createTokenBucketLimiter(limit.perSecond, limit.burst),
+    publicLimiter: createTokenBucketLimiter(publicLimit.perSecond, publicLimit.burst),
     port: options.port,
     host: options.host,
   });

@@ -101,6 +101,8 @@ export async function startTestApp(testOptions: TestAppOptions = {}): Promise<Te
     port: 0,
     // Tests other than the throttle's own talk faster than 10 req/s; each says so where it matters.
     rateLimit: { perSecond: 10_000, burst: 10_000 },
+    // And faster than a person opens links (issue 14's per-IP throttle has its own tests).
+    publicRateLimit: { perSecond: 10_000, burst: 10_000 },
     ...options,
   });
   const outboxDir = customOutbox ?? runtime.outboxDir;
