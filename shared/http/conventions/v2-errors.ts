@@ -30,6 +30,12 @@ export const v2KeepsStatus: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'INTEGRATION_NOT_CONFIGURED',
   'INTEGRATION_AUTH_FAILED',
   'INTEGRATION_UNAVAILABLE',
+  // The local runtime's and the public routes' own refusals (issues 12, 14).
+  'PUBLIC_RATE_LIMITED',
+  'STORAGE_FULL',
+  'DATABASE_UNAVAILABLE',
+  'SUBSCRIBER_TOO_LARGE',
+  'AUTOMATION_VALUES_TOO_LARGE',
 ]);
 
 /** Partial on purpose: a code added to the catalog without a line here answers Data.InvalidRequest (400) or Service.Unavailable (5xx). */
@@ -42,6 +48,11 @@ export const v2Errors: Partial<Record<ErrorCode, V2Error>> = {
   UNSUPPORTED_MEDIA_TYPE: { code: 'Data.UnsupportedMediaType' },
   PAYLOAD_TOO_LARGE: { code: 'Data.TooLongData' },
   TOO_MANY_REQUESTS: { code: 'Data.TooManyRequests' },
+  PUBLIC_RATE_LIMITED: { code: 'Data.TooManyRequests' },
+  STORAGE_FULL: { code: 'Service.StorageFull' },
+  DATABASE_UNAVAILABLE: { code: 'Service.Unavailable' },
+  SUBSCRIBER_TOO_LARGE: { code: 'Data.TooLongData' },
+  AUTOMATION_VALUES_TOO_LARGE: { code: 'Data.TooLongData' },
   INTERNAL_ERROR: { code: 'Service.InternalError' },
 
   // W1: a list of another workspace answers exactly like a missing one; the yml answers both
