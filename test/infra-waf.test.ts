@@ -123,5 +123,5 @@ describe('issue 14: WAF rate rule of the public routes', () => {
   it('cdk-nag finds nothing with the web ACL attached', () => {
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });
