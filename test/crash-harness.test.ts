@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCrashPlan } from '#shared/faults/crash-at';
 import { isAlive, startChildRuntime, type ChildRuntime } from './support/child-runtime';
+import { createList } from './support/lists';
 
 describe('CRASH_AT plan', () => {
   it('reads <point>[:<n>] lists; a trailing number is the count, other colons belong to the name', () => {
@@ -23,8 +24,7 @@ describe('child runtime (npm start as a child process)', () => {
 
   it('starts, is killed with SIGKILL (the whole tree, the JVM included) and restarts on the same data', async () => {
     rt = await startChildRuntime();
-    const created = await rt.api.post<{ id: number }>('/v2/lists', { name: 'kept across kill -9' });
-    expect(created.body.Ok, created.text).toBe(true);
+    await createList(rt.api, 'kept across kill -9');
     const jvm = rt.jvmPid();
     expect(jvm, rt.output()).toBeDefined();
     const firstPid = rt.pid;

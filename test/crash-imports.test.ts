@@ -42,8 +42,8 @@ async function finalJob(api: ApiClient, listId: number, jobId: string, timeoutMs
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await api.get<JobView>(`/v2/lists/${listId}/imports/${jobId}`);
-    expect(res.body.Ok, res.text).toBe(true);
-    if (res.body.Value.status !== 'running') return res.body.Value;
+    expect(res.status, res.text).toBe(200);
+    if (res.json.status !== 'running') return res.json;
     if (Date.now() > deadline) throw new Error(`import ${jobId} still running after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -83,13 +83,15 @@ describe('issue 12: a job whose execution is gone (in-process)', () => {
     const { job } = await startImportJob({ ...app.runtime.deps, workflow: { startImport: async () => ({ executionId: 'never-ran' }) } }, ws, listId);
 
     const fresh = await api.get<JobView>(`/v2/lists/${listId}/imports/${job.jobId}`);
-    expect(fresh.body.Value.status).toBe('running');
+    expect(fresh.status, fresh.text).toBe(200);
+    expect(fresh.json.status).toBe('running');
     expect(await startImport(api, listId)).toMatchObject({ jobId: job.jobId, alreadyRunning: true });
 
     const restore = later(STALE_JOB_MS + 60_000);
     try {
       const stale = await api.get<JobView>(`/v2/lists/${listId}/imports/${job.jobId}`);
-      expect(stale.body.Value).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
+      expect(stale.status, stale.text).toBe(200);
+      expect(stale.json).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
       const list = await listItem(app.runtime.deps.db, app.runtime.deps.tableName, listId);
       expect(list.importJobId).toBeUndefined();
       expect([...(list.staleGens as Set<number>)]).toContain(job.gen);

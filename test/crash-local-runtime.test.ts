@@ -16,7 +16,7 @@ import { createStoreGuard, DEFAULT_MIN_FREE_BYTES } from '#shared/local/store-gu
 import { DEFAULT_MAX_RESTARTS, RESTART_WINDOW_MS } from '#shared/local/dynamodb-supervisor';
 import { LOCK_FILE } from '#shared/local/data-dir-lock';
 import { startTestApp, type TestApp } from './support/app';
-import { createList } from './support/lists';
+import { createList, listBasics, withPhone } from './support/lists';
 import { isAlive, spawnRuntime, startChildRuntime, until, type ChildRuntime } from './support/child-runtime';
 
 const subscribe = (email: string) => ({ eventOccurredBy: 'MANUAL', confirmEmailYN: 'N', subscribers: [{ email }] });
@@ -46,10 +46,14 @@ describe('issue 12: the store guard (in-process, a fault-injecting free-space pr
     expect((await api.post(`/v1/lists/${listId}/subscribers`, subscribe('kept@example.com'))).body.Ok).toBe(true);
 
     free = 10 * 1024 ** 2;
-    for (const refused of [await api.post(`/v1/lists/${listId}/subscribers`, subscribe('lost@example.com')), await api.post('/v2/lists', { name: 'not created' })]) {
-      expect(refused.status).toBe(507);
-      expect(refused.body).toEqual({ Ok: false, Error: { Code: 'STORAGE_FULL', HttpStatusCode: 507, Message: errorCatalog.STORAGE_FULL.message }, Value: null });
-    }
+    const refusedV1 = await api.post(`/v1/lists/${listId}/subscribers`, subscribe('lost@example.com'));
+    expect(refusedV1.status).toBe(507);
+    expect(refusedV1.body).toEqual({ Ok: false, Error: { Code: 'STORAGE_FULL', HttpStatusCode: 507, Message: errorCatalog.STORAGE_FULL.message }, Value: null });
+    // v2 (issue 13): its own error object; a 5xx keeps its status (docs/api.md, "Service.Unavailable for 5xx").
+    const refusedV2 = await api.post('/v2/lists', { name: 'not created', ...listBasics, fields: withPhone });
+    expect(refusedV2.status).toBe(507);
+    expect(refusedV2.json).toEqual({ code: 'stberror.Errors.Service.Unavailable', httpStatusCode: 507, message: errorCatalog.STORAGE_FULL.message });
+    expect((await api.get('/v1/lists')).text).not.toContain('not created');
     expect(guard.paused).toBe(true);
     const read = await api.get<{ subscribed: number }>(`/v1/lists/${listId}/subscribers/count`);
     expect(read.body.Value).toMatchObject({ subscribed: 1 });
@@ -172,7 +176,9 @@ describe('issue 12: a full data disk (child process on a small tmpfs)', () => {
     await until(async () => (await rt!.api.post(`/v1/lists/${listId}/subscribers`, subscribe('refused@example.com'))).status === 507, 'writes to be refused', 30_000, 100);
     const refused = await rt.api.post(`/v1/lists/${listId}/subscribers`, subscribe('refused@example.com'));
     expect(refused.body.Error).toMatchObject({ Code: 'STORAGE_FULL', HttpStatusCode: 507 });
-    expect((await rt.api.post('/v2/lists', { name: 'not on a full disk' })).status).toBe(507);
+    const refusedV2 = await rt.api.post('/v2/lists', { name: 'not on a full disk', ...listBasics, fields: withPhone });
+    expect(refusedV2.status).toBe(507);
+    expect(refusedV2.error).toMatchObject({ code: 'stberror.Errors.Service.Unavailable', httpStatusCode: 507 });
     const read = await rt.api.get<{ subscribed: number }>(`/v1/lists/${listId}/subscribers/count`);
     expect(read.body.Value).toMatchObject({ subscribed: 1 });
 

@@ -374,6 +374,11 @@ describe('issue 12: the runtime killed while sending, restarted on the same data
     let killed = false;
     const inner = first.mailer.send;
     first.mailer.send = async (mail) => {
+      // Only the automated email's sends count: the sender-verification mail (issue 13) goes through this mailer too.
+      if (!mail.subject.includes('Restarted')) {
+        first.set({ kind: 'ok' });
+        return inner(mail);
+      }
       n++;
       first.set(killed ? { kind: 'dead' } : n <= 10 ? { kind: 'ok' } : n <= 15 ? { kind: 'mail-then-hang' } : { kind: 'hang' });
       return inner(mail);

@@ -252,7 +252,8 @@ export async function startChildRuntime(options: ChildRuntimeOptions = {}): Prom
       return key!;
     },
     get api() {
-      return apiClient(ready.url, key);
+      // The outbox: sender verification links land there (issue 13).
+      return apiClient(ready.url, key, () => handle.outbox());
     },
     get ready() {
       return ready;

@@ -16,7 +16,7 @@ export interface V2Error {
 /**
  * Not a refusal of the request's content but of the call itself: these keep their own status in
  * v2 too (the yml is silent; API Gateway's own answers cannot branch on the version, see
- * infra/constructs/api.ts). Every other error answers 400.
+ * infra/constructs/api.ts). So does every 5xx (shared/http/conventions/v2.ts); every other error answers 400.
  */
 export const v2KeepsStatus: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'UNAUTHORIZED',
