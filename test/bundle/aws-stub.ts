@@ -27,6 +27,8 @@ export interface SentMail {
   readonly caller: string;
   readonly identity: string;
   readonly configurationSet?: string;
+  /** The message tags (EmailTags) of the send: `sendId` carries the idempotency key. */
+  readonly tags: Readonly<Record<string, string>>;
   readonly raw: Buffer;
   readonly parsed: ParsedMail;
   readonly messageId: string;
@@ -311,7 +313,58 @@ export class AwsStub {
 
   // --- SES v2 (REST JSON)
 
+  /**
+   * Email identities created at run time (issue 13's sender addresses), by address: pending until
+   * `verifyIdentity` plays the owner following the link SES mailed on CreateEmailIdentity.
+   */
+  readonly identities = new Map<string, { verified: boolean; createdBy: string; verificationMails: number }>();
+
+  /** The address's owner follows SES's verification link. */
+  verifyIdentity(email: string): void {
+    const identity = this.identities.get(email.toLowerCase());
+    if (!identity) throw new Error(`SES holds no identity ${email} (identities: ${[...this.identities.keys()].join(', ')})`);
+    identity.verified = true;
+  }
+
+  /** SES v2 CreateEmailIdentity / GetEmailIdentity / DeleteEmailIdentity (REST JSON, /v2/email/identities). */
+  private emailIdentity(fn: FunctionSpec, method: string, url: URL, input: Record<string, unknown>) {
+    const path = /^\/v2\/email\/identities(?:\/([^/]+))?$/.exec(url.pathname)!;
+    const name = method === 'POST' && path[1] === undefined ? String(input.EmailIdentity ?? '') : decodeURIComponent(path[1] ?? '');
+    const key = name.toLowerCase();
+    const arn = `arn:aws:ses:${REGION}:${ACCOUNT}:identity/${name}`;
+    const action = { POST: 'CreateEmailIdentity', GET: 'GetEmailIdentity', DELETE: 'DeleteEmailIdentity' }[method];
+    if (!action || (method === 'POST') !== (path[1] === undefined)) throw this.unknown(fn, `ses ${method} ${url.pathname}`);
+    this.authorize(fn, 'ses', `ses:${action}`, [arn], 403);
+    if (!name) throw new AwsError(400, 'BadRequestException', 'EmailIdentity is required');
+    const existing = this.identities.get(key) ?? (this.options.assembly.emailIdentities.some((i) => i.toLowerCase() === key) ? { verified: true, createdBy: 'template', verificationMails: 0 } : undefined);
+    if (method === 'POST') {
+      if (existing) throw new AwsError(400, 'AlreadyExistsException', `Email identity ${name} already exist.`);
+      const type = name.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN';
+      this.identities.set(key, { verified: false, createdBy: fn.path, verificationMails: type === 'EMAIL_ADDRESS' ? 1 : 0 });
+      return { status: 200, body: { IdentityType: type, VerifiedForSendingStatus: false, DkimAttributes: { SigningEnabled: false, Status: 'NOT_STARTED', SigningAttributesOrigin: 'AWS_SES' } } };
+    }
+    if (!existing) throw new AwsError(404, 'NotFoundException', `Email identity ${name} does not exist.`);
+    if (method === 'DELETE') {
+      this.identities.delete(key);
+      return { status: 200, body: {} };
+    }
+    return {
+      status: 200,
+      body: {
+        IdentityType: name.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN',
+        FeedbackForwardingStatus: true,
+        VerifiedForSendingStatus: existing.verified,
+        VerificationStatus: existing.verified ? 'SUCCESS' : 'PENDING',
+        DkimAttributes: { SigningEnabled: false, Status: 'NOT_STARTED', SigningAttributesOrigin: 'AWS_SES' },
+        MailFromAttributes: { BehaviorOnMxFailure: 'USE_DEFAULT_VALUE', MailFromDomainStatus: 'PENDING' },
+        Policies: {},
+        Tags: [],
+      },
+    };
+  }
+
   private async ses(fn: FunctionSpec, method: string, url: URL, input: Record<string, unknown>) {
+    if (/^\/v2\/email\/identities(\/|$)/.test(url.pathname)) return this.emailIdentity(fn, method, url, input);
     if (!(method === 'POST' && url.pathname === '/v2/email/outbound-emails')) throw this.unknown(fn, `ses ${method} ${url.pathname}`);
     const content = input.Content as { Raw?: { Data: string }; Simple?: unknown } | undefined;
     if (!content?.Raw) throw this.unknown(fn, 'ses SendEmail without Raw content');
@@ -319,8 +372,17 @@ export class AwsStub {
     const parsed = await simpleParser(raw);
     const from = String((input.FromEmailAddress as string | undefined) ?? parsed.from?.value[0]?.address ?? '').toLowerCase();
     const domain = from.split('@')[1] ?? '';
-    const identity = this.options.assembly.emailIdentities.find((i) => i.toLowerCase() === from) ?? this.options.assembly.emailIdentities.find((i) => i.toLowerCase() === domain);
+    const verifiedAtRunTime = [...this.identities].filter(([, i]) => i.verified).map(([name]) => name);
+    const known = [...this.options.assembly.emailIdentities, ...verifiedAtRunTime];
+    const identity = known.find((i) => i.toLowerCase() === from) ?? known.find((i) => i.toLowerCase() === domain);
     if (!identity) throw new AwsError(400, 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${REGION}: ${from}`);
+    // SES: a message tag's name and value hold 1-256 ASCII letters, digits, '_' and '-'.
+    const tags = (input.EmailTags ?? []) as Array<{ Name?: unknown; Value?: unknown }>;
+    for (const tag of tags) {
+      for (const part of [tag.Name, tag.Value]) {
+        if (typeof part !== 'string' || !/^[A-Za-z0-9_-]{1,256}$/.test(part)) throw new AwsError(400, 'BadRequestException', `Invalid message tag ${JSON.stringify(tag)}: names and values hold only ASCII letters, numbers, underscores and dashes`);
+      }
+    }
     const configurationSet = input.ConfigurationSetName === undefined ? undefined : String(input.ConfigurationSetName);
     if (configurationSet !== undefined && !this.options.assembly.configurationSets.includes(configurationSet)) {
       throw new AwsError(404, 'NotFoundException', `Configuration set <${configurationSet}> does not exist.`);
@@ -329,7 +391,7 @@ export class AwsStub {
     if (configurationSet) resources.push(`arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/${configurationSet}`);
     this.authorize(fn, 'ses', 'ses:SendEmail', resources, 403);
     const messageId = `${randomBytes(8).toString('hex')}-${randomUUID()}-000000`;
-    this.mails.push({ caller: fn.path, identity, ...(configurationSet ? { configurationSet } : {}), raw, parsed, messageId });
+    this.mails.push({ caller: fn.path, identity, ...(configurationSet ? { configurationSet } : {}), tags: Object.fromEntries(tags.map((t) => [String(t.Name), String(t.Value)])), raw, parsed, messageId });
     return { status: 200, body: { MessageId: messageId } };
   }
 

@@ -22,6 +22,7 @@ import type { GatewayResponse } from './gateway';
 import type { FunctionSpec } from './assembly';
 import { fireRule } from './event-sources';
 import type { InvokeResult } from './lambda';
+import { listBasics } from '../support/lists';
 
 interface Envelope<T = unknown> {
   Ok: boolean;
@@ -68,12 +69,48 @@ async function call(method: string, url: string, options: { body?: unknown; head
   return h.gateway.request({ method, url, headers, ...(body !== undefined ? { body } : {}) });
 }
 
-/** A call that must succeed with the envelope; answers its Value. */
+/** The API version of an answer, by its route's path (issue 13: the path decides the convention). */
+function versionOfAnswer(res: GatewayResponse, url: string): 'v1' | 'v2' {
+  const path = res.route?.path ?? new URL(url, 'https://host').pathname.replace(/^\/[^/]+(?=\/v\d\/)/, '');
+  return /^\/v2(\/|$)/.test(path) ? 'v2' : 'v1';
+}
+
+/**
+ * A call that must succeed in its version's convention (issue 13): v1 the `{Ok, Error, Value}`
+ * envelope, answering its Value; v2 a 200/201 with bare JSON (answered) or the text `ok`
+ * (answered as undefined).
+ */
 async function ok<T = unknown>(method: string, url: string, body?: unknown): Promise<T> {
   const res = usable(await call(method, url, body === undefined ? {} : { body }));
+  if (versionOfAnswer(res, url) === 'v2') {
+    expect([200, 201], explain(res)).toContain(res.status);
+    const type = Object.entries(res.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+    if (/^text\/plain/i.test(type)) {
+      expect(res.text(), explain(res)).toBe('ok');
+      return undefined as T;
+    }
+    expect(type, explain(res)).toMatch(/json/i);
+    const value = res.json<T>();
+    expect(value !== null && typeof value === 'object' && 'Ok' in value && 'Value' in value, `a v2 answer in the v1 envelope: ${explain(res)}`).toBe(false);
+    return value;
+  }
   const envelope = res.json<Envelope<T>>();
   expect(envelope.Ok, explain(res)).toBe(true);
   return envelope.Value;
+}
+
+/**
+ * Makes `email` a verified sender address of the list (issue 13: automated emails start only from
+ * one): the senders-add function creates the SES identity, its owner follows the link SES mailed,
+ * and the senders-list function reads the identity as verified.
+ */
+async function verifiedSender(listId: number, email: string): Promise<void> {
+  const added = await ok<{ authorized: boolean }>('POST', `/v2/lists/${listId}/senders`, { email });
+  if (!added.authorized) {
+    expect(h.stub.identities.get(email)?.createdBy, 'senders-add created the SES identity, which mails the owner').toBe(fnOf('senders-add').path);
+    h.stub.verifyIdentity(email);
+  }
+  expect(await ok<Array<{ email: string; authorized: boolean }>>('GET', `/v2/lists/${listId}/senders`)).toContainEqual({ email, authorized: true });
 }
 
 const noError = (result: InvokeResult, what: string) => expect(result.error, `${what}: ${JSON.stringify(result.error)}`).toBeUndefined();
@@ -148,7 +185,7 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
   });
 
   it('L1, L4, L8, L6, L5: a list, the seed\'s two-subscriber example, look-ups, unsubscribe, delete', async () => {
-    const list = await ok<{ id: number }>('POST', '/v2/lists', { name: '뉴스레터', fields: [{ tag: 'name', label: '이름' }, { tag: 'phone', label: '전화번호', type: 'phone' }] });
+    const list = await ok<{ id: number }>('POST', '/v2/lists', { name: '뉴스레터', ...listBasics, fields: [{ tag: 'name', label: '이름' }, { tag: 'phone', label: '전화번호', type: 'phone' }] });
     state.listId = list.id;
     state.groupId = (await ok<{ id: number }>('POST', `/v2/lists/${list.id}/groups`, { name: 'VIP' })).id;
     // Seed 002's request, with the list's own group.
@@ -181,7 +218,7 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
   });
 
   it('A1-A3: an automated email is created, started, and sent by the worker from a stream record that passes the template\'s filter', async () => {
-    const list = await ok<{ id: number }>('POST', '/v2/lists', { name: '자동 이메일', fields: [{ tag: 'name', label: '이름' }] });
+    const list = await ok<{ id: number }>('POST', '/v2/lists', { name: '자동 이메일', ...listBasics, fields: [{ tag: 'name', label: '이름' }] });
     state.autoListId = list.id;
     const content = {
       listId: list.id,
@@ -192,6 +229,7 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
       html: '<html><body><p>안녕하세요 $%name%$님</p><a href="https://example.com/offer?a=1&amp;b=2">offer</a></body></html>',
       triggers: [{ type: 'subscriberAdded' }],
     };
+    await verifiedSender(list.id, content.senderEmail);
     state.welcomeId = (await ok<{ automationId: number }>('POST', '/v2/automations', { ...content, name: 'welcome' })).automationId;
     expect((await ok<{ state: string }>('POST', `/v2/automations/${state.welcomeId}/start`)).state).toBe('running');
     // A second one a day later: its pending send is what the dispatcher's schedule is for.
@@ -275,8 +313,11 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
   it('I1, I3, I7: a Sixshop import runs through the template\'s own state machine, each task in its bundle, against the provider simulator', async () => {
     const connect = fnOf('integrations-connect');
     // issue 11 (3): as deployed, the client-secrets secret holds what CloudFormation generated.
+    // Not a crash (the 500 of issue 11 (3)): the documented refusal of docs/deploy.md, 503
+    // INTEGRATION_NOT_CONFIGURED in the v2 error shape, until the operator fills the secret in.
     const asDeployed = await call('POST', '/v2/integrations/sixshop/connect');
-    expect.soft(asDeployed.status, explain(asDeployed)).toBeLessThan(500);
+    expect.soft(asDeployed.status, explain(asDeployed)).toBe(503);
+    expect.soft(asDeployed.json(), explain(asDeployed)).toEqual({ code: 'stberror.Errors.Integration.NotConfigured', httpStatusCode: 503, message: expect.any(String) });
     // The operator fills it in (docs/deploy.md); functions read it at their next cold start.
     const secret = h.assembly.secrets.find((s) => s.arn === connect.environment.INTEGRATIONS_SECRET_ARN)!;
     h.stub.putSecretValue(secret.arn, JSON.stringify({ sixshop: simulator.config.sixshop.clientSecret, donus: simulator.config.donus.clientSecret }));
@@ -290,7 +331,7 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
     expect(callback.status, explain(callback)).toBe(200);
     expect((await ok<Array<{ provider: string; connected: boolean }>>('GET', '/v2/integrations')).find((i) => i.provider === 'sixshop')?.connected).toBe(true);
 
-    state.linkedListId = (await ok<{ id: number }>('POST', '/v2/lists', { name: '식스샵 회원', kind: 'sixshop' })).id;
+    state.linkedListId = (await ok<{ id: number }>('POST', '/v2/lists', { name: '식스샵 회원', ...listBasics, kind: 'sixshop' })).id;
     const job = await ok<{ jobId: string }>('POST', `/v2/lists/${state.linkedListId}/imports`);
     state.jobId = job.jobId;
     const execution = h.stub.executions.at(-1)!;
@@ -336,6 +377,35 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
     await ok('DELETE', `/v2/lists/${listId}/fields/city`);
     const updated = usable(await call('PUT', `/v2/lists/${listId}`, { body: { senderName: '뉴스' } }));
     expect(updated.status, explain(updated)).toBe(200);
+
+    // The public v2 API (issue 13): auth check, list copy, subscribers and groups in its convention.
+    expect(await ok('GET', '/v2/auth-check')).toBeUndefined();
+    expect((await ok<Array<{ id: number }>>('GET', '/v2/lists')).map((l) => l.id)).toContain(listId);
+    const copy = await ok<{ id: number }>('POST', `/v2/lists/${listId}/copy`);
+    expect(copy.id).not.toBe(listId);
+    await ok('DELETE', `/v2/lists/${copy.id}`);
+    await ok('POST', `/v2/lists/${listId}/subscribers`, { subscriber: { email: 'v2@stibee.com', status: 'subscribed' } });
+    await ok('POST', `/v2/lists/${listId}/subscribers/batch`, { subscribers: [{ email: 'v2-batch@stibee.com', status: 'subscribed' }] });
+    await ok('POST', `/v2/lists/${listId}/subscribers/double-optin`, { subscriber: { email: 'v2-wait@stibee.com', fields: { name: '대기' } } });
+    expect((await ok<{ total: number }>('GET', `/v2/lists/${listId}/subscribers/count`)).total).toBeGreaterThanOrEqual(3);
+    expect((await ok<Array<{ email: string }>>('GET', `/v2/lists/${listId}/subscribers?limit=100`)).map((x) => x.email)).toContain('v2@stibee.com');
+    await ok('PUT', `/v2/lists/${listId}/subscribers/v2@stibee.com`, { fields: { name: '브이투' } });
+    expect((await ok<Array<{ id: number }>>('GET', `/v2/lists/${listId}/groups`)).map((g) => g.id)).toContain(groupId);
+    await ok('POST', `/v2/lists/${listId}/groups/${groupId}/assign`, { subscriber: 'v2@stibee.com' });
+    await ok('POST', `/v2/lists/${listId}/groups/${groupId}/release`, { subscriber: 'v2@stibee.com' });
+    await ok('POST', `/v2/lists/${listId}/subscribers/v2@stibee.com/unsubscribe`);
+    await ok('DELETE', `/v2/lists/${listId}/subscribers`, { subscribers: ['v2@stibee.com', 'v2-batch@stibee.com'] });
+
+    // Sender addresses (issue 13) through SES v2 identities: one the workspace verified is added at once;
+    // a new one is created pending, mailed again (SES: deleted and created anew), and removed.
+    const domain = h.assembly.emailIdentities[0];
+    expect(await ok('POST', `/v2/lists/${listId}/senders`, { email: `news@${domain}` })).toEqual({ authorized: true });
+    const pending = `pending@${domain}`;
+    expect(await ok('POST', `/v2/lists/${listId}/senders`, { email: pending })).toEqual({ authorized: false });
+    await ok('POST', `/v2/lists/${listId}/senders/${encodeURIComponent(pending)}/verify`);
+    expect(h.stub.calls.filter((c) => c.caller === fnOf('senders-verify').path).map((c) => c.action)).toEqual(expect.arrayContaining(['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity', 'ses:CreateEmailIdentity']));
+    expect(await ok('GET', `/v2/lists/${listId}/senders`)).toContainEqual({ email: pending, authorized: false });
+    await ok('DELETE', `/v2/lists/${listId}/senders/${encodeURIComponent(pending)}`);
 
     // Webhooks (L10): a public address, which the bundles cannot reach here: attempts fail and are kept.
     const webhook = await ok<{ webhookId?: string; id?: string }>('POST', `/v2/lists/${listId}/webhooks`, { name: 'crm', url: `https://${WEBHOOK_HOST}/hook`, events: ['SUBSCRIBED'] });
@@ -399,13 +469,22 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
     const openapi = await call('GET', '/docs/openapi.json', { key: null });
     expect.soft(openapi.status, explain(openapi)).toBe(200);
     if (openapi.status === 200) expect(openapi.json<{ openapi: string }>().openapi).toMatch(/^3\.1/);
+    // The page's Swagger UI files: copied beside the docs-asset bundle by its commandHooks.
+    const assets = [...new Set([...docs.text().matchAll(/(?:src|href)="([^"]*\/docs\/assets\/[^"]+)"/g)].map((m) => m[1]!))];
+    expect(assets.length, docs.text().slice(0, 2000)).toBeGreaterThan(0);
+    for (const asset of assets) {
+      const file = await call('GET', new URL(asset, `${h.gateway.baseUrl}/docs`).href, { key: null });
+      expect(file.status, explain(file)).toBe(200);
+      expect(file.headers['Content-Type'] ?? file.headers['content-type'], explain(file)).toMatch(/^text\/(javascript|css)/);
+      expect(file.body.length, explain(file)).toBeGreaterThan(10_000);
+    }
 
     await ok('DELETE', '/v2/integrations/sixshop');
     await ok('DELETE', `/v2/lists/${listId}`);
 
     // Whatever route of the template this file did not call yet (a route added later) gets one generic request.
     const called = new Set(h.gateway.log.map((l) => l.operationName));
-    const values: Record<string, string> = { listId: String(state.autoListId), groupId: '1', automationId: String(state.welcomeId), webhookId: 'w1', keyId: 'k1', tag: 'name', provider: 'donus', jobId: state.jobId!, token: 'x'.repeat(24), key: 'k'.repeat(24), action: 'pause', operation: 'remove' };
+    const values: Record<string, string> = { listId: String(state.autoListId), groupId: '1', automationId: String(state.welcomeId), webhookId: 'w1', keyId: 'k1', tag: 'name', provider: 'donus', jobId: state.jobId!, token: 'x'.repeat(24), key: 'k'.repeat(24), action: 'pause', operation: 'remove', email: `news@${domain}`, subscriber: 'gildong.go@stibee.com', file: 'nothing.js' };
     for (const route of h.assembly.routes.filter((r) => !called.has(r.operationName))) {
       const path = route.path.replace(/\{(\w+)\+?\}/g, (_, name: string) => values[name] ?? 'x');
       usable(await call(route.method, path, route.method === 'POST' || route.method === 'PUT' ? { body: {} } : {}));
