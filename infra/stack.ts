@@ -150,7 +150,7 @@ export class NewsletterStack extends Stack {
       this.publicRateLimit = new PublicRateLimit(this, 'PublicRateLimit', { restApi: this.api.restApi, routes: this.api.routes, stage: props.stage, ...props.publicRateLimit });
     }
 
-    new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters });
+    new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters, workerLogs: this.webhooks.worker.logGroup });
 
     // SPEC M2: SES events reach the signature-checked endpoint over HTTPS.
     const sesEndpoint = this.api.functions.get('ses-notifications')!;

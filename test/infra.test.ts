@@ -440,3 +440,16 @@ describe('issue 11: routes in nested stacks', () => {
     }
   });
 });
+
+describe('issue 12: what the AWS side of crash safety needs', () => {
+  it('SES reports accepted messages (the Send event proves a send went out) and dead letters raise an alarm', () => {
+    const destinations = resources('AWS::SES::ConfigurationSetEventDestination');
+    expect(json(destinations).toLowerCase()).toContain('"send"');
+    const filters = resources('AWS::Logs::MetricFilter').filter(([, f]) => json(f.Properties).includes('dead letter'));
+    expect(filters).toHaveLength(1);
+    expect(json(filters[0]![1].Properties.LogGroupName)).toContain('WebhooksWorkerLogs');
+    const alarms = resources('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'DeadLetters');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]![1].Properties).toMatchObject({ Threshold: 1, Namespace: 'Newsletter' });
+  });
+});

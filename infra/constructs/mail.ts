@@ -23,7 +23,8 @@ export class Mail extends Construct {
     });
     this.configurationSet.addEventDestination('ToSns', {
       destination: EventDestination.snsTopic(this.events),
-      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
+      // SEND: SES accepted a message; it marks the send with that sendId tag as mailed (issue 12, the sweeper's proof).
+      events: [EmailSendingEvent.SEND, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
     });
   }
 
