@@ -20,6 +20,8 @@ export const MAX_STACK_RESOURCES = 400;
  */
 export const sharedRouteStacks: Readonly<Record<string, readonly string[]>> = {
   AddressBook: ['subscribers', 'groups', 'subscriptions', 'ses', 'lists', 'fields'],
+  // The public v2 API's address-book routes (issue 13) and the sender addresses of lists.
+  V2: ['v2', 'senders'],
   Webhooks: ['webhooks'],
   Automations: ['automations', 'tracking'],
   Workspace: ['docs', 'api', 'integrations', 'imports'],
