@@ -324,11 +324,30 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
     h.lambda.recycle(connect);
 
     const started = await ok<{ authorizeUrl: string }>('POST', '/v2/integrations/sixshop/connect');
-    // The user's browser: the provider's consent page redirects back to the API's callback.
-    const consent = await fetch(started.authorizeUrl, { redirect: 'manual' });
+    // The user's browser (issue 14): our start page binds the flow to it with a cookie and sends
+    // it to the provider, whose consent redirects back to our callback; the callback's page names
+    // the workspace, and only its confirm button connects.
+    const start = await call('GET', started.authorizeUrl, { key: null, headers: { Accept: 'text/html' } });
+    expect(start.status, explain(start)).toBe(302);
+    const cookie = (start.headers['Set-Cookie'] ?? start.headers['set-cookie'] ?? '').split(';')[0]!;
+    expect(cookie).toMatch(/^nl_oauth_sixshop=/);
+    const consent = await fetch(start.headers.Location ?? start.headers.location!, { redirect: 'manual' });
     expect(consent.status).toBe(302);
-    const callback = usable(await call('GET', consent.headers.get('location')!, { key: null, headers: { Accept: 'text/html' } }));
+    const callback = usable(await call('GET', consent.headers.get('location')!, { key: null, headers: { Accept: 'text/html', Cookie: cookie } }));
     expect(callback.status, explain(callback)).toBe(200);
+    const page = callback.body.toString('utf8');
+    const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1]?.replace(/&amp;/g, '&');
+    const formState = /name="state" value="([^"]*)"/.exec(page)?.[1];
+    expect(action && formState, page.slice(0, 300)).toBeTruthy();
+    const confirmed = usable(
+      // The page's action is a path on the API's host (the stage included).
+      await call('POST', action!.startsWith('/') ? `${new URL(started.authorizeUrl).origin}${action!}` : action!, {
+        key: null,
+        headers: { Accept: 'text/html', Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ state: formState!, decision: 'confirm' }).toString(),
+      }),
+    );
+    expect(confirmed.status, explain(confirmed)).toBe(200);
     expect((await ok<Array<{ provider: string; connected: boolean }>>('GET', '/v2/integrations')).find((i) => i.provider === 'sixshop')?.connected).toBe(true);
 
     state.linkedListId = (await ok<{ id: number }>('POST', '/v2/lists', { name: '식스샵 회원', ...listBasics, kind: 'sixshop' })).id;

@@ -49,8 +49,6 @@ export const v2Errors: Partial<Record<ErrorCode, V2Error>> = {
   PAYLOAD_TOO_LARGE: { code: 'Data.TooLongData' },
   TOO_MANY_REQUESTS: { code: 'Data.TooManyRequests' },
   PUBLIC_RATE_LIMITED: { code: 'Data.TooManyRequests' },
-  STORAGE_FULL: { code: 'Service.StorageFull' },
-  DATABASE_UNAVAILABLE: { code: 'Service.Unavailable' },
   SUBSCRIBER_TOO_LARGE: { code: 'Data.TooLongData' },
   AUTOMATION_VALUES_TOO_LARGE: { code: 'Data.TooLongData' },
   INTERNAL_ERROR: { code: 'Service.InternalError' },
