@@ -320,7 +320,7 @@ describe('issue 3: automation, imports, mail', () => {
   it('M2: SES configuration set sends bounces, complaints, opens and clicks to SNS; the sender domain is an identity', () => {
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.example.com' });
     template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
-      EventDestination: Match.objectLike({ MatchingEventTypes: ['bounce', 'complaint', 'open', 'click'], Enabled: true }),
+      EventDestination: Match.objectLike({ MatchingEventTypes: ['send', 'bounce', 'complaint', 'open', 'click'], Enabled: true }),
     });
   });
 
@@ -343,8 +343,8 @@ describe('issue 3: automation, imports, mail', () => {
     }
   });
 
-  it('observability: alarms on 5xx, on 429s counted from the access log, and on the scheduler dead-letter queue', () => {
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(3);
+  it('observability: alarms on 5xx, on 429s counted from the access log, on the scheduler dead-letter queue and on the worker\'s dead letters', () => {
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(4);
     template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.status = "429" }' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttled', Namespace: 'Newsletter' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError' });
