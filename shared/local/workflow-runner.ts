@@ -17,19 +17,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import type { WorkflowRunner } from '#shared/ports/workflow-runner';
 import { importStateMachineDefinition, importTasks, type ImportTaskPlaceholder } from '#shared/imports/state-machine';
 import { logger } from '#shared/logger';
+import './promise-with-resolvers';
 
-// aws-local-stepfunctions 3 declares node >= 22 for Promise.withResolvers (ES2024); Node 20 lacks it.
-type Resolvers = { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
-const P = Promise as unknown as { withResolvers?: () => Resolvers };
-P.withResolvers ??= () => {
-  let resolve!: Resolvers['resolve'];
-  let reject!: Resolvers['reject'];
-  const promise = new Promise<unknown>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 type TaskFn = (input: unknown) => Promise<unknown>;

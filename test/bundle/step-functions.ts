@@ -11,19 +11,8 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { Execution } from './aws-stub';
 import type { AwsStub } from './aws-stub';
 import type { LambdaService } from './lambda';
+import '#shared/local/promise-with-resolvers';
 
-// aws-local-stepfunctions 3 declares node >= 22 for Promise.withResolvers (ES2024); Node 20 lacks it.
-type Resolvers = { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
-const P = Promise as unknown as { withResolvers?: () => Resolvers };
-P.withResolvers ??= () => {
-  let resolve!: Resolvers['resolve'];
-  let reject!: Resolvers['reject'];
-  const promise = new Promise<unknown>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
 
 interface StateNode {
   Type: string;
