@@ -173,7 +173,9 @@ describe('issue 12: a full data disk (child process on a small tmpfs)', () => {
       closeSync(fd);
     };
     fill();
-    await until(async () => (await rt!.api.post(`/v1/lists/${listId}/subscribers`, subscribe('refused@example.com'))).status === 507, 'writes to be refused', 30_000, 100);
+    // The guard probes the disk on its own (the background loops ask it every tick): a write sent
+    // before it noticed would be accepted, rightly, since there was room when it was written.
+    await until(() => rt!.output().includes('the data disk is nearly full'), 'the guard to notice the full disk', 30_000, 100);
     const refused = await rt.api.post(`/v1/lists/${listId}/subscribers`, subscribe('refused@example.com'));
     expect(refused.body.Error).toMatchObject({ Code: 'STORAGE_FULL', HttpStatusCode: 507 });
     const refusedV2 = await rt.api.post('/v2/lists', { name: 'not on a full disk', ...listBasics, fields: withPhone });

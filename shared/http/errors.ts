@@ -95,3 +95,11 @@ export class ApiError extends Error {
     this.detail = detail;
   }
 }
+
+/**
+ * The local store guard's refusals (shared/local/store-guard.ts): the database is down or the
+ * disk full. The guard logs each change of that state once; loops that meet these refusals stop
+ * their pass quietly instead of logging one line per partition and tick (issue 12).
+ */
+export const isStoreOutage = (error: unknown): boolean =>
+  error instanceof ApiError && (error.code === 'DATABASE_UNAVAILABLE' || error.code === 'STORAGE_FULL');

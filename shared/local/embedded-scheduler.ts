@@ -9,6 +9,7 @@ import type { Clock } from '#shared/ports/clock';
 import type { DispatchEvent, Scheduler } from '#shared/ports/scheduler';
 import { instantOf, addWallMinutes, wallOf } from '#shared/automations/time';
 import { logger } from '#shared/logger';
+import { isStoreOutage } from '#shared/http/errors';
 
 interface Entry {
   name: string;
@@ -63,7 +64,7 @@ export function startEmbeddedScheduler(options: {
           await options.run(entry.event);
         } catch (error) {
           // Scheduler retries a failed invocation; so does this, on the next tick.
-          logger.error('scheduled dispatch failed', { entry: entry.name, error: error as Error });
+          if (!isStoreOutage(error)) logger.error('scheduled dispatch failed', { entry: entry.name, error: error as Error });
           continue;
         }
         if (entries.get(entry.name) !== entry) continue;

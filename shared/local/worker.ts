@@ -2,6 +2,7 @@
 import type { Deps } from '#shared/runtime/deps';
 import { deliverDue, fanOutEvents, type WorkerOptions } from '#shared/webhooks/worker';
 import { logger } from '#shared/logger';
+import { isStoreOutage } from '#shared/http/errors';
 import { processFacts } from '#shared/automations/events';
 
 /**
@@ -22,7 +23,7 @@ export function startEmbeddedWorker(deps: Deps, options: WorkerOptions, interval
         try {
           await run();
         } catch (error) {
-          if (!stopped) logger.error(`events worker: ${name}`, { error: error as Error });
+          if (!stopped && !isStoreOutage(error)) logger.error(`events worker: ${name}`, { error: error as Error });
         } finally {
           running = undefined;
         }

@@ -15,6 +15,7 @@ import { keys, EVENT_PARTITIONS } from '#shared/table/keys';
 import { batchWrite, queryAll } from '#shared/db/batch';
 import type { Deps } from '#shared/runtime/deps';
 import { logger } from '#shared/logger';
+import { isStoreOutage } from '#shared/http/errors';
 import { payloadOf, type OutboxEvent } from './events';
 import { deliveryLogQuery, DELIVERY_LOG_SIZE, toWebhookRecord, type DeliveryAttempt, type WebhookAction, type WebhookRecord } from './model';
 import { pinnedPost } from './pinned-post';
@@ -227,6 +228,7 @@ export async function fanOutEvents(
         ConsistentRead: true,
       })) as unknown as OutboxItem[];
     } catch (error) {
+      if (isStoreOutage(error)) throw error;
       logger.error('events worker: outbox partition not read', { partition: p, error: error as Error });
       continue;
     }
@@ -471,6 +473,7 @@ export async function deliverDue(deps: WorkerDeps, options: WorkerOptions = defa
       try {
         due = await dueDeliveries(deps, p, nowIso);
       } catch (error) {
+        if (isStoreOutage(error)) throw error;
         logger.error('webhook worker: delivery queue not read', { partition: p, error: error as Error });
         return;
       }
