@@ -266,14 +266,27 @@ describe('issue 12: a dispatcher that dies holding sends (one runtime, leases en
     use();
     rmSync(outbox, { recursive: true, force: true });
     writeFileSync(outbox, 'not a directory');
-    await add(api, listId, Array.from({ length: 5 }, (_, i) => ({ email: `disk${i}@example.com` })));
-    const waiting = await waitFor(() => dashboard(api, a.automationId), (v) => v.sending === 5, 60_000);
-    expect(waiting).toMatchObject({ sending: 5, sent: 0, failed: 0, queued: 0 });
-    const records = await sendingRecords(app.runtime.deps);
-    expect(records.filter((r) => r.automationId === a.automationId).every((r) => r.notSent === true && /ENOTDIR|EEXIST/.test(String(r.lastError)))).toBe(true);
-    // The disk comes back; the retry a minute later sends them.
-    rmSync(outbox);
-    mkdirSync(outbox);
+    const restoreOutbox = () => {
+      rmSync(outbox, { recursive: true, force: true });
+      mkdirSync(outbox);
+    };
+    try {
+      await add(api, listId, Array.from({ length: 5 }, (_, i) => ({ email: `disk${i}@example.com` })));
+      const waiting = await waitFor(() => dashboard(api, a.automationId), (v) => v.sending === 5, 60_000);
+      expect(waiting).toMatchObject({ sending: 5, sent: 0, failed: 0, queued: 0 });
+      // `sending` counts a claim at once; its failed attempt is written after the mailer answered.
+      const ours = (records: Awaited<ReturnType<typeof sendingRecords>>) => records.filter((r) => r.automationId === a.automationId);
+      const records = await waitFor(
+        async () => ours(await sendingRecords(app.runtime.deps)),
+        (rs) => rs.length === 5 && rs.every((r) => r.notSent === true),
+        60_000,
+      );
+      expect(records.every((r) => /ENOTDIR|EEXIST/.test(String(r.lastError)))).toBe(true);
+    } finally {
+      // The disk comes back (also when an assertion above failed: later tests need the outbox).
+      restoreOutbox();
+    }
+    // The retry a minute later sends them.
     clock.advance(2 * 60_000);
     await waitFor(() => dashboard(api, a.automationId), (v) => v.sent === 5 && v.sending === 0, 60_000);
     for (let i = 0; i < 5; i++) expect(await mailsTo(app, `disk${i}@example.com`)).toHaveLength(1);
