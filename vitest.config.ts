@@ -10,6 +10,10 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Issue 17, quiet tests: a run prints the test list and the summary. Tests that read logs spy on
+    // the logger (spies see every call whatever the level) or read a child runtime's captured output
+    // (test/support/child-runtime.ts sets its own level). TEST_LOG_LEVEL=WARN shows them when debugging.
+    env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -157,7 +157,6 @@ describe('issue 12: a full data disk (child process on a small tmpfs)', () => {
       writeFileSync(overrideFile, String(10 * 1024 ** 3));
     }
     const dataDir = mountPoint ? join(mountPoint, 'data') : mkdtempSync(join(tmpdir(), 'newsletter-disk-'));
-    console.log(`full-disk test uses ${mountPoint ? `a 160 MB tmpfs at ${mountPoint}` : `the fault-injecting probe ${overrideFile}`}`);
     rt = await startChildRuntime({ dataDir, env: { MIN_FREE_DISK_MB: '64', ...(overrideFile ? { FREE_SPACE_OVERRIDE_FILE: overrideFile } : {}) } });
     const listId = await createList(rt.api, 'on a small disk');
     expect((await rt.api.post(`/v1/lists/${listId}/subscribers`, subscribe('before@example.com'))).body.Ok).toBe(true);
