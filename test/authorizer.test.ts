@@ -12,6 +12,7 @@ import { createWorkspace } from '#shared/workspaces/workspaces';
 import { createApiKey, setApiKeyStatus } from '#shared/workspaces/api-keys';
 import { bodyCap } from '#shared/http/middlewares/body-cap';
 import { ApiError } from '#shared/http/errors';
+import { logger } from '#shared/logger';
 import { startTestApp, type TestApp } from './support/app';
 
 let app: TestApp;
@@ -73,6 +74,9 @@ describe('authorizer', () => {
     );
     const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' ')));
     const warn = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' ')));
+    // This test reads what is logged: everything, whatever the suite's level (vitest.config.ts).
+    const level = logger.getLevelName();
+    logger.setLogLevel('DEBUG');
     try {
       // A workspace whose item has no apiGatewayKeyValue: allowed, but API Gateway will refuse it, so it is logged.
       const ws = await createWorkspace(app.runtime.deps, 'no-gw-key', { provisionWorkspaceKey: async () => ({ keyId: '', value: '' }) });
@@ -84,6 +88,7 @@ describe('authorizer', () => {
       expect(written.join('\n')).not.toContain(key.secret);
     } finally {
       for (const spy of [...spies, log, warn]) spy.mockRestore();
+      logger.setLogLevel(level);
     }
   });
 
