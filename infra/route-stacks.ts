@@ -23,6 +23,8 @@ export const sharedRouteStacks: Readonly<Record<string, readonly string[]>> = {
   // The public v2 API's address-book routes (issue 13) and the sender addresses of lists.
   V2: ['v2', 'senders'],
   Webhooks: ['webhooks'],
+  // The subscription form's page and public endpoint (issue 15).
+  Forms: ['forms'],
   Automations: ['automations', 'tracking'],
   Workspace: ['docs', 'api', 'integrations', 'imports'],
 };

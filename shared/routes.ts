@@ -62,6 +62,13 @@ export const routes: readonly RouteDefinition[] = [
   route('subscriptions-unsubscribe', 'GET', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'The unsubscribe link of every email (HTML page)', 'public'),
   route('subscriptions-unsubscribe-one-click', 'POST', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post)', 'public'),
 
+  // The subscription form (issue 15): the hosted page and the public endpoint embedded forms post to (per-IP throttled).
+  route('forms-page', 'GET', '/subscriptions/{listId}', 'R', ['L4', 'I5'], '구독 폼: the hosted subscription form of a list (HTML page)', 'public'),
+  {
+    ...route('forms-submit', 'POST', '/api/v1.0/lists/{publicKey}/public/subscribers', 'RW', ['L4', 'I5'], '구독 폼 제출: form fields, groupIds and field values in the query (HTML page or v1 envelope)', 'public'),
+    sendsMail: true,
+  },
+
   // Not throttled per IP: SNS posts from AWS's own addresses in bursts, and each message is signature-checked.
   { ...route('ses-notifications', 'POST', '/v1/ses/notifications', 'RW', ['M2'], 'SES bounces and complaints through SNS (signature checked)', 'public'), perIpThrottle: false },
 

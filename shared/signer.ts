@@ -6,7 +6,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEq
  * in the URL, tampering fails, and a token made for one purpose never opens for another (the
  * purpose is the GCM additional data), so a pixel token cannot unsubscribe anyone.
  */
-export type LinkPurpose = 'confirm' | 'unsubscribe' | 'open' | 'click' | 'sender';
+export type LinkPurpose = 'confirm' | 'unsubscribe' | 'open' | 'click' | 'sender' | 'form';
 
 export interface Signer {
   sign(purpose: LinkPurpose, payload: string, expiresAtSeconds: number): string;

@@ -102,8 +102,9 @@ const grown = [
   ...routes,
   ...syntheticRoutes('emails', 30),
   ...syntheticRoutes('regular', 20),
-  ...syntheticRoutes('automations', 20),
-  ...syntheticRoutes('subscribers', 150 - routes.length - 70),
+  // Today's table has grown past 80 routes (issue 15's form): the shared stacks' extra routes make up the rest of 150.
+  ...syntheticRoutes('automations', Math.max(0, Math.min(20, 150 - routes.length - 50))),
+  ...syntheticRoutes('subscribers', Math.max(0, 150 - routes.length - 70)),
 ];
 
 describe('issue 11: room to grow', () => {

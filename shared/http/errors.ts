@@ -19,6 +19,9 @@ export const errorCatalog = {
   DATABASE_UNAVAILABLE: { status: 503, message: '데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.' },
 
   LIST_NOT_FOUND: { status: 404, message: '주소록을 찾을 수 없습니다.' },
+  // Issue 15: the public subscription form.
+  FORM_DISABLED: { status: 403, message: '구독 폼이 비활성화되어 있습니다.' },
+  FORM_CONFIRMATION_NOT_SENT: { status: 503, message: '구독 확인 이메일을 보내지 못했습니다. 잠시 후 다시 시도해 주세요.' },
   GROUP_NOT_FOUND: { status: 404, message: '그룹을 찾을 수 없습니다.' },
   FIELD_NOT_FOUND: { status: 404, message: '사용자 정의 필드를 찾을 수 없습니다.' },
   FIELD_TAG_EXISTS: { status: 409, message: '이미 사용 중인 필드 태그입니다.' },

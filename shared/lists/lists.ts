@@ -33,6 +33,12 @@ export const defaultSettings: ListSettings = {
   companyAddress: '',
   useSubscriberAutoDelete: true,
   canSendToUnsubscribed: false,
+  formEnabled: false,
+  formLanguage: 'ko',
+  formConfirmEmail: true,
+  formTitle: '',
+  formDescription: '',
+  formFields: ['name'],
 };
 
 export async function createList(deps: Db, workspaceId: string, input: CreateListInput): Promise<ListRecord> {
@@ -173,6 +179,12 @@ export async function copyList(deps: SenderDb, workspaceId: string, listId: numb
     companyAddress: list.companyAddress,
     useSubscriberAutoDelete: list.useSubscriberAutoDelete,
     canSendToUnsubscribed: list.canSendToUnsubscribed,
+    formEnabled: list.formEnabled,
+    formLanguage: list.formLanguage,
+    formConfirmEmail: list.formConfirmEmail,
+    formTitle: list.formTitle,
+    formDescription: list.formDescription,
+    formFields: list.formFields,
     fields: list.fields,
   });
   for (const g of [...groups.values()].sort((a, b) => a.groupId - b.groupId)) await createGroup(deps, workspaceId, copy.listId, g.name);

@@ -18,6 +18,19 @@ export interface ListSettings {
   /** Hard bounces and complaints auto-delete (default on). */
   useSubscriberAutoDelete: boolean;
   canSendToUnsubscribed: boolean;
+  // The list's subscription form (issue 15, docs/api.md "The subscription form").
+  /** The hosted page and the public endpoint take subscriptions (default off). */
+  formEnabled: boolean;
+  /** The form's and its result pages' language (구독 폼 언어). */
+  formLanguage: 'ko' | 'en';
+  /** Double opt-in for form subscriptions (구독 확인 이메일, default on). */
+  formConfirmEmail: boolean;
+  /** Heading of the hosted page; empty: "<list name> 구독하기" / "Subscribe to <list name>". */
+  formTitle: string;
+  /** Text under the heading. */
+  formDescription: string;
+  /** Custom-field tags the hosted page asks for, after the email address, in this order. */
+  formFields: string[];
 }
 
 export interface ListRecord extends ListSettings {
@@ -65,6 +78,13 @@ export const toListRecord = (item: Record<string, unknown>): ListRecord => ({
   companyAddress: String(item.companyAddress ?? ''),
   useSubscriberAutoDelete: item.useSubscriberAutoDelete !== false,
   canSendToUnsubscribed: item.canSendToUnsubscribed === true,
+  formEnabled: item.formEnabled === true,
+  formLanguage: item.formLanguage === 'en' ? 'en' : 'ko',
+  formConfirmEmail: item.formConfirmEmail !== false,
+  formTitle: String(item.formTitle ?? ''),
+  formDescription: String(item.formDescription ?? ''),
+  // Lists stored before issue 15 ask for the name, as the original's default form does.
+  formFields: Array.isArray(item.formFields) ? item.formFields.map(String) : ['name'],
 });
 
 export const toGroupRecord = (item: Record<string, unknown>): GroupRecord => ({

@@ -15,6 +15,22 @@ const settings = {
   companyAddress: z.string().max(500),
   useSubscriberAutoDelete: z.boolean(),
   canSendToUnsubscribed: z.boolean(),
+  // Issue 15: the subscription form's settings.
+  formEnabled: z.boolean(),
+  formLanguage: z.enum(['ko', 'en']),
+  formConfirmEmail: z.boolean(),
+  formTitle: z.string().max(200),
+  formDescription: z.string().max(2000),
+  formFields: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/)).max(100),
+};
+
+type FormSettings = {
+  formEnabled?: boolean;
+  formLanguage?: 'ko' | 'en';
+  formConfirmEmail?: boolean;
+  formTitle?: string;
+  formDescription?: string;
+  formFields?: string[];
 };
 
 /**
@@ -29,6 +45,12 @@ export const createListBody = z.object({
   companyAddress: settings.companyAddress,
   useSubscriberAutoDelete: settings.useSubscriberAutoDelete.optional(),
   canSendToUnsubscribed: settings.canSendToUnsubscribed.optional(),
+  formEnabled: settings.formEnabled.optional(),
+  formLanguage: settings.formLanguage.optional(),
+  formConfirmEmail: settings.formConfirmEmail.optional(),
+  formTitle: settings.formTitle.optional(),
+  formDescription: settings.formDescription.optional(),
+  formFields: settings.formFields.optional(),
   fields: z.array(fieldSchema).max(100).optional(),
   kind: z.enum(listKinds).optional(),
 }) as z.ZodType<{
@@ -41,7 +63,7 @@ export const createListBody = z.object({
   useSubscriberAutoDelete?: boolean;
   canSendToUnsubscribed?: boolean;
   fields?: z.infer<typeof fieldSchema>[];
-}>;
+} & FormSettings>;
 
 /** PUT /v2/lists/{id}: the public API marks every field, but only non-empty ones change. */
 export const updateListBody = z
@@ -54,7 +76,7 @@ export const updateListBody = z
   companyAddress?: string;
   useSubscriberAutoDelete?: boolean;
   canSendToUnsubscribed?: boolean;
-}>;
+} & FormSettings>;
 
 export const groupBody = z.object({ name: z.string().trim().min(1).max(100) });
 export const fieldPatchBody = z.object({ label: z.string().min(1).max(100).optional(), type: z.enum(fieldTypes).optional() }).strict();

@@ -388,6 +388,20 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
     expect(unsubscribeLink).toBeDefined();
     expect(usable(await call('GET', unsubscribeLink!.replace(/&amp;/g, '&'), { key: null, headers: { Accept: 'text/html' } })).status).toBe(200);
 
+    // Issue 15: the subscription form as deployed: its page, then the page's form posted form-encoded (double opt-in).
+    expect(usable(await call('PUT', `/v2/lists/${listId}`, { body: { formEnabled: true } })).status).toBe(200);
+    const formPage = usable(await call('GET', `/subscriptions/${listId}?groupIds=${groupId}`, { key: null, headers: { Accept: 'text/html' } }));
+    expect(formPage.status, explain(formPage)).toBe(200);
+    const formAction = /<form method="post" action="([^"]+)"/.exec(formPage.text())?.[1]?.replace(/&amp;/g, '&');
+    expect(formAction, formPage.text().slice(0, 1000)).toContain('/public/subscribers?groupIds=');
+    const beforeForm = h.stub.mails.length;
+    const posted = usable(
+      await call('POST', formAction!, { key: null, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: 'email=form%40stibee.com&name=%ED%8F%BC' }),
+    );
+    expect(posted.status, explain(posted)).toBe(200);
+    expect(posted.text(), explain(posted)).toContain('메일함을 확인해 주세요');
+    expect(h.stub.mails.slice(beforeForm).map((m) => m.caller)).toContain(fnOf('forms-submit').path);
+
     await ok('POST', `/v1/lists/${listId}/groups/${groupId}/subscribers/assign`, ['gildong.go@stibee.com']);
     await ok('POST', `/v1/lists/${listId}/groups/${groupId}/subscribers/release`, ['gildong.go@stibee.com']);
     await ok('PUT', `/v2/lists/${listId}/groups/${groupId}`, { name: 'VVIP' });
