@@ -16,6 +16,13 @@ export interface Signer {
    * it must check that the payload has this purpose's shape.
    */
   verify(purpose: LinkPurpose, token: string, nowSeconds: number, legacy?: (payload: string) => boolean): string | null;
+  /**
+   * A key that names `payload` for `purpose`, the same every time and never expiring (a
+   * subscription form's public key, issue 15): readable payload, MAC-checked, so it cannot be forged.
+   */
+  stableKey(purpose: LinkPurpose, payload: string): string;
+  /** The payload of a stableKey made for this purpose, otherwise null. */
+  openStableKey(purpose: LinkPurpose, key: string): string | null;
 }
 
 const VERSION = 's1';
@@ -36,7 +43,20 @@ export function createSigner(secret: string): Signer {
     return Buffer.from(payload, 'base64url').toString();
   };
 
+  const stableMac = (purpose: LinkPurpose, payload: string) => createHmac('sha256', key).update(`stable-key-v1|${purpose}|${payload}`).digest('base64url').slice(0, 27);
+
   return {
+    stableKey(purpose, payload) {
+      return `${Buffer.from(payload).toString('base64url')}.${stableMac(purpose, payload)}`;
+    },
+    openStableKey(purpose, stable) {
+      const [encoded, given, ...rest] = stable.split('.');
+      if (!encoded || !given || rest.length) return null;
+      const payload = Buffer.from(encoded, 'base64url').toString('utf8');
+      const expected = Buffer.from(stableMac(purpose, payload));
+      const got = Buffer.from(given);
+      return expected.length === got.length && timingSafeEqual(expected, got) ? payload : null;
+    },
     sign(purpose, payload, expiresAtSeconds) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -58,6 +58,8 @@ describe('issue 15: the form settings', () => {
     expect(before).toMatchObject({ formEnabled: false, formLanguage: 'ko', formConfirmEmail: true, formTitle: '', formDescription: '', formFields: ['name'] });
     expect(before.formUrl).toBe(`${app.url}/subscriptions/${listId}`);
     expect(before.formActionUrl).toMatch(new RegExp(`^${app.url}/api/v1\\.0/lists/[^/]+/public/subscribers$`));
+    // The same key every time it is read (an embedded form keeps working).
+    expect((await api.get<ListView>(`/v2/lists/${listId}`)).json.formActionUrl).toBe(before.formActionUrl);
 
     const page = await fetch(before.formUrl);
     expect(page.status).toBe(404);
@@ -198,9 +200,10 @@ describe('issue 15: the hosted page and the public endpoint', () => {
     const forged = view.formActionUrl.replace(key, `${key.slice(0, -2)}${key.endsWith('AA') ? 'BB' : 'AA'}`);
     const byForged = await fetch(forged, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: '{"email":"a@example.com"}' });
     expect(byForged.status).toBe(404);
-    // A token sealed for another purpose (an unsubscribe link's) naming the list id opens no form.
-    const other = app.runtime.deps.signer.sign('unsubscribe', String(listId), 4_000_000_000);
-    expect((await postForm(view.formActionUrl.replace(key, encodeURIComponent(other)), { email: 'a@example.com' })).status).toBe(404);
+    // Keys and tokens made for another purpose naming the list id open no form.
+    for (const other of [app.runtime.deps.signer.stableKey('unsubscribe', String(listId)), app.runtime.deps.signer.sign('form', String(listId), 4_000_000_000)]) {
+      expect((await postForm(view.formActionUrl.replace(key, encodeURIComponent(other)), { email: 'a@example.com' })).status).toBe(404);
+    }
     expect((await fetch(`${app.url}/subscriptions/abc`)).status).toBe(404);
     expect((await fetch(`${app.url}/subscriptions/99999999`)).status).toBe(404);
     expect(await snapshot(api, listId)).toEqual(before);

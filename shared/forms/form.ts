@@ -21,11 +21,12 @@ export const HONEYPOT_FIELD = '_homepage';
 /** The query parameter that names groups (`?groupIds=1,2`, the original's spelling). */
 export const GROUP_IDS_PARAM = 'groupIds';
 
-/** A public key never expires (embedded forms keep working); the payload is the list id only. */
-const KEY_EXPIRES_AT = 253_402_300_799; // 9999-12-31T23:59:59Z
-
-/** The form's public key: sealed for the `form` purpose, so no other link token opens a form and no list id can be guessed into one. */
-export const formPublicKey = (deps: Pick<Deps, 'signer'>, listId: number): string => deps.signer.sign('form', String(listId), KEY_EXPIRES_AT);
+/**
+ * The form's public key: the same every time (embedded forms keep working, the list reads the
+ * same twice), MAC-checked for the `form` purpose, so no other link token opens a form and no
+ * list id can be turned into one.
+ */
+export const formPublicKey = (deps: Pick<Deps, 'signer'>, listId: number): string => deps.signer.stableKey('form', String(listId));
 
 export const formUrls = (deps: Pick<Deps, 'signer' | 'publicBaseUrl'>, listId: number) => ({
   formUrl: `${deps.publicBaseUrl}${FORM_PAGE_PATH(listId)}`,
@@ -45,8 +46,8 @@ export async function loadPublicList(deps: Pick<Deps, 'db' | 'tableName'>, listI
   }
 }
 
-export async function loadListByPublicKey(deps: Pick<Deps, 'db' | 'tableName' | 'signer' | 'clock'>, publicKey: string): Promise<ListContext | null> {
-  const payload = deps.signer.verify('form', publicKey, Math.floor(deps.clock.now().getTime() / 1000));
+export async function loadListByPublicKey(deps: Pick<Deps, 'db' | 'tableName' | 'signer'>, publicKey: string): Promise<ListContext | null> {
+  const payload = deps.signer.openStableKey('form', publicKey);
   return loadPublicList(deps, payload === null ? null : parseId(payload));
 }
 

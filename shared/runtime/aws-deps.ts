@@ -76,6 +76,12 @@ const unavailableSigner: Signer = {
   verify: () => {
     throw new Error('no link-signing secret configured for this function (LINK_SIGNING_SECRET_ARN unset)');
   },
+  stableKey: () => {
+    throw new Error('no link-signing secret configured for this function (LINK_SIGNING_SECRET_ARN unset)');
+  },
+  openStableKey: () => {
+    throw new Error('no link-signing secret configured for this function (LINK_SIGNING_SECRET_ARN unset)');
+  },
 };
 
 /** Functions that never schedule get this: a call means the stack forgot a grant. */
