@@ -1,8 +1,11 @@
 /**
- * SPEC A3a: `POST /api/v1.0/auto/{key}`. The answer is 200 whatever happens later: whether the
- * email is running, the address a subscribed member, the duplicate rules met, is decided by the
- * events worker like every other trigger. Extra body fields travel with the fact, fill `$%key%$`
- * tags of that one send, and are never stored on the subscriber.
+ * SPEC A3a: `POST /api/v1.0/auto/{key}`. The request is refused at once when the address is not
+ * a subscribed member of the email's list (issue 13: callers rely on the original's 400 with
+ * `구독자 상태를 파악할 수 없습니다.`); that check reads the list and the subscriber strongly
+ * consistently, so a subscriber added by a request already answered is found. Everything
+ * after (running state, duplicate rules, windows) is decided by the events worker like every
+ * other trigger. Extra body fields travel with the fact, fill `$%key%$` tags of that one send,
+ * and are never stored on the subscriber.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#shared/table/keys';
@@ -10,10 +13,25 @@ import { ApiError } from '#shared/http/errors';
 import type { Deps } from '#shared/runtime/deps';
 import { emitEmailFacts } from './dispatch';
 
-export async function requestAutomatedEmail(deps: Deps, workspaceId: string, key: string, email: string, vars: Record<string, unknown>) {
-  const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.automationApiKey(key), ConsistentRead: true }));
-  if (!res.Item || res.Item.workspaceId !== workspaceId) throw new ApiError('AUTOMATION_NOT_FOUND');
-  await emitEmailFacts(deps, [
-    { kind: 'api', automationId: Number(res.Item.automationId), email, vars, listId: Number(res.Item.listId), workspaceId },
-  ]);
+/** What `requestAutomatedEmail` found: accepted, or the address is not a subscribed member. */
+export type ApiTriggerOutcome = 'accepted' | 'not-subscribed';
+
+export async function requestAutomatedEmail(
+  deps: Deps,
+  workspaceId: string,
+  key: string,
+  email: string,
+  vars: Record<string, unknown>,
+): Promise<ApiTriggerOutcome> {
+  const get = async (Key: Record<string, string>) =>
+    (await deps.db.send(new GetCommand({ TableName: deps.tableName, Key, ConsistentRead: true }))).Item;
+  const target = await get(keys.automationApiKey(key));
+  if (!target || target.workspaceId !== workspaceId) throw new ApiError('AUTOMATION_NOT_FOUND');
+  const listId = Number(target.listId);
+  const list = await get(keys.list(listId));
+  if (!list || list.workspaceId !== workspaceId) throw new ApiError('AUTOMATION_NOT_FOUND');
+  const subscriber = await get(keys.subscriber(listId, Number(list.gen), email));
+  if (subscriber?.status !== 'subscribed') return 'not-subscribed';
+  await emitEmailFacts(deps, [{ kind: 'api', automationId: Number(target.automationId), email, vars, listId, workspaceId }]);
+  return 'accepted';
 }
