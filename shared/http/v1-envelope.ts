@@ -13,9 +13,13 @@ import type { ApiError, ErrorCode } from './errors';
 
 const keepsStatus: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS', 'NOT_FOUND', 'METHOD_NOT_ALLOWED']);
 
-/** A request of the v1 address-book API (the path template when API Gateway gives it, else the path). */
-export const isV1Request = (event: Pick<APIGatewayProxyEvent, 'resource' | 'path'> | undefined): boolean =>
-  /^\/v1\//.test(event?.resource || event?.path || '');
+/**
+ * A request of the v1 API made with an AccessToken (the path template when API Gateway gives
+ * it, else the path). Public v1 paths (links in emails, SES notifications through SNS, which
+ * retries on a non-2xx) keep their statuses.
+ */
+export const isV1Request = (event: Pick<APIGatewayProxyEvent, 'resource' | 'path' | 'requestContext'> | undefined): boolean =>
+  /^\/v1\//.test(event?.resource || event?.path || '') && Boolean((event?.requestContext?.authorizer as { workspaceId?: unknown } | null | undefined)?.workspaceId);
 
 export function v1RefusalStatus(error: ApiError, method: string | undefined): number {
   if (keepsStatus.has(error.code) || error.status >= 500) return error.status;

@@ -198,11 +198,12 @@ async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResu
   const perShard = emptyPerShard();
   // The status index (v1 look-ups): each member a position of the page's range, each block of
   // positions counted in its own item, put by this page alone (a retried page puts the same).
+  // Positions count per shard and status inside the page, so blocks fill as the API's do.
   const firstPos = pagePositions(input.page, input.pageSize);
   const blocks = new Map<string, Item>();
-  const writes: WriteRequest[] = members.map(({ record, shard }, i) => {
+  const writes: WriteRequest[] = members.map(({ record, shard }) => {
     perShard[record.status][shard]! += 1;
-    record.index = { day: kstDay(record.statusAt), pos: firstPos + i };
+    record.index = { day: kstDay(record.statusAt), pos: firstPos + perShard[record.status][shard]! - 1 };
     const key = keys.indexBlock(input.listId, input.gen, shard, record.status, record.index.day, Math.floor(record.index.pos / INDEX_BLOCK));
     const block = blocks.get(key.SK + key.PK) ?? { ...key, type: 'indexBlock', n: 0 };
     block.n = Number(block.n) + 1;
