@@ -4,7 +4,8 @@
  * linked list per run, with the process's peak RSS to show memory stays flat. "Completed" is the
  * job's finishedAt, stamped as the switch transaction that makes the members visible is sent.
  */
-import { percentile, round, startBenchApp } from './harness';
+import { percentile, round, startBenchApp, listBasics } from './harness';
+import { newBrowser, submitConsent } from '../test/support/browser';
 
 const RUNS = 3;
 const SIZES = [10_000, 100_000];
@@ -13,16 +14,18 @@ export async function benchImport(): Promise<Record<string, unknown>> {
   const app = await startBenchApp();
   const sim = app.runtime.simulator!.control.sixshop;
   try {
+    // The browser's part of connecting (issue 14): start, the provider, the consent page, confirm.
     const started = (await app.call('POST', '/v2/integrations/sixshop/connect')) as { authorizeUrl: string };
-    const authorize = await fetch(started.authorizeUrl, { redirect: 'manual' });
-    const callback = await fetch(authorize.headers.get('location')!);
-    if (callback.status !== 200) throw new Error(`connect failed: ${callback.status}`);
+    const browser = newBrowser();
+    const consent = await browser.open(started.authorizeUrl);
+    const confirmed = await submitConsent(browser, consent.text, 'confirm');
+    if (confirmed.status !== 200) throw new Error(`connect failed: ${confirmed.status} ${confirmed.text}`);
 
     let lastListId = 0;
     /** One import of `members`, onto a fresh linked list unless `listId` names one to import again. */
     const run = async (members: number, listId?: number) => {
       sim.set({ memberCount: members });
-      const list = listId ? { id: listId } : ((await app.call('POST', '/v2/lists', { name: `bench ${members}`, kind: 'sixshop' })) as { id: number });
+      const list = listId ? { id: listId } : ((await app.call('POST', '/v2/lists', { ...listBasics, name: `bench ${members}`, kind: 'sixshop' })) as { id: number });
       lastListId = list.id;
       // The end is the job's own finishedAt (the switch's commit), so polling is only how we learn
       // of it and can be slow enough not to load the two cores the import runs on.

@@ -6,6 +6,7 @@ import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NewsletterStack } from './stack';
 import { applySuppressions } from './nag-suppressions';
+import { publicRateLimitFromContext } from './constructs/public-rate-limit';
 
 const app = new App();
 /** A context value, with '' (e.g. `-c publicBaseUrl=`) meaning "not set". */
@@ -27,6 +28,7 @@ const stack = new NewsletterStack(app, `Newsletter-${stage}`, {
   customDomain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
   mailRatePerSecond: context('mailRatePerSecond') ? Number(context('mailRatePerSecond')) : undefined,
   integrationsConfig: context('integrations'),
+  publicRateLimit: publicRateLimitFromContext(context),
   // No `env`: environment-agnostic, so synth needs no account or credentials and `cdk deploy`
   // targets the account and region of the operator's credentials. Nothing here looks anything up.
 });

@@ -11,7 +11,9 @@ import { Imports, importTaskFunctions } from './constructs/imports';
 import { Mail } from './constructs/mail';
 import { Observability } from './constructs/observability';
 import { Webhooks } from './constructs/webhooks';
-import { routes } from '../shared/routes';
+import { PublicRateLimit, type WafWindowSeconds } from './constructs/public-rate-limit';
+import type { RouteDefinition } from '../shared/routes';
+import { resourceBudgetErrors } from './resource-budget';
 
 export interface NewsletterStackProps extends StackProps {
   /** Stage name: part of resource names and the API stage (context `stage`, default `dev`). */
@@ -29,7 +31,14 @@ export interface NewsletterStackProps extends StackProps {
    * INTEGRATIONS_CONFIG in docs/imports.md); default: placeholders to replace before connecting.
    */
   readonly integrationsConfig?: string;
+  /** The routes to deploy; default the route table shared/routes.ts (tests pass a longer one). */
+  readonly routes?: readonly RouteDefinition[];
+  /** Issue 14: a WAF rate-based rule per client IP on the public routes (context `waf=true`, docs/deploy.md); default none. */
+  readonly publicRateLimit?: { readonly limit: number; readonly windowSeconds?: WafWindowSeconds };
 }
+
+/** The integrations secret as the stack creates it: the keys the functions read, values for the operator to fill in. */
+export const CLIENT_SECRETS_TEMPLATE = { sixshop: '', donus: '' } as const;
 
 /** Placeholder provider configuration: the real endpoints are not public (docs/imports.md). */
 export const defaultIntegrationsConfig = JSON.stringify({
@@ -37,7 +46,11 @@ export const defaultIntegrationsConfig = JSON.stringify({
   donus: { authorizeUrl: 'https://donus.example/oauth/authorize', tokenUrl: 'https://donus.example/oauth/token', apiBaseUrl: 'https://donus.example/v1', clientId: 'set-me', pageSize: 1000 },
 });
 
-/** The one stack (SPEC Shape): API, table, scheduler, import state machine, mail, alarms. */
+/**
+ * The app (SPEC Shape): API, table, scheduler, import state machine, mail, alarms, with the
+ * routes' functions and methods in nested stacks by area (infra/route-stacks.ts). One
+ * `cdk deploy` deploys them all.
+ */
 export class NewsletterStack extends Stack {
   readonly data: Data;
   readonly api: Api;
@@ -51,9 +64,13 @@ export class NewsletterStack extends Stack {
   readonly integrationTokenKey: Key;
   /** The providers' OAuth client secrets, filled in by the operator (docs/imports.md). */
   readonly integrationClientSecrets: Secret;
+  /** The WAF web ACL on the stage, when `publicRateLimit` asks for it. */
+  readonly publicRateLimit?: PublicRateLimit;
 
   constructor(scope: Construct, id: string, props: NewsletterStackProps) {
     super(scope, id, props);
+    // Past MAX_STACK_RESOURCES in any template the synth fails, naming the stack (docs/deploy.md).
+    this.node.addValidation({ validate: () => resourceBudgetErrors(this) });
     this.data = new Data(this, 'Data');
     const signingSecret = (this.linkSigningSecret = new Secret(this, 'LinkSigningSecret', {
       description: 'HMAC key of signed links in emails (confirmation, unsubscribe, tracking)',
@@ -68,6 +85,7 @@ export class NewsletterStack extends Stack {
       customDomain: props.customDomain,
       systemSender: `no-reply@${props.senderDomain}`,
       mail: this.mail,
+      routes: props.routes,
     });
     this.automation = new Automation(this, 'Automation', {
       table: this.data.table,
@@ -83,8 +101,12 @@ export class NewsletterStack extends Stack {
       description: 'Encrypts the OAuth tokens of Sixshop and Donus connections',
       enableKeyRotation: true,
     });
+    // Created as the JSON the functions read, both values empty: until the operator fills them in
+    // (docs/deploy.md), connecting answers INTEGRATION_NOT_CONFIGURED instead of failing to parse.
+    // CloudFormation can only create a secret with a generated part: `generated` is unused.
     this.integrationClientSecrets = new Secret(this, 'IntegrationClientSecrets', {
       description: 'OAuth client secrets of the integrations: {"sixshop": "...", "donus": "..."}',
+      generateSecretString: { secretStringTemplate: JSON.stringify(CLIENT_SECRETS_TEMPLATE), generateStringKey: 'generated', excludePunctuation: true },
     });
     const integrationsConfig = props.integrationsConfig ?? defaultIntegrationsConfig;
     this.imports = new Imports(this, 'Imports', {
@@ -112,7 +134,7 @@ export class NewsletterStack extends Stack {
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.data.table, signingSecret });
     // SPEC A8: functions that start, pause, end or send schedule dispatcher entries; the events
     // worker turns facts into sends and mails those due at once, so it schedules and sends too.
-    for (const route of routes) {
+    for (const route of this.api.routes) {
       const fn = this.api.functions.get(route.id)!;
       if (route.schedules) this.automation.grantSchedule(fn);
       if (route.sendsMail) fn.addEnvironment('MAIL_RATE_PER_SECOND', String(this.automation.mailRatePerSecond));
@@ -123,7 +145,12 @@ export class NewsletterStack extends Stack {
     this.webhooks.worker.addEnvironment('SES_CONFIGURATION_SET', this.mail.configurationSet.configurationSetName);
     this.webhooks.worker.addEnvironment('MAIL_RATE_PER_SECOND', String(this.automation.mailRatePerSecond));
 
-    new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters });
+    if (props.publicRateLimit) {
+      // In the root stack, beside the stage it is associated with.
+      this.publicRateLimit = new PublicRateLimit(this, 'PublicRateLimit', { restApi: this.api.restApi, routes: this.api.routes, stage: props.stage, ...props.publicRateLimit });
+    }
+
+    new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters, workerLogs: this.webhooks.worker.logGroup });
 
     // SPEC M2: SES events reach the signature-checked endpoint over HTTPS.
     const sesEndpoint = this.api.functions.get('ses-notifications')!;

@@ -3,6 +3,8 @@
  * The CDK api construct builds API Gateway resources and functions from it; the local server
  * (shared/local/http-server.ts) routes with it. Paths use API Gateway's `{param}` syntax.
  */
+import { DOCS_ASSET_SOURCES } from './http/docs-asset-names';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type TableAccess = 'R' | 'RW' | 'none';
 
@@ -23,6 +25,15 @@ export interface RouteDefinition {
   readonly schedules?: boolean;
   /** A tighter limit than the workspace's 10/s, for this method alone (A3a: 3/s). */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Repository-relative files copied next to the function's bundle (read at run time beside index.mjs). */
+  readonly bundleFiles?: readonly string[];
+  /** The function creates, reads or deletes SES email identities (sender addresses, issue 13). */
+  readonly senderIdentities?: boolean;
+  /**
+   * Public routes are throttled per client IP (issue 14: the local server's token bucket, the
+   * optional WAF rule in AWS) unless this says false.
+   */
+  readonly perIpThrottle?: false;
   /** SPEC ids the endpoint serves. */
   readonly spec: readonly string[];
   /** One line for the API documentation. */
@@ -51,7 +62,8 @@ export const routes: readonly RouteDefinition[] = [
   route('subscriptions-unsubscribe', 'GET', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'The unsubscribe link of every email (HTML page)', 'public'),
   route('subscriptions-unsubscribe-one-click', 'POST', '/v1/subscriptions/unsubscribe', 'RW', ['M1'], 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post)', 'public'),
 
-  route('ses-notifications', 'POST', '/v1/ses/notifications', 'RW', ['M2'], 'SES bounces and complaints through SNS (signature checked)', 'public'),
+  // Not throttled per IP: SNS posts from AWS's own addresses in bursts, and each message is signature-checked.
+  { ...route('ses-notifications', 'POST', '/v1/ses/notifications', 'RW', ['M2'], 'SES bounces and complaints through SNS (signature checked)', 'public'), perIpThrottle: false },
 
   // Look-ups (L8), v1 paths of the address-book API
   route('lists-list', 'GET', '/v1/lists', 'R', ['L8'], '주소록 조회: lists of the workspace'),
@@ -72,6 +84,32 @@ export const routes: readonly RouteDefinition[] = [
   route('groups-update', 'PUT', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7'], 'Rename a group'),
   route('groups-delete', 'DELETE', '/v2/lists/{listId}/groups/{groupId}', 'RW', ['L7'], 'Delete a group (members stay in the list)'),
 
+  // The public v2 API (reference/stibee-api-v2_openapi.yml, issue 13); the routes above under
+  // /v2/lists answer as it defines them too. Static segments come before `{param}` siblings.
+  route('v2-auth-check', 'GET', '/v2/auth-check', 'none', ['W3'], '인증 확인: the key is accepted'),
+  route('v2-lists-list', 'GET', '/v2/lists', 'R', ['L8'], '주소록 목록 조회: lists, offset/limit/sortOrder'),
+  route('lists-copy', 'POST', '/v2/lists/{listId}/copy', 'RW', ['L1'], '주소록 복사: a new list with the settings, fields, groups and senders'),
+  { ...route('senders-add', 'POST', '/v2/lists/{listId}/senders', 'RW', ['A1'], '발신자 이메일 주소 추가: starts verification'), sendsMail: true, senderIdentities: true },
+  { ...route('senders-list', 'GET', '/v2/lists/{listId}/senders', 'RW', ['A1'], '발신자 이메일 주소 목록 조회'), senderIdentities: true },
+  {
+    ...route('senders-verify', 'POST', '/v2/lists/{listId}/senders/{email}/verify', 'RW', ['A1'], '발신자 이메일 주소 인증 이메일 발송: the verification mail again'),
+    sendsMail: true,
+    senderIdentities: true,
+  },
+  route('senders-delete', 'DELETE', '/v2/lists/{listId}/senders/{email}', 'RW', ['A1'], '발신자 이메일 주소 삭제'),
+  route('senders-confirm', 'GET', '/v2/senders/confirm', 'RW', ['A1'], 'The sender verification link we mail (HTML page)', 'public'),
+  route('v2-subscribers-count', 'GET', '/v2/lists/{listId}/subscribers/count', 'R', ['L8'], '구독자 수 조회 → {total}'),
+  route('v2-subscribers-batch', 'POST', '/v2/lists/{listId}/subscribers/batch', 'RW', ['L4'], '구독자 대량 추가: up to 1,000, with buckets'),
+  { ...route('v2-subscribers-double-optin', 'POST', '/v2/lists/{listId}/subscribers/double-optin', 'RW', ['L4'], '구독자 추가 - 구독 확인 이메일 발송 (status ready)'), sendsMail: true },
+  route('v2-subscribers-add', 'POST', '/v2/lists/{listId}/subscribers', 'RW', ['L4'], '구독자 추가 (updateEnabled: 201 on update)'),
+  route('v2-subscribers-list', 'GET', '/v2/lists/{listId}/subscribers', 'R', ['L8'], '구독자 목록 조회: statuses, offset, limit ≤ 1,000'),
+  route('v2-subscribers-delete', 'DELETE', '/v2/lists/{listId}/subscribers', 'RW', ['L5'], '구독자 완전 삭제: up to 100'),
+  route('v2-subscribers-update', 'PUT', '/v2/lists/{listId}/subscribers/{subscriber}', 'RW', ['L4'], '구독자 정보 수정: custom-field values'),
+  route('v2-subscribers-unsubscribe', 'POST', '/v2/lists/{listId}/subscribers/{subscriber}/unsubscribe', 'RW', ['L6'], '구독자 수신거부'),
+  route('v2-groups-list', 'GET', '/v2/lists/{listId}/groups', 'R', ['L8'], '그룹 목록 조회: offset/limit/sortBy/sortOrder'),
+  route('v2-groups-assign', 'POST', '/v2/lists/{listId}/groups/{groupId}/assign', 'RW', ['L7'], '구독자 그룹 할당: {subscriber}'),
+  route('v2-groups-release', 'POST', '/v2/lists/{listId}/groups/{groupId}/release', 'RW', ['L7'], '구독자 그룹 해제: {subscriber}'),
+
   // List webhooks (L10, R4)
   route('webhooks-list', 'GET', '/v2/lists/{listId}/webhooks', 'R', ['L10'], 'Webhooks of a list'),
   route('webhooks-create', 'POST', '/v2/lists/{listId}/webhooks', 'RW', ['L10', 'R4'], 'Create a webhook (signing secret shown once)'),
@@ -86,6 +124,7 @@ export const routes: readonly RouteDefinition[] = [
   // Documentation, generated from this table and the handlers' zod schemas (npm run openapi)
   route('docs-page', 'GET', '/docs', 'none', ['L9'], 'This API, as a page', 'public'),
   route('docs-openapi', 'GET', '/docs/openapi.json', 'none', ['L9'], 'This API, as OpenAPI 3.1', 'public'),
+  { ...route('docs-asset', 'GET', '/docs/assets/{file}', 'none', ['L9'], "The interactive documentation's script and style sheet (Swagger UI)", 'public'), bundleFiles: DOCS_ASSET_SOURCES },
 
   // Automated emails (A1-A8): content, states, the pending-send queue, figures
   route('automations-create', 'POST', '/v2/automations', 'RW', ['A1'], 'Create an automated email (draft) in a list'),
@@ -96,6 +135,8 @@ export const routes: readonly RouteDefinition[] = [
   {
     ...route('automations-transition', 'POST', '/v2/automations/{automationId}/{action}', 'RW', ['A2'], 'start, schedule, cancel-schedule, pause, resume or end'),
     schedules: true,
+    // Starting checks the sender address is verified (issue 13).
+    senderIdentities: true,
   },
   route('automations-queue', 'GET', '/v2/automations/{automationId}/queue', 'R', ['A5'], '발송대기: pending sends, 20 a page, by due time, searchable'),
   {
@@ -121,11 +162,17 @@ export const routes: readonly RouteDefinition[] = [
   // Integrations and imports (I1-I7)
   route('integrations-list', 'GET', '/v2/integrations', 'R', ['I1'], 'Providers the workspace is connected to'),
   route('integrations-connect', 'POST', '/v2/integrations/{provider}/connect', 'RW', ['I1'], 'Start connecting Sixshop or Donus (OAuth authorize URL and state)'),
-  route('integrations-callback', 'GET', '/v2/integrations/{provider}/callback', 'RW', ['I1'], "The provider's OAuth redirect (HTML page)", 'public'),
+  // The browser's side of connecting (issue 14): start binds the flow to the browser, the callback asks, confirm connects.
+  route('integrations-start', 'GET', '/v2/integrations/{provider}/start', 'RW', ['I1'], 'Where authorizeUrl points: binds the flow to this browser, redirects to the provider', 'public'),
+  route('integrations-callback', 'GET', '/v2/integrations/{provider}/callback', 'RW', ['I1'], "The provider's OAuth redirect: the consent page naming the workspace (HTML)", 'public'),
+  route('integrations-confirm', 'POST', '/v2/integrations/{provider}/confirm', 'RW', ['I1'], "The consent page's form: connects (or cancels) in the browser that started", 'public'),
   route('integrations-disconnect', 'DELETE', '/v2/integrations/{provider}', 'RW', ['I1'], 'Disconnect a provider (tokens forgotten)'),
   route('imports-start', 'POST', '/v2/lists/{listId}/imports', 'RW', ['I3', 'I4'], '불러오기: import the provider members into a linked list'),
   route('imports-get', 'GET', '/v2/lists/{listId}/imports/{jobId}', 'R', ['I3'], 'Status and progress of an import'),
 ];
+
+/** Issue 14: the public routes held to a per-IP rate (links in emails, the OAuth pages, the docs). */
+export const throttledPerIp = (r: RouteDefinition): boolean => r.auth === 'public' && r.perIpThrottle !== false;
 
 type Match = { route: RouteDefinition; params: Record<string, string> };
 
@@ -140,8 +187,8 @@ const compiled = () =>
   });
 let table: ReturnType<typeof compiled> | undefined;
 
-/** Finds the route of a request; a known path with another method is 'method-not-allowed'. */
-export function matchRoute(method: string, path: string): Match | 'method-not-allowed' | null {
+/** Finds the route of a request; a known path with another method is 'method-not-allowed', a malformed one 'bad-path'. */
+export function matchRoute(method: string, path: string): Match | 'method-not-allowed' | 'bad-path' | null {
   table ??= compiled();
   let pathKnown = false;
   for (const { route: r, regex, names } of table) {
@@ -150,7 +197,12 @@ export function matchRoute(method: string, path: string): Match | 'method-not-al
     pathKnown = true;
     if (r.method !== method.toUpperCase()) continue;
     const params: Record<string, string> = {};
-    names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    try {
+      names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    } catch {
+      // `%E0%A4%A` is no path a client meant: refused like API Gateway refuses it, never a 500.
+      return 'bad-path';
+    }
     return { route: r, params };
   }
   return pathKnown ? 'method-not-allowed' : null;

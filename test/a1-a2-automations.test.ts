@@ -11,7 +11,7 @@ let app: TestApp;
 let api: ApiClient;
 useTestApp((s) => ({ app, api } = s), { clock, schedulerIntervalMs: 50 });
 
-const get = async (id: number) => (await api.get<AutomationView>(`/v2/automations/${id}`)).body.Value;
+const get = async (id: number) => (await api.get<AutomationView>(`/v2/automations/${id}`)).json;
 
 describe('A1 content', () => {
   it('A1: create, read, list, edit and delete an automated email with every setting', async () => {
@@ -32,26 +32,26 @@ describe('A1 content', () => {
     const created = await api.post<AutomationView>('/v2/automations', full);
     expect(created.status, created.text).toBe(201);
     const { listId: _l, ...content } = full;
-    expect(created.body.Value).toMatchObject({ ...content, listId, state: 'draft', startAt: null, endAt: null });
-    const id = created.body.Value.automationId;
+    expect(created.json).toMatchObject({ ...content, listId, state: 'draft', startAt: null, endAt: null });
+    const id = created.json.automationId;
     expect(await get(id)).toMatchObject({ automationId: id, state: 'draft', timeZone: 'Europe/Berlin' });
     const listed = await api.get<AutomationView[]>(`/v2/automations?listId=${listId}`);
-    expect(listed.body.Value.map((a) => a.automationId)).toEqual([id]);
-    expect((await api.get<AutomationView[]>('/v2/automations')).body.Value.map((a) => a.automationId)).toContain(id);
+    expect(listed.json.map((a) => a.automationId)).toEqual([id]);
+    expect((await api.get<AutomationView[]>('/v2/automations')).json.map((a) => a.automationId)).toContain(id);
 
     const edited = await api.put<AutomationView>(`/v2/automations/${id}`, { ...content, subject: 'Changed' });
-    expect(edited.body.Ok, edited.text).toBe(true);
+    expect(edited.status, edited.text).toBeLessThan(300);
     expect((await get(id)).subject).toBe('Changed');
     expect((await get(id)).timeZone).toBe('Europe/Berlin');
 
     const deleted = await api.del(`/v2/automations/${id}`);
-    expect(deleted.body.Ok, deleted.text).toBe(true);
-    expect((await api.get(`/v2/automations/${id}`)).body.Error?.Code).toBe('AUTOMATION_NOT_FOUND');
+    expect(deleted.status, deleted.text).toBeLessThan(300);
+    expect((await api.get(`/v2/automations/${id}`)).error?.code).toBe('stberror.Errors.Email.NoSuchEmail');
   });
 
   it('A1/R1: bad content is refused with a clear error and nothing is created', async () => {
     const listId = await createList(api, 'bad');
-    const before = (await api.get<AutomationView[]>(`/v2/automations?listId=${listId}`)).body.Value.length;
+    const before = (await api.get<AutomationView[]>(`/v2/automations?listId=${listId}`)).json.length;
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ senderEmail: 'not-an-email' }, 'INVALID_REQUEST'],
       [{ triggers: [] }, 'INVALID_REQUEST'],
@@ -68,26 +68,29 @@ describe('A1 content', () => {
       [{ endAt: '2000-01-01T00:00:00Z' }, 'AUTOMATION_INVALID'],
       [{ unknownKey: 1 }, 'INVALID_REQUEST'],
     ];
+    // The v2 convention (issue 13): HTTP 400, the code in the yml's style.
+    const v2Code: Record<string, string> = { INVALID_REQUEST: 'stberror.Errors.Data.InvalidRequest', AUTOMATION_INVALID: 'stberror.Errors.Email.IncompleteEmail' };
     for (const [extra, code] of cases) {
       const res = await api.post('/v2/automations', baseAutomation(listId, extra));
-      expect(res.body.Error?.Code, `${JSON.stringify(extra)} → ${res.text}`).toBe(code);
+      expect(res.status, res.text).toBe(400);
+      expect(res.error?.code, `${JSON.stringify(extra)} → ${res.text}`).toBe(v2Code[code]);
     }
     const anniversaryRecurs = await api.post('/v2/automations', baseAutomation(listId, { triggers: [{ type: 'anniversary', field: 'name' }], recurrence: 'daily' }));
-    expect(anniversaryRecurs.body.Ok).toBe(false);
-    expect((await api.post('/v2/automations', '{bad json')).body.Error?.Code).toBe('INVALID_JSON');
-    expect((await api.post('/v2/automations', baseAutomation(999999))).body.Error?.Code).toBe('LIST_NOT_FOUND');
-    expect((await api.get<AutomationView[]>(`/v2/automations?listId=${listId}`)).body.Value.length).toBe(before);
+    expect(anniversaryRecurs.error).toBeDefined();
+    expect((await api.post('/v2/automations', '{bad json')).error?.code).toBe('stberror.Errors.Data.InvalidRequest');
+    expect((await api.post('/v2/automations', baseAutomation(999999))).error?.code).toBe('stberror.Errors.Authorization.PermissionDenied');
+    expect((await api.get<AutomationView[]>(`/v2/automations?listId=${listId}`)).json.length).toBe(before);
   });
 
   it('W1: another workspace cannot see, change or use an automated email, nor create one in a foreign list', async () => {
     const listId = await createList(api, 'mine');
     const a = await createAutomation(api, listId);
     const other: TestWorkspace = await app.newWorkspace();
-    expect((await other.api.get(`/v2/automations/${a.automationId}`)).body.Error?.Code).toBe('AUTOMATION_NOT_FOUND');
-    expect((await other.api.post(`/v2/automations/${a.automationId}/start`)).body.Error?.Code).toBe('AUTOMATION_NOT_FOUND');
-    expect((await other.api.del(`/v2/automations/${a.automationId}`)).body.Error?.Code).toBe('AUTOMATION_NOT_FOUND');
-    expect((await other.api.post('/v2/automations', baseAutomation(listId))).body.Error?.Code).toBe('LIST_NOT_FOUND');
-    expect((await other.api.get<AutomationView[]>('/v2/automations')).body.Value).toEqual([]);
+    expect((await other.api.get(`/v2/automations/${a.automationId}`)).error?.code).toBe('stberror.Errors.Email.NoSuchEmail');
+    expect((await other.api.post(`/v2/automations/${a.automationId}/start`)).error?.code).toBe('stberror.Errors.Email.NoSuchEmail');
+    expect((await other.api.del(`/v2/automations/${a.automationId}`)).error?.code).toBe('stberror.Errors.Email.NoSuchEmail');
+    expect((await other.api.post('/v2/automations', baseAutomation(listId))).error?.code).toBe('stberror.Errors.Authorization.PermissionDenied');
+    expect((await other.api.get<AutomationView[]>('/v2/automations')).json).toEqual([]);
     expect((await get(a.automationId)).state).toBe('draft');
   });
 });
@@ -99,8 +102,8 @@ describe('A2 states', () => {
     const id = a.automationId;
     const step = async (action: string, state: string) => {
       const res = await act(api, id, action);
-      expect(res.body.Ok, `${action}: ${res.text}`).toBe(true);
-      expect(res.body.Value.state).toBe(state);
+      expect(res.status, `${action}: ${res.text}`).toBeLessThan(300);
+      expect(res.json.state).toBe(state);
     };
     await step('start', 'running');
     await step('pause', 'paused');
@@ -108,13 +111,13 @@ describe('A2 states', () => {
     await step('end', 'ended');
     for (const action of ['start', 'schedule', 'cancel-schedule', 'pause', 'resume', 'end']) {
       const res = await act(api, id, action, action === 'schedule' ? { startAt: new Date(clock.now().getTime() + 3_600_000).toISOString() } : undefined);
-      expect(res.status).toBe(409);
-      expect(res.body.Error?.Code).toBe('AUTOMATION_ILLEGAL_STATE');
-      expect(res.body.Error?.Message).toContain('ended');
+      expect(res.status).toBe(400);
+      expect(res.error?.code).toBe('stberror.Errors.Email.WrongStatus');
+      expect(res.error?.message).toContain('ended');
     }
     const edit = await api.put(`/v2/automations/${id}`, baseAutomation(listId, { listId: undefined }));
-    expect(edit.body.Error?.Code).toBe('AUTOMATION_ILLEGAL_STATE');
-    expect((await api.del(`/v2/automations/${id}`)).body.Ok).toBe(true);
+    expect(edit.error?.code).toBe('stberror.Errors.Email.WrongStatus');
+    expect((await api.del(`/v2/automations/${id}`)).status).toBeLessThan(300);
   });
 
   it('A2: every illegal transition is refused naming the current state, and changes nothing', async () => {
@@ -123,22 +126,22 @@ describe('A2 states', () => {
     const id = (await createAutomation(api, listId)).automationId;
     const refused = async (action: string, state: string) => {
       const res = await act(api, id, action);
-      expect(res.body.Error?.Code, `${action} in ${state}`).toBe('AUTOMATION_ILLEGAL_STATE');
-      expect(res.body.Error?.Message).toContain(`current state is ${state}`);
+      expect(res.error?.code, `${action} in ${state}`).toBe('stberror.Errors.Email.WrongStatus');
+      expect(res.error?.message).toContain(`current state is ${state}`);
       expect((await get(id)).state).toBe(state);
     };
     for (const action of ['cancel-schedule', 'pause', 'resume', 'end']) await refused(action, 'draft');
     await act(api, id, 'start');
     for (const action of ['start', 'schedule', 'cancel-schedule', 'resume']) await refused(action, 'running');
     // Editing and deleting a running email are refused too.
-    expect((await api.put(`/v2/automations/${id}`, content)).body.Error?.Message).toContain('running');
-    expect((await api.del(`/v2/automations/${id}`)).body.Error?.Code).toBe('AUTOMATION_ILLEGAL_STATE');
+    expect((await api.put(`/v2/automations/${id}`, content)).error?.message).toContain('running');
+    expect((await api.del(`/v2/automations/${id}`)).error?.code).toBe('stberror.Errors.Email.WrongStatus');
     await act(api, id, 'pause');
     for (const action of ['start', 'schedule', 'cancel-schedule', 'pause']) await refused(action, 'paused');
     // Paused: editing is allowed.
     const edit = await api.put<AutomationView>(`/v2/automations/${id}`, { ...content, subject: 'Paused edit' });
-    expect(edit.body.Value.subject).toBe('Paused edit');
-    expect((await act(api, id, 'unknown-action')).body.Error?.Code).toBe('INVALID_REQUEST');
+    expect(edit.json.subject).toBe('Paused edit');
+    expect((await act(api, id, 'unknown-action')).error?.code).toBe('stberror.Errors.Data.InvalidRequest');
   });
 
   it('A2: scheduled start happens on its own at the minute; cancel returns to draft for editing; end time ends it', async () => {
@@ -147,14 +150,14 @@ describe('A2 states', () => {
     const startAt = new Date(Math.ceil(clock.now().getTime() / 60_000) * 60_000 + 10 * 60_000);
     const endAt = new Date(startAt.getTime() + 60 * 60_000);
     const past = await act(api, id, 'schedule', { startAt: new Date(clock.now().getTime() - 60_000).toISOString() });
-    expect(past.body.Error?.Code).toBe('AUTOMATION_INVALID');
-    expect((await act(api, id, 'schedule', { startAt: startAt.toISOString(), endAt: endAt.toISOString() })).body.Value.state).toBe('scheduled');
+    expect(past.error?.code).toBe('stberror.Errors.Email.IncompleteEmail');
+    expect((await act(api, id, 'schedule', { startAt: startAt.toISOString(), endAt: endAt.toISOString() })).json.state).toBe('scheduled');
     // Scheduled: editing needs a cancel first.
     const edit = await api.put(`/v2/automations/${id}`, { ...baseAutomation(listId), listId: undefined });
-    expect(edit.body.Error?.Code).toBe('AUTOMATION_ILLEGAL_STATE');
-    expect(edit.body.Error?.Message).toContain('scheduled');
-    expect((await act(api, id, 'cancel-schedule')).body.Value.state).toBe('draft');
-    expect((await act(api, id, 'schedule', { startAt: startAt.toISOString(), endAt: endAt.toISOString() })).body.Value).toMatchObject({
+    expect(edit.error?.code).toBe('stberror.Errors.Email.WrongStatus');
+    expect(edit.error?.message).toContain('scheduled');
+    expect((await act(api, id, 'cancel-schedule')).json.state).toBe('draft');
+    expect((await act(api, id, 'schedule', { startAt: startAt.toISOString(), endAt: endAt.toISOString() })).json).toMatchObject({
       state: 'scheduled',
       startAt: startAt.toISOString(),
       endAt: endAt.toISOString(),
@@ -182,7 +185,7 @@ describe('A2 states', () => {
     const a = await createAutomation(api, listId, { delay: { value: 1, unit: 'days' } });
     await act(api, a.automationId, 'start');
     await add(api, listId, [{ email: 'gone1@example.com', phone: '010-1234-5678' }, { email: 'gone2@example.com' }]);
-    await waitFor(async () => (await api.get<{ items: unknown[] }>(`/v2/automations/${a.automationId}/queue`)).body.Value.items.length, (n) => n === 2);
+    await waitFor(async () => (await api.get<{ items: unknown[] }>(`/v2/automations/${a.automationId}/queue`)).json.items.length, (n) => n === 2);
     const { deps } = app.runtime;
     const itemsOf = async (pks: string[]) =>
       (await Promise.all(pks.map((pk) => queryAll(deps.db, { TableName: deps.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } })))).flat();
@@ -192,8 +195,8 @@ describe('A2 states', () => {
     expect(before.filter((i) => String(i.PK).startsWith('PHONE#'))).toHaveLength(1);
     expect(before.filter((i) => String(i.SK).startsWith('S#'))).toHaveLength(2);
     expect(before.filter((i) => String(i.PK).startsWith('AUTOQ#'))).toHaveLength(2);
-    expect((await api.del(`/v2/lists/${listId}`)).body.Ok).toBe(true);
-    expect((await api.get(`/v2/automations/${a.automationId}`)).body.Error?.Code).toBe('AUTOMATION_NOT_FOUND');
+    expect((await api.del(`/v2/lists/${listId}`)).status).toBeLessThan(300);
+    expect((await api.get(`/v2/automations/${a.automationId}`)).error?.code).toBe('stberror.Errors.Email.NoSuchEmail');
     expect(app.runtime.scheduler.entries().some((e) => e.name.startsWith(`auto-${a.automationId}-`))).toBe(false);
     expect(await itemsOf(pks)).toEqual([]);
   });

@@ -24,7 +24,7 @@ const clock = movableClock(new Date('2026-03-02T23:58:00Z'));
 let app: TestApp;
 let api: ApiClient;
 let key: string;
-useTestApp((s) => ({ app, api, key } = s), { clock, mailer, schedulerIntervalMs: 50 });
+useTestApp((s) => ({ app, api, key } = s), { clock, mailer, schedulerIntervalMs: 50, outboxDir: outDir });
 
 async function all(): Promise<ParsedMail[]> {
   return Promise.all(readdirSync(outDir).filter((f) => f.endsWith('.eml')).sort().map((f) => simpleParser(readFileSync(join(outDir, f)))));

@@ -1,4 +1,5 @@
 /** SPEC W2 (API keys) and W3 (the AccessToken header), through HTTP. */
+import { listBasics } from './support/lists';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestApp, type TestApp } from './support/app';
 
@@ -11,6 +12,8 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const unauthorized = { Ok: false, Error: { Code: 'UNAUTHORIZED', HttpStatusCode: 401, Message: 'API 키가 없거나 유효하지 않습니다.' }, Value: null };
+/** The v2 API's answer to a missing or bad key (reference/stibee-api-v2_openapi.yml, 인증). */
+const v2Unauthorized = { code: 'stberror.Errors.Authorization.NoToken', httpStatusCode: 401, message: '존재하지 않는 토큰 입니다.' };
 
 describe('W2 API keys', () => {
   it('W2: POST creates a key whose secret is returned once; GET lists keys and never a secret', async () => {
@@ -41,7 +44,7 @@ describe('W2 API keys', () => {
 
     // The new secret works as an AccessToken of the same workspace.
     const withNew = apiClient(app.url, secret);
-    expect((await withNew.post('/v2/lists', { name: 'made with the new key' })).status).toBe(200);
+    expect((await withNew.post('/v2/lists', { ...listBasics, name: 'made with the new key' })).status).toBe(200);
     expect((await api.get<{ name: string }[]>('/v1/lists')).body.Value.map((l) => l.name)).toEqual(['made with the new key']);
   });
 
@@ -90,10 +93,13 @@ describe('W2 API keys', () => {
     const deactivated = await api.put<Key>(`/v1/api-keys/${second.keyId}/deactivate`);
     expect(deactivated.status).toBe(200);
     expect(deactivated.body.Value).toMatchObject({ keyId: second.keyId, status: 'inactive' });
-    for (const res of [await client.get('/v1/lists'), await client.post('/v2/lists', { name: 'x' }), await client.get('/v1/api-keys')]) {
+    for (const res of [await client.get('/v1/lists'), await client.get('/v1/api-keys')]) {
       expect(res.status).toBe(401);
       expect(res.body).toEqual(unauthorized);
     }
+    const v2 = await client.post('/v2/lists', { ...listBasics, name: 'x' });
+    expect(v2.status).toBe(401);
+    expect(v2.json).toEqual(v2Unauthorized);
     expect((await api.get<Key[]>('/v1/api-keys')).body.Value.find((k) => k.keyId === second.keyId)?.status).toBe('inactive');
     // The inactive key wrote nothing.
     expect((await api.get<unknown[]>('/v1/lists')).body.Value).toBeNull();
@@ -171,13 +177,14 @@ describe('W3 AccessToken', () => {
     for (const token of cases) {
       for (const [method, path, body] of [
         ['GET', '/v1/lists', undefined],
-        ['POST', '/v2/lists', { name: 'x' }],
+        ['POST', '/v2/lists', { ...listBasics, name: 'x' }],
         ['GET', '/v1/api-keys', undefined],
         ['POST', '/v1/api-keys', {}],
       ] as const) {
         const res = await apiClient(app.url, token).request(method, path, body);
         expect(res.status, `${method} ${path} with ${token?.slice(0, 10)}`).toBe(401);
-        expect(res.body).toEqual(unauthorized);
+        // Each version's shape (issue 13): the v1 envelope, or v2's Errors.Authorization.NoToken.
+        expect(res.body).toEqual(path.startsWith('/v2/') ? v2Unauthorized : unauthorized);
       }
     }
     // The key goes in the AccessToken header; the same value elsewhere is not a key.

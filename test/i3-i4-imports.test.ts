@@ -3,9 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import { armCrash, disarmAll, type CrashPoint } from '#shared/imports/faults';
+import { STALE_JOB_MS } from '#shared/imports/jobs';
 import { handleSesEvent } from '#shared/mail/bounces';
 import { useTestApp, type ApiClient, type TestApp } from './support/app';
-import { allSubscribers, counts, createGroup, snapshot } from './support/lists';
+import { allSubscribers, counts, createGroup, snapshot, listBasics } from './support/lists';
 import { connect, importNow, linkedList, startImport, waitForJob } from './support/integrations';
 
 let app: TestApp;
@@ -77,7 +78,7 @@ describe('I3 import', () => {
 async function everything(api: ApiClient, listId: number) {
   const list = await api.get<Record<string, unknown>>(`/v2/lists/${listId}`);
   const groups = await api.get(`/v1/lists/${listId}/groups`);
-  return { list: list.body.Value, groups: groups.body.Value, data: await snapshot(api, listId) };
+  return { list: list.json, groups: groups.body.Value, data: await snapshot(api, listId) };
 }
 
 /** A Donus list after one good import (60 members) with a group holding some of them. */
@@ -108,8 +109,8 @@ describe('I4 import semantics', () => {
     expect((await api.get<unknown[]>(`/v1/lists/${listId}/groups`)).body.Value).toBeNull();
     // I6: the last-updated date is this import.
     const after = await api.get<{ modifiedDate: string; lastImportDate: string }>(`/v2/lists/${listId}`);
-    expect(after.body.Value.lastImportDate).toBe(job.finishedAt);
-    expect(after.body.Value.lastImportDate > before.body.Value.lastImportDate).toBe(true);
+    expect(after.json.lastImportDate).toBe(job.finishedAt);
+    expect(after.json.lastImportDate > before.json.lastImportDate).toBe(true);
     // GET /v1/lists rows are the reference page's {id, name, createdTime} (issue 13); I6 shows in /v2/lists/{id} above.
     const listed = await api.get<{ id: number }[]>('/v1/lists');
     expect(Object.keys(listed.body.Value.find((l) => l.id === listId)!).sort()).toEqual(['createdTime', 'id', 'name']);
@@ -156,8 +157,8 @@ describe('I4 import semantics', () => {
     const job = await startImport(api, listId);
     for (;;) {
       const state = await api.get<{ membersRead: number; status: string }>(`/v2/lists/${listId}/imports/${job.jobId}`);
-      expect(state.body.Value.status).toBe('running');
-      if (state.body.Value.membersRead >= 120) break;
+      expect(state.json.status).toBe('running');
+      if (state.json.membersRead >= 120) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const unsub = await api.put<{ success: string[] }>(`/v1/lists/${listId}/subscribers/unsubscribe`, ['member195@sixshop.example.com']);
@@ -260,7 +261,8 @@ describe('I4 import semantics', () => {
     // ...after it, a new import takes over and sweeps the vanished one's generation.
     const clock = app.runtime.deps.clock as { now: () => Date };
     const realNow = clock.now;
-    clock.now = () => new Date(Date.now() + 3 * 3600 * 1000);
+    // Issue 12: minutes after its last heartbeat, not hours.
+    clock.now = () => new Date(Date.now() + STALE_JOB_MS + 60_000);
     try {
       const job = await importNow(app, api, listId);
       expect(job.status).toBe('completed');
@@ -268,7 +270,7 @@ describe('I4 import semantics', () => {
       clock.now = realNow;
     }
     const old = await api.get<{ status: string; error: { code: string } }>(`/v2/lists/${listId}/imports/${first.jobId}`);
-    expect(old.body.Value).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
+    expect(old.json).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
     expect(await itemsOfGeneration(listId, gen + 1)).toBe(0);
     expect(await itemsOfGeneration(listId, gen)).toBe(0);
     expect(await counts(api, listId)).toMatchObject({ subscribed: 60, total: 60 });
@@ -283,7 +285,7 @@ describe('I3 jobs', () => {
     const second = await startImport(api, listId);
     expect(second).toMatchObject({ jobId: first.jobId, alreadyRunning: true });
     const progress = await api.get<{ status: string; total: number }>(`/v2/lists/${listId}/imports/${first.jobId}`);
-    expect(progress.body.Value.status).toBe('running');
+    expect(progress.json.status).toBe('running');
     const done = await waitForJob(app, api, listId, first.jobId);
     expect(done.status).toBe('completed');
     const third = await startImport(api, listId);
@@ -307,19 +309,19 @@ describe('I3 jobs', () => {
     const b = await connectedWorkspace('sixshop');
     const otherListOfA = await linkedList(a.api, 'sixshop', 'second');
     const job = await importNow(app, a.api, a.listId);
-    expect((await a.api.get(`/v2/lists/${otherListOfA}/imports/${job.jobId}`)).body.Error?.Code).toBe('IMPORT_NOT_FOUND');
-    expect((await b.api.get(`/v2/lists/${a.listId}/imports/${job.jobId}`)).body.Error?.Code).toBe('LIST_NOT_FOUND');
-    expect((await b.api.get(`/v2/lists/${b.listId}/imports/${job.jobId}`)).body.Error?.Code).toBe('IMPORT_NOT_FOUND');
-    expect((await b.api.post(`/v2/lists/${a.listId}/imports`)).body.Error?.Code).toBe('LIST_NOT_FOUND');
+    expect((await a.api.get(`/v2/lists/${otherListOfA}/imports/${job.jobId}`)).error?.code).toBe('stberror.Errors.Integration.NoSuchImport');
+    expect((await b.api.get(`/v2/lists/${a.listId}/imports/${job.jobId}`)).error?.code).toBe('stberror.Errors.Authorization.PermissionDenied');
+    expect((await b.api.get(`/v2/lists/${b.listId}/imports/${job.jobId}`)).error?.code).toBe('stberror.Errors.Integration.NoSuchImport');
+    expect((await b.api.post(`/v2/lists/${a.listId}/imports`)).error?.code).toBe('stberror.Errors.Authorization.PermissionDenied');
   });
 
   it('I3: imports are refused on a standard list, on a disconnected workspace, and unknown jobs are not found', async () => {
     const { api, listId } = await connectedWorkspace('sixshop');
-    const standard = await api.post<{ id: number }>('/v2/lists', { name: 'plain' });
-    expect((await api.post(`/v2/lists/${standard.body.Value.id}/imports`)).body.Error?.Code).toBe('LIST_NOT_LINKED');
-    expect((await api.get(`/v2/lists/${listId}/imports/nosuchjob`)).body.Error?.Code).toBe('IMPORT_NOT_FOUND');
+    const standard = await api.post<{ id: number }>('/v2/lists', { ...listBasics, name: 'plain' });
+    expect((await api.post(`/v2/lists/${standard.json.id}/imports`)).error?.code).toBe('stberror.Errors.List.NotLinkedList');
+    expect((await api.get(`/v2/lists/${listId}/imports/nosuchjob`)).error?.code).toBe('stberror.Errors.Integration.NoSuchImport');
     await api.del('/v2/integrations/sixshop');
     const refused = await api.post(`/v2/lists/${listId}/imports`);
-    expect(refused.body.Error?.Code).toBe('INTEGRATION_NOT_CONNECTED');
+    expect(refused.error?.code).toBe('stberror.Errors.Integration.NotConnected');
   });
 });

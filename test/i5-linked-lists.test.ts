@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armCrash, disarmAll } from '#shared/imports/faults';
 import { useTestApp, type TestApp } from './support/app';
-import { counts, snapshot } from './support/lists';
+import { counts, snapshot, listBasics } from './support/lists';
 import { connect, importNow, linkedList } from './support/integrations';
 
 let app: TestApp;
@@ -79,8 +79,8 @@ describe('I5 linked lists', () => {
 
   it('I5: a standard list is unaffected', async () => {
     const w = await app.newWorkspace();
-    const list = await w.api.post<{ id: number }>('/v2/lists', { name: 'plain' });
-    const add = await w.api.post<{ success: unknown[] }>(`/v1/lists/${list.body.Value.id}/subscribers`, { subscribers: [{ email: 'a@x.com' }] });
+    const list = await w.api.post<{ id: number }>('/v2/lists', { ...listBasics, name: 'plain' });
+    const add = await w.api.post<{ success: unknown[] }>(`/v1/lists/${list.json.id}/subscribers`, { subscribers: [{ email: 'a@x.com' }] });
     expect(add.body.Value.success).toHaveLength(1);
   });
 });
@@ -89,7 +89,7 @@ describe('L10 IMPORT_COMPLETED', () => {
   it('L10, I3: completion and failure of an import reach the list webhook as IMPORT_COMPLETED', async () => {
     const { api, listId } = await importedList('sixshop', 30);
     const hook = await api.post(`/v2/lists/${listId}/webhooks`, { name: 'imports', url: `${receiverUrl}/hook`, events: ['IMPORT_COMPLETED'] });
-    expect(hook.body.Ok, hook.text).toBe(true);
+    expect(hook.status, hook.text).toBeLessThan(300);
     const ok = await importNow(app, api, listId);
     armCrash('switch:before', 100);
     const failed = await importNow(app, api, listId);

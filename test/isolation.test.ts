@@ -9,11 +9,37 @@ import { routes, type RouteDefinition } from '#shared/routes';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createGroup, createList, snapshot, subscribe, withPhone } from './support/lists';
 import { connect, linkedList, startImport } from './support/integrations';
+import { verifiedSender } from './support/senders';
 
-/** v1 writes answer their refusals in an HTTP 200 (issue 13, shared/http/v1-envelope.ts); the envelope says 404. */
+/** v1 writes answer their refusals in an HTTP 200 (issue 13, shared/http/conventions/v1.ts); the envelope says 404. */
 const v1Write = (route: { method: string; path: string }) => route.path.startsWith('/v1/') && route.method !== 'GET';
 
 const notFoundCodes = ['LIST_NOT_FOUND', 'GROUP_NOT_FOUND', 'API_KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'AUTOMATION_NOT_FOUND', 'IMPORT_NOT_FOUND'];
+/** The same refusals in the v2 convention (issue 13; shared/http/conventions/v2-errors.ts): HTTP 400, the yml's codes. */
+const v2NotFoundCodes = [
+  'stberror.Errors.Authorization.PermissionDenied',
+  'stberror.Errors.List.NoSuchGroup',
+  'stberror.Errors.Webhook.NoSuchWebhook',
+  'stberror.Errors.Email.NoSuchEmail',
+  'stberror.Errors.Integration.NoSuchImport',
+];
+const isV2 = (r: RouteDefinition) => r.path.startsWith('/v2/');
+
+/** A refusal that names nothing of the other workspace, in the route's version's shape. */
+function expectNotFound(route: RouteDefinition, res: Awaited<ReturnType<ApiClient['request']>>, what: string, v1Codes = notFoundCodes, v2Codes = v2NotFoundCodes) {
+  if (isV2(route)) {
+    expect(res.status, `${what} -> ${res.text}`).toBe(400);
+    expect(v2Codes, what).toContain(res.error?.code);
+    expect(res.error?.httpStatusCode, what).toBe(400);
+    return;
+  }
+  // A v1 write reports the refusal in the envelope of an HTTP 200, as the original (issue 13).
+  expect(res.status, `${what} -> ${res.text}`).toBe(v1Write(route) ? 200 : 404);
+  expect(res.body.Ok, what).toBe(false);
+  expect(v1Codes, what).toContain(res.body.Error?.Code);
+  expect(res.body.Error?.HttpStatusCode, what).toBe(404);
+  expect(res.body.Value, what).toBeNull();
+}
 
 let app: TestApp;
 let receiver: Server;
@@ -64,21 +90,26 @@ async function fixture(api: ApiClient, owner: string, withKey: boolean): Promise
     url: `${receiverUrl}/${owner}`,
     events: ['SUBSCRIBED', 'UPDATED', 'UNSUBSCRIBED', 'RESUBSCRIBED', 'DELETED', 'PURGED', 'GROUP_ASSIGNED', 'GROUP_RELEASED'],
   });
-  expect(hook.body.Ok, hook.text).toBe(true);
+  expect(hook.status, hook.text).toBeLessThan(300);
+  // A verified sender (automated emails start only from one) and an unverified one (issue 13).
+  await verifiedSender(api, listId, 'news@example.com');
+  expect((await api.post(`/v2/lists/${listId}/senders`, { email: 'sender@brand.example' })).json).toEqual({ authorized: false });
   const automation = await api.post<{ automationId: number; apiEndpoint: string }>('/v2/automations', automationBody(listId, owner));
-  expect(automation.body.Ok, automation.text).toBe(true);
+  expect(automation.status, automation.text).toBeLessThan(300);
   const values: Record<string, string> = {
-    automationId: String(automation.body.Value.automationId),
+    automationId: String(automation.json.automationId),
     action: 'start',
     operation: 'remove',
-    key: automation.body.Value.apiEndpoint.split('/').pop()!,
+    key: automation.json.apiEndpoint.split('/').pop()!,
     listId: String(listId),
     groupId: String(groupId),
     tag: 'city',
-    webhookId: hook.body.Value.webhookId,
+    webhookId: hook.json.webhookId,
     // A provider names no one's data (each workspace has its own connection); a job id of another list is not found.
     provider: 'sixshop',
     jobId: 'nosuchjob',
+    email: 'sender@brand.example',
+    subscriber: emails[0],
   };
   if (withKey) {
     const key = await api.post<{ keyId: string }>('/v1/api-keys', { name: `${owner} key` });
@@ -116,6 +147,14 @@ function bodyFor(route: RouteDefinition, f: Fixture): unknown {
     'automations-update': (({ listId: _l, ...rest }) => ({ ...rest, subject: 'hijacked' }))(automationBody(1, 'x')),
     'automations-queue-action': { all: true },
     'automations-api-trigger': { subscriber: emails[0] },
+    'senders-add': { email: 'sender@brand.example' },
+    'v2-subscribers-add': { subscriber: { email: emails[0], status: 'subscribed', fields: { name: 'hijacked' } }, updateEnabled: true },
+    'v2-subscribers-batch': { subscribers: emails.map((email) => ({ email, status: 'subscribed', fields: { name: 'hijacked' } })), updateEnabled: true },
+    'v2-subscribers-double-optin': { subscriber: { email: `fresh-${f.listName.length}-${Math.random().toString(36).slice(2)}@x.com` } },
+    'v2-subscribers-delete': { subscribers: emails },
+    'v2-subscribers-update': { fields: { name: 'hijacked' } },
+    'v2-groups-assign': { subscriber: emails[0] },
+    'v2-groups-release': { subscriber: emails[0] },
   };
   if (route.id in bodies) return bodies[route.id];
   return route.method === 'GET' || route.method === 'DELETE' ? undefined : {};
@@ -152,6 +191,8 @@ async function everything(api: ApiClient, v: Record<string, string>) {
     list: await get(`/v2/lists/${v.listId}`),
     fields: await get(`/v2/lists/${v.listId}/fields`),
     groups: await get(`/v1/lists/${v.listId}/groups`),
+    senders: await get(`/v2/lists/${v.listId}/senders`),
+    v2Subscribers: await get(`/v2/lists/${v.listId}/subscribers?limit=1000`),
     keys: await get('/v1/api-keys'),
     hooks: await get(`/v2/lists/${v.listId}/webhooks`),
     hook: await get(`/v2/lists/${v.listId}/webhooks/${v.webhookId}`),
@@ -190,12 +231,7 @@ describe('W1 isolation', () => {
         const path = fill(route.path, values);
         const res = await a.api.request(route.method, path, bodyFor(route, bf));
         const what = `${route.id}: ${route.method} ${path}`;
-        // A v1 write reports the refusal in the envelope of an HTTP 200, as the original (issue 13).
-        expect(res.status, `${what} -> ${res.text}`).toBe(v1Write(route) ? 200 : 404);
-        expect(res.body.Ok, what).toBe(false);
-        expect(notFoundCodes, what).toContain(res.body.Error?.Code);
-        expect(res.body.Error?.HttpStatusCode, what).toBe(404);
-        expect(res.body.Value, what).toBeNull();
+        expectNotFound(route, res, what);
         for (const secretish of [...bf.emails, bf.listName, bf.values.webhookId!, 'bee group']) {
           expect(res.text, what).not.toContain(secretish);
         }
@@ -229,8 +265,12 @@ describe('W1 isolation', () => {
       const path = fill(route.path, values);
       const res = await a.api.request(route.method, path, bodyFor(route, af));
       const what = `${route.id}: ${route.method} ${path}`;
-      expect(res.status, `${what} -> ${res.text}`).toBe(v1Write(route) ? 200 : 404);
-      expect(['GROUP_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'IMPORT_NOT_FOUND'], what).toContain(res.body.Error?.Code);
+      // The yml: releasing from a group that does not exist answers ok (and, as the snapshots below show, changes nothing).
+      if (route.id === 'v2-groups-release') {
+        expect(res.status, `${what} -> ${res.text}`).toBe(200);
+        continue;
+      }
+      expectNotFound(route, res, what, ['GROUP_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'IMPORT_NOT_FOUND'], ['stberror.Errors.List.NoSuchGroup', 'stberror.Errors.Webhook.NoSuchWebhook', 'stberror.Errors.Integration.NoSuchImport']);
     }
     expect(await everything(b.api, bf.values)).toEqual(before);
     // Refused requests wrote nothing on A's own list either.
@@ -246,5 +286,6 @@ describe('W1 isolation', () => {
       const res = await a.api.request(route.method, path, bodyFor(route, own));
       expect(res.status, `${route.id}: ${route.method} ${path} -> ${res.text}`).toBeLessThan(300);
     }
-  });
+    // One fixture per route, and the v2 API brought twenty more routes (issue 13).
+  }, 240_000);
 });

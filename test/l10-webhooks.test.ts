@@ -63,8 +63,8 @@ type Hook = { webhookId: string; secret?: string; enabled: boolean; events: stri
 
 async function hook(listId: number, path: string, events: string[]): Promise<Hook> {
   const res = await api.post<Hook>(`/v2/lists/${listId}/webhooks`, { name: path, url: `${receiverUrl}${path}`, events });
-  expect(res.body.Ok, res.text).toBe(true);
-  return res.body.Value;
+  expect(res.status, res.text).toBeLessThan(300);
+  return res.json;
 }
 
 const ALL = ['SUBSCRIBED', 'UPDATED', 'UNSUBSCRIBED', 'RESUBSCRIBED', 'DELETED', 'PURGED', 'GROUP_ASSIGNED', 'GROUP_RELEASED'];
@@ -75,15 +75,15 @@ describe('L10 webhooks', () => {
     const created = await hook(listId, '/crud', ['SUBSCRIBED']);
     expect(created.secret).toMatch(/^whsec_/);
     const listed = await api.get<Hook[]>(`/v2/lists/${listId}/webhooks`);
-    expect(listed.body.Value).toHaveLength(1);
+    expect(listed.json).toHaveLength(1);
     expect(listed.text).not.toContain(created.secret!);
     const edited = await api.put<Hook>(`/v2/lists/${listId}/webhooks/${created.webhookId}`, { name: 'renamed', events: ['UPDATED', 'PURGED'] });
-    expect(edited.body.Value).toMatchObject({ name: 'renamed', events: ['UPDATED', 'PURGED'], enabled: true });
-    expect((await api.put<Hook>(`/v2/lists/${listId}/webhooks/${created.webhookId}/disable`)).body.Value.enabled).toBe(false);
-    expect((await api.put<Hook>(`/v2/lists/${listId}/webhooks/${created.webhookId}/enable`)).body.Value.enabled).toBe(true);
-    expect((await api.get<Hook>(`/v2/lists/${listId}/webhooks/${created.webhookId}`)).body.Value.name).toBe('renamed');
-    expect((await api.del(`/v2/lists/${listId}/webhooks/${created.webhookId}`)).body.Ok).toBe(true);
-    expect((await api.get(`/v2/lists/${listId}/webhooks/${created.webhookId}`)).body.Error?.Code).toBe('WEBHOOK_NOT_FOUND');
+    expect(edited.json).toMatchObject({ name: 'renamed', events: ['UPDATED', 'PURGED'], enabled: true });
+    expect((await api.put<Hook>(`/v2/lists/${listId}/webhooks/${created.webhookId}/disable`)).json.enabled).toBe(false);
+    expect((await api.put<Hook>(`/v2/lists/${listId}/webhooks/${created.webhookId}/enable`)).json.enabled).toBe(true);
+    expect((await api.get<Hook>(`/v2/lists/${listId}/webhooks/${created.webhookId}`)).json.name).toBe('renamed');
+    expect((await api.del(`/v2/lists/${listId}/webhooks/${created.webhookId}`)).status).toBeLessThan(300);
+    expect((await api.get(`/v2/lists/${listId}/webhooks/${created.webhookId}`)).error?.code).toBe('stberror.Errors.Webhook.NoSuchWebhook');
     const bad = await api.post(`/v2/lists/${listId}/webhooks`, { name: 'x', url: `${receiverUrl}/x`, events: ['EXPLODED'] });
     expect(bad.status).toBe(400);
   });
@@ -151,12 +151,12 @@ describe('L10 webhooks', () => {
     const bodies = new Set(at('/flaky').map((r) => r.body));
     expect(bodies.size).toBe(1);
     const log = await api.get<{ attempt: number; status: number; ok: boolean; latencyMs: number }[]>(`/v2/lists/${listId}/webhooks/${h.webhookId}/deliveries`);
-    expect(log.body.Value.map((a) => [a.attempt, a.status, a.ok])).toEqual([
+    expect(log.json.map((a) => [a.attempt, a.status, a.ok])).toEqual([
       [3, 200, true],
       [2, 500, false],
       [1, 500, false],
     ]);
-    expect(log.body.Value.every((a) => a.latencyMs >= 0)).toBe(true);
+    expect(log.json.every((a) => a.latencyMs >= 0)).toBe(true);
   });
 
   it('L10: events committed by a request that died before sealing its batch are still delivered, once', async () => {
@@ -190,7 +190,7 @@ describe('L10 webhooks', () => {
     const listId = await createList(api);
     const h = await hook(listId, '/ping', ['SUBSCRIBED']);
     const res = await api.post<{ ok: boolean; status: number; action: string }>(`/v2/lists/${listId}/webhooks/${h.webhookId}/test`);
-    expect(res.body.Value).toMatchObject({ ok: true, status: 200, action: 'PING' });
+    expect(res.json).toMatchObject({ ok: true, status: 200, action: 'PING' });
     expect(JSON.parse(at('/ping')[0]!.body)).toMatchObject({ id: String(listId), action: 'PING' });
   });
 
@@ -212,15 +212,40 @@ describe('R4 private addresses', () => {
       for (const url of ['http://127.0.0.1:8080/h', 'http://localhost/h', 'http://10.1.2.3/h', 'http://169.254.169.254/latest', 'http://[::1]/h', 'http://192.168.0.10/h', 'ftp://example.com/h']) {
         const res = await sApi.post(`/v2/lists/${listId}/webhooks`, { name: 'x', url, events: ['SUBSCRIBED'] });
         expect(res.status, url).toBe(400);
-        expect(res.body.Error?.Code, url).toMatch(/WEBHOOK_URL_REFUSED|INVALID_REQUEST/);
+        expect(res.error?.code, url).toMatch(/^stberror\.Errors\.(Webhook\.NotPermittedUrl|Data\.InvalidRequest)$/);
       }
-      expect((await sApi.get<unknown[]>(`/v2/lists/${listId}/webhooks`)).body.Value).toEqual([]);
+      expect((await sApi.get<unknown[]>(`/v2/lists/${listId}/webhooks`)).json).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('R4 (issue 14): DNS rebinding reaches nothing internal: the delivery connects to the address it checked, not to a second lookup', async () => {
+    const calls: string[] = [];
+    // Public to the check when the webhook is saved, loopback (where the receiver listens) ever after.
+    const rebinding = async (host: string) => {
+      calls.push(host);
+      return [{ address: calls.length === 1 ? '93.184.216.34' : '127.0.0.1', family: 4 }];
+    };
+    const strict = await startTestApp({ allowPrivateWebhookUrls: false, resolveHost: rebinding });
+    try {
+      const { api: sApi } = await strict.newWorkspace();
+      const listId = await createList(sApi);
+      const port = new URL(receiverUrl).port;
+      const created = await sApi.post<Hook>(`/v2/lists/${listId}/webhooks`, { name: 'rebind', url: `http://rebind.attacker.example:${port}/rebind`, events: ['SUBSCRIBED'] });
+      expect(created.status, created.text).toBeLessThan(300);
+      const ping = await sApi.post<{ ok: boolean; status: number | null; latencyMs: number; error?: string }>(`/v2/lists/${listId}/webhooks/${created.json.webhookId}/test`);
+      // The ping reports neither the internal service's status nor how fast it answered.
+      expect(ping.json).toMatchObject({ ok: false, status: null, latencyMs: 0, error: expect.stringMatching(/refused/) });
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      expect(at('/rebind')).toEqual([]);
     } finally {
       await strict.close();
     }
   });
 
   it('R4: the address check knows the internal ranges', () => {
+    for (const a of ['64:ff9b::7f00:1', '2002:7f00:1::1', '::127.0.0.1', '::ffff:7f00:1', '::']) expect(isInternalAddress(a), a).toBe(true);
     for (const a of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1']) {
       expect(isInternalAddress(a), a).toBe(true);
     }

@@ -197,6 +197,17 @@ describe('W3 JSON bodies', () => {
     expect(await snapshot(slow, listId)).toEqual(before);
   });
 
+  it('W3 (issue 14): a path with malformed percent-encoding is a bad request (400), not a server error', async () => {
+    const { api } = await freshWorkspace();
+    for (const [method, path] of [['GET', '/v2/lists/%E0%A4%A'], ['GET', '/v1/lists/%/subscribers'], ['DELETE', '/v2/lists/1/fields/%ZZ']] as const) {
+      const res = await api.request(method, path);
+      expect(res.status, path).toBe(400);
+      // Each version's own shape (issue 13): the v1 envelope, the v2 error object.
+      if (path.startsWith('/v1')) expect(res.body.Error?.Code, path).toBe('INVALID_REQUEST');
+      else expect(res.error?.code, path).toMatch(/^stberror\.Errors\./);
+    }
+  });
+
   it('W3: a Content-Type other than application/json gets UNSUPPORTED_MEDIA_TYPE (HttpStatusCode 415, in an HTTP 200 on v1) and nothing is written', async () => {
     const { api, slow } = await freshWorkspace();
     const listId = await createList(slow);

@@ -127,6 +127,25 @@ describe('M2 bounces and complaints', () => {
     expect(isSnsHost('http://sns.us-east-1.amazonaws.com/x.pem')).toBe(false);
   });
 
+  it('M2 (issue 14): only sns.<region>.amazonaws.com[.cn] hosts, no replays older than an hour, and no 500 for a body that is no message', async () => {
+    for (const host of ['sns.s3.amazonaws.com', 'sns.my-bucket.amazonaws.com', 'sns.execute-api.amazonaws.com', 'sns.ap-northeast-2.amazonaws.com:8443'])
+      expect(isSnsHost(`https://${host}/x.pem`), host).toBe(false);
+    for (const host of ['sns.ap-northeast-2.amazonaws.com', 'sns.us-gov-west-1.amazonaws.com', 'sns.cn-north-1.amazonaws.com.cn'])
+      expect(isSnsHost(`https://${host}/x.pem`), host).toBe(true);
+
+    const list = await createList(api);
+    await subscribe(api, list, { subscribers: [{ email: 'replay@x.com' }] });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000).toISOString();
+    const stale = signed({ Type: 'Notification', MessageId: 'old-1', TopicArn: 'arn:aws:sns:ap-northeast-2:1:ses-events', Message: JSON.stringify(bounce('replay@x.com', 'Permanent')), Timestamp: twoHoursAgo });
+    expect((await post(stale)).status).toBe(403);
+    expect((await allSubscribers(api, list)).get('replay@x.com')?.status).toBe('subscribed');
+
+    for (const body of [null, [], 'text', 42]) {
+      const res = await post(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+  });
+
   it('M2: the topic subscription is confirmed through its SubscribeURL, signature first', async () => {
     const url = 'https://sns.ap-northeast-2.amazonaws.com/?Action=ConfirmSubscription&Token=abc';
     const message = signed({ Type: 'SubscriptionConfirmation', MessageId: 'm1', TopicArn: 'arn:aws:sns:ap-northeast-2:1:ses-events', Message: 'confirm', Timestamp: new Date().toISOString(), Token: 'abc', SubscribeURL: url }, '1');

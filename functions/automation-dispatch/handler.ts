@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { getDeps } from '#shared/runtime/deps';
+import { getDeps } from '#shared/runtime/current-deps';
 import { runDispatch } from '#shared/automations/dispatch';
 import { logger } from '#shared/logger';
 

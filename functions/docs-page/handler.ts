@@ -1,28 +1,31 @@
 import { apiHandler, RawResponse } from '#shared/http/api-handler';
-import openapi from '../../docs/openapi.json' with { type: 'json' };
+import { basePathOf } from '#shared/http/docs-assets';
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeAttr = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-type Operation = { summary?: string; description?: string };
-const rows = Object.entries(openapi.paths as Record<string, Record<string, Operation>>)
-  .flatMap(([path, ops]) =>
-    Object.entries(ops).map(
-      ([method, op]) =>
-        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(op.summary ?? '')}</td><td>${escapeHtml(op.description ?? '')}</td></tr>`,
-    ),
-  )
-  .join('\n');
-
-const page = `<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>API</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style>
-</head><body><h1>Newsletter backend API</h1>
-<p>Machine-readable: <a href="docs/openapi.json">OpenAPI 3.1</a>. Every endpoint but the public ones needs the <code>AccessToken</code> header.</p>
-<table><thead><tr><th>method</th><th>path</th><th>what</th><th>spec</th></tr></thead><tbody>
-${rows}
-</tbody></table></body></html>`;
-
-/** A plain index of the endpoints, from the same OpenAPI document. */
-export const handler = apiHandler({ public: true }, async () =>
-  new RawResponse({ statusCode: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: page }),
-);
+/**
+ * Issue 17: the API documentation, interactive: Swagger UI over /docs/openapi.json, with
+ * "Try it out" against this server (the document's server is this API's base path). Every
+ * operation but the public ones needs the AccessToken header (the Authorize button).
+ */
+export const handler = apiHandler({ public: true }, async ({ event }) => {
+  const base = escapeAttr(basePathOf(event, /\/docs\/?$/));
+  const page = `<!doctype html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Newsletter backend API</title>
+<link rel="stylesheet" href="${base}/docs/assets/swagger-ui.css">
+</head>
+<body>
+<main id="api-docs" aria-label="API documentation"></main>
+<noscript><p>This page needs JavaScript. The machine-readable document: <a href="${base}/docs/openapi.json">OpenAPI 3.1</a>.</p></noscript>
+<script src="${base}/docs/assets/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({ url: '${base}/docs/openapi.json', dom_id: '#api-docs', deepLinking: true, tryItOutEnabled: true, persistAuthorization: true, displayRequestDuration: true });
+</script>
+</body>
+</html>`;
+  return new RawResponse({ statusCode: 200, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }, body: page });
+});

@@ -1,10 +1,10 @@
 import { apiHandler } from '#shared/http/api-handler';
 import { listIdParams } from '#shared/http/schemas';
+import { idResponse } from '#shared/http/v2-schemas';
 import { createGroup } from '#shared/lists/groups';
 import { groupBody } from '#shared/lists/schemas';
-import { groupView } from '#shared/lists/views';
 
-/** Creates a group in a list. */
-export const handler = apiHandler({ params: listIdParams, body: groupBody }, async ({ params, body, workspaceId, deps }) =>
-  groupView(await createGroup(deps, workspaceId, params.listId, body.name)),
-);
+/** The yml's createGroup → `{id}`; AlreadyExistGroup, TooManyGroups. */
+export const handler = apiHandler({ params: listIdParams, body: groupBody, response: idResponse }, async ({ params, body, workspaceId, deps }) => ({
+  id: (await createGroup(deps, workspaceId, params.listId, body.name)).groupId,
+}));

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { apiHandler, RawResponse } from '#shared/http/api-handler';
 import { ApiError } from '#shared/http/errors';
-import { htmlPage } from '#shared/http/html-page';
-import { completeConnection } from '#shared/integrations/connections';
-import { providerNames } from '#shared/integrations/providers';
+import { confirmUrl, receiveCallback } from '#shared/integrations/oauth-flow';
+import { bindingCookieName, readCookie } from '#shared/integrations/browser-binding';
+import { consentPage, failedPage } from '#shared/integrations/pages';
 import { providerParams } from '#shared/integrations/schemas';
 
 const query = z.object({
@@ -13,16 +13,16 @@ const query = z.object({
 });
 
 /**
- * SPEC I1: where the provider sends the user back (public: a browser, no AccessToken). The
- * `state` proves which workspace started the flow; a page tells the user how it went.
+ * SPEC I1: where the provider sends the user back (public: a browser, no AccessToken). Only in
+ * the browser that started the flow (issue 14): the code is exchanged and the page asks the user
+ * to confirm the workspace it names; nothing is connected yet.
  */
-export const handler = apiHandler({ public: true, params: providerParams, query }, async ({ params, query, deps }) => {
-  const name = providerNames[params.provider];
+export const handler = apiHandler({ public: true, params: providerParams, query }, async ({ params, query, deps, event }) => {
   try {
-    await completeConnection(deps, params.provider, query);
-    return new RawResponse(htmlPage(200, `${name} 연동 완료`, `워크스페이스가 ${name}와 연동되었습니다. 이제 ${name} 연동 주소록을 만들고 회원을 불러올 수 있습니다.`));
+    const view = await receiveCallback(deps, params.provider, query, readCookie(event.headers, bindingCookieName(params.provider)));
+    return new RawResponse(consentPage(view, confirmUrl(deps, params.provider)));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    return new RawResponse(htmlPage(error.status || 400, `${name} 연동 실패`, `${error.message} (${error.code})`));
+    return new RawResponse(failedPage(params.provider, error));
   }
 });

@@ -1,9 +1,9 @@
 import { apiHandler } from '#shared/http/api-handler';
 import { createList } from '#shared/lists/lists';
 import { createListBody } from '#shared/lists/schemas';
-import { listView } from '#shared/lists/views';
+import { idResponse } from '#shared/http/v2-schemas';
 
-/** SPEC L1/L11: a new standard list; `email` and `name` fields unless `fields` says otherwise. */
-export const handler = apiHandler({ body: createListBody }, async ({ body, workspaceId, deps }) =>
-  listView(await createList(deps, workspaceId, body)),
-);
+/** SPEC L1/L11, the yml's createList: the five required fields (and our `fields`, `kind`) → `{id}`. */
+export const handler = apiHandler({ body: createListBody, response: idResponse }, async ({ body, workspaceId, deps }) => ({
+  id: (await createList(deps, workspaceId, body)).listId,
+}));

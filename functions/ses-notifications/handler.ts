@@ -11,13 +11,16 @@ const text = (statusCode: number, body: string) =>
  * message's signature is checked before anything is done with it.
  */
 export const handler = apiHandler({ public: true, rawBody: true }, async ({ event, deps }) => {
-  let message: SnsMessage;
+  let parsed: unknown;
   try {
-    message = JSON.parse(event.body ?? '') as SnsMessage;
+    parsed = JSON.parse(event.body ?? '');
   } catch {
     throw new ApiError('INVALID_JSON');
   }
-  if (!(await verifySnsMessage(message, deps.sns))) return text(403, 'signature refused');
+  // `null`, an array or a bare string is JSON but no SNS message: a bad request, not a crash.
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError('INVALID_REQUEST', 'not an SNS message');
+  const message = parsed as SnsMessage;
+  if (!(await verifySnsMessage(message, deps.sns, deps.clock.now()))) return text(403, 'signature refused');
   if (deps.sesEventsTopicArn && message.TopicArn !== deps.sesEventsTopicArn) return text(403, 'unexpected topic');
   if (message.Type === 'SubscriptionConfirmation' && message.SubscribeURL) {
     await deps.sns.confirmSubscription(message.SubscribeURL);

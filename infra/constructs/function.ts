@@ -71,8 +71,9 @@ export class HouseFunction extends NodejsFunction {
         sourceMap: true,
         // Some dependencies still call require(); an ESM bundle has to define it.
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // The Lambda Node.js runtime ships AWS SDK v3; bundling it again only slows cold starts.
-        externalModules: ['@aws-sdk/*'],
+        // No `externalModules`: the bundle carries the project's locked @aws-sdk/* versions rather
+        // than whatever SDK the Lambda runtime ships (docs/deploy.md, "Lambda bundles and the AWS SDK").
+        externalModules: [],
         ...props.bundling,
       },
     });

@@ -23,7 +23,8 @@ export class Mail extends Construct {
     });
     this.configurationSet.addEventDestination('ToSns', {
       destination: EventDestination.snsTopic(this.events),
-      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
+      // SEND: SES accepted a message; it marks the send with that sendId tag as mailed (issue 12, the sweeper's proof).
+      events: [EmailSendingEvent.SEND, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
     });
   }
 
@@ -40,8 +41,24 @@ export class Mail extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-        resources: [this.identity.emailIdentityArn, configurationSetArn],
+        // Automated emails send from their list's sender addresses, each an SES email identity of
+        // the account (issue 13); SES itself refuses any that is not verified.
+        resources: [this.identity.emailIdentityArn, this.senderIdentitiesArn(), configurationSetArn],
       }),
     );
+  }
+
+  /** Sender addresses (the v2 API's 발신자 이메일 주소) are SES email identities created at run time. */
+  grantSenderIdentities(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
+        resources: [this.senderIdentitiesArn()],
+      }),
+    );
+  }
+
+  private senderIdentitiesArn(): string {
+    return Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
   }
 }

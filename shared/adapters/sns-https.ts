@@ -1,10 +1,16 @@
 import type { SnsPort } from '#shared/ports/sns';
 
-/** Only AWS's own SNS hosts are trusted for certificates and subscription confirmations. */
+/**
+ * Only AWS's own SNS hosts are trusted for certificates and subscription confirmations:
+ * `sns.<region>.amazonaws.com[.cn]` with a real region name (ap-northeast-2, us-gov-west-1,
+ * cn-north-1), so `sns.s3.amazonaws.com`-style names of other services or buckets are not.
+ */
+const SNS_HOST = /^sns\.[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}\.amazonaws\.com(\.cn)?$/;
+
 export function isSnsHost(url: string): boolean {
   try {
     const u = new URL(url);
-    return u.protocol === 'https:' && /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(u.hostname);
+    return u.protocol === 'https:' && u.port === '' && SNS_HOST.test(u.hostname);
   } catch {
     return false;
   }

@@ -5,13 +5,19 @@
  * consistently, so a subscriber added by a request already answered is found. Everything
  * after (running state, duplicate rules, windows) is decided by the events worker like every
  * other trigger. Extra body fields travel with the fact, fill `$%key%$` tags of that one send,
- * and are never stored on the subscriber.
+ * and are never stored on the subscriber. They travel in the outbox event and in the pending
+ * send, so they are bounded (issue 12): larger ones are refused here, before anything is read
+ * or written, and never reach the shared events worker.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#shared/table/keys';
 import { ApiError } from '#shared/http/errors';
 import type { Deps } from '#shared/runtime/deps';
+import { jsonBytes } from '#shared/db/item-size';
 import { emitEmailFacts } from './dispatch';
+
+/** The extra values of one A3a request, as JSON. A pending send carries them beside its bounded search text. */
+export const API_VARS_MAX_BYTES = 64 * 1024;
 
 /** What `requestAutomatedEmail` found: accepted, or the address is not a subscribed member. */
 export type ApiTriggerOutcome = 'accepted' | 'not-subscribed';
@@ -23,6 +29,8 @@ export async function requestAutomatedEmail(
   email: string,
   vars: Record<string, unknown>,
 ): Promise<ApiTriggerOutcome> {
+  const size = jsonBytes(vars);
+  if (size > API_VARS_MAX_BYTES) throw new ApiError('AUTOMATION_VALUES_TOO_LARGE', `${Math.ceil(size / 1024)} KB`);
   const get = async (Key: Record<string, string>) =>
     (await deps.db.send(new GetCommand({ TableName: deps.tableName, Key, ConsistentRead: true }))).Item;
   const target = await get(keys.automationApiKey(key));

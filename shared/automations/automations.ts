@@ -8,11 +8,13 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { keys, STAT_SHARDS } from '#shared/table/keys';
 import { ApiError } from '#shared/http/errors';
+import { assertVerifiedSender } from '#shared/senders/senders';
 import type { Deps } from '#shared/runtime/deps';
 import { loadListContext, type ListContext } from '#shared/lists/model';
 import { nextId } from '#shared/lists/sequence';
 import { batchGet, batchWrite, queryAll, queryIndex } from '#shared/db/batch';
 import { EMAIL_FIELD } from '#shared/lists/fields';
+import { commitCounted, STAT_NAMES, type StatName } from './figures';
 import {
   automationInputSchema,
   toAutomationRecord,
@@ -242,13 +244,19 @@ export interface TransitionInput {
 
 /** SPEC A2's transitions; anything else is refused naming the current state. */
 export async function transition(
-  deps: ScheduleDeps,
+  deps: ScheduleDeps & Parameters<typeof assertVerifiedSender>[0],
   workspaceId: string,
   automationId: number,
   action: Transition,
   input: TransitionInput = {},
 ): Promise<AutomationRecord> {
   const current = await findAutomation(deps, workspaceId, automationId);
+  // Issue 13: an automated email sends only from a verified sender address of its list, checked
+  // whenever it is set to send (a scheduled one was checked when scheduled; its sender cannot be
+  // deleted while it waits, shared/senders/senders.ts).
+  if ((action === 'start' || action === 'schedule' || action === 'resume') && allowedFrom[action].includes(current.state)) {
+    await assertVerifiedSender(deps, { workspaceId, listId: current.listId }, current.senderEmail);
+  }
   return applyTransition(deps, current, action, input);
 }
 
@@ -338,13 +346,24 @@ async function dropQueue(deps: Pick<Deps, 'db' | 'tableName'>, automationId: num
     ExpressionAttributeValues: { ':pk': keys.pendingCheckPartition(automationId) },
     ProjectionExpression: 'PK, SK',
   });
-  await batchWrite(deps.db, deps.tableName, [...pending, ...checks].map((i) => ({ delete: { PK: i.PK, SK: i.SK } })));
-  if (pending.length) await addStats(deps, automationId, { queued: -pending.length });
+  await batchWrite(deps.db, deps.tableName, checks.map((i) => ({ delete: { PK: i.PK, SK: i.SK } })));
+  // Each removal with its figure (issue 12); one a dispatcher claimed meanwhile is its to count.
+  await commitCounted(
+    deps,
+    automationId,
+    pending.map((i) => ({
+      writes: [{ Delete: { TableName: deps.tableName, Key: { PK: i.PK, SK: i.SK }, ConditionExpression: 'attribute_exists(PK)' } }],
+      delta: { queued: -1 },
+    })),
+  );
 }
 
-export type StatName = 'queued' | 'sent' | 'failed' | 'dropped' | 'opens' | 'uniqueOpens' | 'clicks' | 'uniqueClicks';
+export type { StatName };
 
-/** Figures are spread over STAT_SHARDS items so a burst of sends does not queue on one item. */
+/**
+ * Figures moved outside any other write: opens and clicks (SPEC A7). Queue, send and drop
+ * figures move only inside the transaction of their change (figures.ts).
+ */
 export async function addStats(deps: Pick<Deps, 'db' | 'tableName'>, automationId: number, delta: Partial<Record<StatName, number>>, shard?: number) {
   const entries = Object.entries(delta).filter(([, v]) => v);
   if (!entries.length) return;
@@ -361,7 +380,7 @@ export async function addStats(deps: Pick<Deps, 'db' | 'tableName'>, automationI
 
 export async function readStats(deps: Pick<Deps, 'db' | 'tableName'>, automationId: number): Promise<Record<StatName, number>> {
   const found = await batchGet(deps.db, deps.tableName, Array.from({ length: STAT_SHARDS }, (_, s) => keys.automationStats(automationId, s)));
-  const total: Record<StatName, number> = { queued: 0, sent: 0, failed: 0, dropped: 0, opens: 0, uniqueOpens: 0, clicks: 0, uniqueClicks: 0 };
-  for (const item of found.values()) for (const k of Object.keys(total) as StatName[]) total[k] += Number(item[k] ?? 0);
+  const total = Object.fromEntries(STAT_NAMES.map((k) => [k, 0])) as Record<StatName, number>;
+  for (const item of found.values()) for (const k of STAT_NAMES) total[k] += Number(item[k] ?? 0);
   return total;
 }

@@ -3,12 +3,13 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import { findAutomation, readStats } from './automations';
+import { listDeadLetters } from '#shared/dead-letters';
 
 const rate = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 100 : 0);
 
 export async function dashboard(deps: Deps, workspaceId: string, automationId: number) {
   const a = await findAutomation(deps, workspaceId, automationId);
-  const stats = await readStats(deps, automationId);
+  const [stats, dead] = await Promise.all([readStats(deps, automationId), listDeadLetters(deps, { automationId })]);
   const failures = await deps.db.send(
     new QueryCommand({
       TableName: deps.tableName,
@@ -25,6 +26,8 @@ export async function dashboard(deps: Deps, workspaceId: string, automationId: n
     automationId,
     state: a.state,
     queued: Math.max(0, stats.queued),
+    /** Claimed and being mailed, or waiting for a retry after a transient mailer failure (issue 12). */
+    sending: Math.max(0, stats.sending),
     sent: stats.sent,
     failed: stats.failed,
     dropped: stats.dropped,
@@ -38,5 +41,11 @@ export async function dashboard(deps: Deps, workspaceId: string, automationId: n
     /** The last 100 failures, newest first, and how often each reason occurs among them. */
     failureReasons: reasons,
     recentFailures: (failures.Items ?? []).map((f) => ({ email: f.email, at: f.at, reason: f.reason })),
+    /**
+     * Issue 12: triggers the events worker gave up on after its retries (the last 100, newest
+     * first): when, why, how many subscribers they named and the first of them.
+     */
+    deadLetters: dead.length,
+    recentDeadLetters: dead.map((d) => ({ at: d.at, firstFailedAt: d.firstFailedAt, kind: d.kind, reason: d.reason, attempts: d.attempts, eventId: d.eventId, subscribers: d.subscribers, emails: d.emails })),
   };
 }

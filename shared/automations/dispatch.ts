@@ -2,24 +2,34 @@
  * SPEC A5-A8: the dispatcher. Whatever runs it (a Scheduler entry for a due minute, a worker
  * that just queued sends due now, "send now" from the queue), each pending send is claimed by
  * one transaction that deletes it from the queue and creates its send record; only the claimer
- * calls the mailer, and a send record is never claimed again. So a send is made at most once
- * even when two dispatchers run at once, one runs twice, or the mailer fails after sending.
+ * calls the mailer. So a send is made at most once even when two dispatchers run at once, one
+ * runs twice, or the mailer fails after sending.
+ *
+ * Issue 12: nothing claimed is left behind. A claim carries a lease; a dispatcher that dies
+ * before recording the result leaves its sends `sending` with a lease that ends, and the sweeper
+ * (every dispatch, and the local runtime at start) finishes them: sent, when the mailer's record
+ * of the send's idempotency key says so, or mailed now. Transient mailer failures are retried with
+ * back-off until a deadline (send-policy.ts). Every figure moves in the transaction of its change.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, batchWrite, chunk, queryAll } from '#shared/db/batch';
 import { DUE_SHARDS, SUBSCRIBER_SHARDS, keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import type { DispatchEvent } from '#shared/ports/scheduler';
+import { isPermanent, isTransient, type MailLookup } from '#shared/ports/mailer';
 import { toSubscriberRecord, type SubscriberRecord } from '#shared/subscribers/record';
 import type { ListRecord } from '#shared/lists/model';
 import { batchPartition } from '#shared/subscribers/store';
 import { logger } from '#shared/logger';
+import { crashAt } from '#shared/faults/crash-at';
 import type { AutomationFact } from './facts';
 import type { AutomationRecord } from './model';
-import { addStats, applyTransition, automationById, getAutomation } from './automations';
+import { applyTransition, automationById, getAutomation } from './automations';
+import { commitCounted, statsWrite, type CountedUnit, type Tx } from './figures';
 import { renderMail, urlHash } from './render';
+import { LEASE_MARGIN_MS, SEND_LEASE_MS, nextAttemptAt } from './send-policy';
 import {
   enqueueFires,
   loadList,
@@ -33,11 +43,11 @@ import { addWallMinutes, instantOf, minuteOf, nextOpening, nextRecurrence, wallO
 
 export type DispatchDeps = Deps;
 
-/** Sends mailed at once per chunk of 49, and chunks in flight at once, per dispatcher. */
+/** Sends mailed at once per claimed chunk, and chunks in flight at once, per dispatcher. */
 const MAIL_CONCURRENCY = 16;
 const CHUNK_CONCURRENCY = 4;
-/** A due-minute dispatch also looks this many minutes back, for entries that ran late or failed. */
-const LOOK_BACK_MINUTES = 5;
+/** 48 sends = 96 items, beside the figures item, in one claim transaction. */
+const CLAIM_CHUNK = 48;
 
 export async function runDispatch(deps: DispatchDeps, event: DispatchEvent): Promise<{ sent: number }> {
   switch (event.kind) {
@@ -52,26 +62,25 @@ export async function runDispatch(deps: DispatchDeps, event: DispatchEvent): Pro
   }
 }
 
-/** Everything due up to the end of `minute` (and a few minutes before it, in case a run was missed). */
+/**
+ * Everything due up to the end of `minute`, however long ago it fell due (the due index is sorted
+ * by time, issue 12), and every send whose lease or retry time has come.
+ */
 export async function dispatchMinute(deps: DispatchDeps, minute: string): Promise<{ sent: number }> {
-  const start = new Date(`${minute}:00.000Z`).getTime();
-  const partitions: string[] = [];
-  for (let back = LOOK_BACK_MINUTES; back >= 0; back--) {
-    const m = minuteOf(new Date(start - back * 60_000));
-    for (let s = 0; s < DUE_SHARDS; s++) partitions.push(keys.duePartition(m, s));
-  }
+  const swept = await sweepSends(deps);
   const found = await Promise.all(
-    partitions.map((pk) =>
+    Array.from({ length: DUE_SHARDS }, (_, s) =>
       queryAll(deps.db, {
         TableName: deps.tableName,
         IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
+        KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK <= :end',
+        ExpressionAttributeValues: { ':pk': keys.duePartition(s), ':end': `${minute}:59.999Z~` },
       }),
     ),
   );
   const items = found.flat() as unknown as PendingItem[];
-  return sendPending(deps, items);
+  const { sent } = await sendPending(deps, items);
+  return { sent: sent + swept.sent };
 }
 
 interface Loaded {
@@ -79,7 +88,7 @@ interface Loaded {
   lists: Map<number, ListRecord | undefined>;
 }
 
-async function load(deps: DispatchDeps, items: readonly PendingItem[]): Promise<Loaded> {
+async function load(deps: DispatchDeps, items: ReadonlyArray<{ automationId: number; listId: number }>): Promise<Loaded> {
   const automations = new Map<number, AutomationRecord | undefined>();
   const lists = new Map<number, ListRecord | undefined>();
   for (const item of items) {
@@ -88,6 +97,22 @@ async function load(deps: DispatchDeps, items: readonly PendingItem[]): Promise<
   }
   return { automations, lists };
 }
+
+/** The subscribers of these items in their list's current generation, by list and email. */
+async function loadSubscribers(deps: DispatchDeps, items: ReadonlyArray<{ listId: number; email: string }>, lists: Loaded['lists']) {
+  const subscribers = new Map<string, SubscriberRecord>();
+  const byList = new Map<number, string[]>();
+  for (const item of items) byList.set(item.listId, [...(byList.get(item.listId) ?? []), item.email]);
+  for (const [listId, emails] of byList) {
+    const list = lists.get(listId);
+    if (!list) continue;
+    const found = await batchGet(deps.db, deps.tableName, emails.map((e) => keys.subscriber(listId, list.gen, e)));
+    for (const item of found.values()) subscribers.set(`${listId}\u0000${String(item.email)}`, toSubscriberRecord(item));
+  }
+  return subscribers;
+}
+
+const subscriberKey = (item: { listId: number; email: string }) => `${item.listId}\u0000${item.email}`;
 
 const inPause = (a: AutomationRecord, at: string) => a.pauses.some((p) => p.from <= at && (!p.to || at < p.to));
 
@@ -119,46 +144,54 @@ export async function sendPending(deps: DispatchDeps, items: readonly PendingIte
   }
 
   // Only subscribed members are sent to (A5); the others' sends are dropped.
-  const subscribers = new Map<string, SubscriberRecord>();
-  const byList = new Map<number, PendingItem[]>();
-  for (const item of ready) byList.set(item.listId, [...(byList.get(item.listId) ?? []), item]);
-  for (const [listId, group] of byList) {
-    const list = lists.get(listId)!;
-    const found = await batchGet(deps.db, deps.tableName, group.map((i) => keys.subscriber(listId, list.gen, i.email)));
-    for (const item of found.values()) subscribers.set(`${listId}\u0000${String(item.email)}`, toSubscriberRecord(item));
-  }
+  const subscribers = await loadSubscribers(deps, ready, lists);
   const sendable: PendingItem[] = [];
-  for (const item of ready) {
-    const s = subscribers.get(`${item.listId}\u0000${item.email}`);
-    (s?.status === 'subscribed' ? sendable : drop).push(item);
-  }
+  for (const item of ready) (subscribers.get(subscriberKey(item))?.status === 'subscribed' ? sendable : drop).push(item);
 
   await Promise.all([dropItems(deps, drop), holdItems(deps, hold, automations, now)]);
   // Sent / failed facts matter only to emails that watch these (their triggers or checks): asked once per dispatch.
   const watched = sendable.length ? await watchedIds(deps, [...new Set(sendable.map((i) => i.workspaceId))]) : new Set<number>();
+  const byAutomation = new Map<number, PendingItem[]>();
+  for (const item of sendable) byAutomation.set(item.automationId, [...(byAutomation.get(item.automationId) ?? []), item]);
+  const parts = [...byAutomation.values()].flatMap((group) => chunk(group, CLAIM_CHUNK));
   let sent = 0;
-  const parts = chunk(sendable, 49);
+  const failures: unknown[] = [];
   let next = 0;
   const worker = async () => {
     while (next < parts.length) {
-      const claimed = await claim(deps, parts[next++]!, nowIso);
-      const mailed = await mailAll(deps, claimed, automations, lists, subscribers, watched);
-      sent += mailed;
+      const part = parts[next++]!;
+      // One chunk's failure (issue 12) stops neither the other chunks nor the other tenants' sends.
+      try {
+        const claimed = await claim(deps, part);
+        crashAt('send:claimed');
+        // Awaited before the addition: `sent += await …` would add to a stale `sent` read before another chunk's.
+        const mailed = await mailAndRecord(deps, claimed, { automations, lists, subscribers, watched });
+        sent += mailed;
+      } catch (error) {
+        failures.push(error);
+        logger.error('dispatch: chunk failed', { sends: part.length, automationIds: [...new Set(part.map((i) => i.automationId))], error: error as Error });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CHUNK_CONCURRENCY, parts.length) }, worker));
+  // The run fails after the others were sent, so its scheduler entry is tried again.
+  if (failures.length) throw new AggregateError(failures, `${failures.length} of ${parts.length} send chunks failed`);
   return { sent };
 }
 
 async function dropItems(deps: DispatchDeps, items: readonly PendingItem[]) {
-  const byAutomation = new Map<number, number>();
-  await Promise.all(
-    items.map(async (item) => {
-      const res = await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { PK: item.PK, SK: item.SK }, ReturnValues: 'ALL_OLD' }));
-      if (res.Attributes) byAutomation.set(item.automationId, (byAutomation.get(item.automationId) ?? 0) + 1);
-    }),
-  );
-  for (const [id, n] of byAutomation) await addStats(deps, id, { queued: -n, dropped: n });
+  const byAutomation = new Map<number, PendingItem[]>();
+  for (const item of items) byAutomation.set(item.automationId, [...(byAutomation.get(item.automationId) ?? []), item]);
+  for (const [automationId, group] of byAutomation) {
+    await commitCounted(
+      deps,
+      automationId,
+      group.map((item) => ({
+        writes: [{ Delete: { TableName: deps.tableName, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' } }],
+        delta: { queued: -1, dropped: 1 },
+      })),
+    );
+  }
 }
 
 /** Moves window-held sends of a paused email to the window's next opening. */
@@ -166,7 +199,9 @@ async function holdItems(deps: DispatchDeps, items: readonly PendingItem[], auto
   for (const item of items) {
     const a = automations.get(item.automationId)!;
     const next = nextOpening(instantOf(addWallMinutes(wallOf(now, a.timeZone), 1), a.timeZone), a.sendWindow, a.timeZone);
-    const moved: PendingItem = { ...item, ...keys.pendingSend(item.automationId, next.toISOString(), item.sendId), ...keys.dueGsi(minuteOf(next), item.sendId), dueAt: next.toISOString() };
+    const moved: PendingItem = { ...item, ...keys.pendingSend(item.automationId, next.toISOString(), item.sendId), ...keys.dueGsi(next.toISOString(), item.sendId), dueAt: next.toISOString() };
+    // The entry first: the moved send is never without one.
+    await scheduleDueMinute(deps, minuteOf(next));
     try {
       await deps.db.send(
         new TransactWriteCommand({
@@ -186,142 +221,330 @@ async function holdItems(deps: DispatchDeps, items: readonly PendingItem[], auto
           ],
         }),
       );
-      await scheduleDueMinute(deps, minuteOf(next));
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
     }
+  }
+}
+
+/** A send record while it is being sent: claimed under a lease, or waiting for a retry. */
+export interface SendingRecord {
+  PK: string;
+  SK: string;
+  GSI1PK: string;
+  GSI1SK: string;
+  type: 'send';
+  status: 'sending';
+  sendId: string;
+  automationId: number;
+  listId: number;
+  workspaceId: string;
+  email: string;
+  dueAt: string;
+  triggeredAt: string;
+  vars?: Record<string, unknown>;
+  claimedAt: string;
+  /** Whoever holds this id may record the result; a sweeper that takes the send over changes it. */
+  leaseId: string;
+  leaseUntil: string;
+  /** When the attempt under this lease began (what the mailer's look-up is asked about). */
+  attemptedAt: string;
+  firstAttemptAt: string;
+  attempts: number;
+  /** The last attempt failed transiently: certainly not sent, mail again at `leaseUntil`. */
+  notSent?: boolean;
+  lastError?: string;
+  /** SES's `Send` event for this send arrived (shared/mail/bounces.ts): it was accepted. */
+  acceptedMessageId?: string;
+}
+
+/** The entry that sweeps a lease or retry ending at `until`: the first minute that starts after it. */
+const sweepEntry = (deps: DispatchDeps, until: Date) => scheduleDueMinute(deps, minuteOf(new Date(until.getTime() + 60_000)));
+
+/**
+ * Takes the sends off the queue and records them as being sent under a lease, with their
+ * figures, in one transaction per chunk (one by one for those another dispatcher took first).
+ * Returns what this dispatcher now owns.
+ */
+async function claim(deps: DispatchDeps, items: readonly PendingItem[]): Promise<SendingRecord[]> {
+  const now = deps.clock.now();
+  const nowIso = now.toISOString();
+  const leaseUntil = new Date(now.getTime() + SEND_LEASE_MS);
+  // The entry that finds these sends should this process die holding them, before they exist.
+  await sweepEntry(deps, leaseUntil);
+  const leaseId = randomUUID();
+  const records = items.map(
+    (item): SendingRecord => ({
+      ...keys.send(item.sendId),
+      ...keys.sendLeaseGsi(leaseUntil.toISOString(), item.sendId),
+      type: 'send',
+      status: 'sending',
+      sendId: item.sendId,
+      automationId: item.automationId,
+      listId: item.listId,
+      workspaceId: item.workspaceId,
+      email: item.email,
+      dueAt: item.dueAt,
+      triggeredAt: item.triggeredAt,
+      ...(item.vars ? { vars: item.vars } : {}),
+      claimedAt: nowIso,
+      leaseId,
+      leaseUntil: leaseUntil.toISOString(),
+      attemptedAt: nowIso,
+      firstAttemptAt: nowIso,
+      attempts: 0,
+    }),
+  );
+  const committed = await commitCounted(
+    deps,
+    items[0]!.automationId,
+    items.map((item, i) => ({
+      writes: [
+        { Delete: { TableName: deps.tableName, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' } },
+        { Put: { TableName: deps.tableName, Item: records[i] as unknown as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(PK)' } },
+      ],
+      delta: { queued: -1, sending: 1 },
+    })),
+  );
+  return records.filter((_, i) => committed[i]);
+}
+
+interface SendContext {
+  automations: Loaded['automations'];
+  lists: Loaded['lists'];
+  subscribers: Map<string, SubscriberRecord>;
+  watched: ReadonlySet<number>;
+}
+
+type Outcome =
+  | { kind: 'sent'; messageId?: string }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'retry'; at: Date; reason: string }
+  | { kind: 'dropped' }
+  /** Not attempted (its lease was ending): the sweeper's. */
+  | { kind: 'skipped' };
+
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300);
+
+/** Mails the sends this dispatcher holds (one automated email's), then records every result. */
+async function mailAndRecord(deps: DispatchDeps, records: readonly SendingRecord[], ctx: SendContext): Promise<number> {
+  if (!records.length) return 0;
+  const outcomes = new Map<SendingRecord, Outcome>();
+  let next = 0;
+  const worker = async () => {
+    while (next < records.length) {
+      const record = records[next++]!;
+      outcomes.set(record, await mailOne(deps, record, ctx));
+      crashAt('send:mailed');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MAIL_CONCURRENCY, records.length) }, worker));
+  return recordOutcomes(deps, outcomes, ctx);
+}
+
+async function mailOne(deps: DispatchDeps, record: SendingRecord, ctx: SendContext): Promise<Outcome> {
+  const now = deps.clock.now();
+  if (now.getTime() >= Date.parse(record.leaseUntil) - LEASE_MARGIN_MS) return { kind: 'skipped' };
+  const a = ctx.automations.get(record.automationId);
+  const list = ctx.lists.get(record.listId);
+  const subscriber = ctx.subscribers.get(subscriberKey(record));
+  if (!a || !list || subscriber?.status !== 'subscribed') return { kind: 'dropped' };
+  try {
+    const mail = renderMail(deps, { automation: a, list, subscriber, sendId: record.sendId, vars: record.vars });
+    const { messageId } = await deps.mailer.send({ ...mail, idempotencyKey: record.sendId });
+    return { kind: 'sent', messageId };
+  } catch (error) {
+    if (isTransient(error)) {
+      const at = nextAttemptAt(new Date(record.firstAttemptAt), record.attempts + 1, deps.clock.now());
+      const reason = reasonOf(error);
+      return at ? { kind: 'retry', at, reason } : { kind: 'failed', reason: `gave up after ${record.attempts + 1} attempts: ${reason}` };
+    }
+    // Permanent, or not known whether it went out: not retried (at most once, SPEC A7).
+    if (!isPermanent(error)) logger.warn('mailer failed; the send is not retried', { sendId: record.sendId, reason: reasonOf(error) });
+    return { kind: 'failed', reason: reasonOf(error) };
   }
 }
 
 /**
- * Takes the sends off the queue and records them as being sent, in one transaction for all or,
- * when another dispatcher took some, one each. Returns what this dispatcher now owns.
+ * Records outcomes, each conditioned on the lease it was attempted under (a sweeper that took the
+ * send over meanwhile records it, not this dispatcher), with the figures and, for watched emails,
+ * the sent / failed facts in the same transaction. Returns how many were recorded sent.
  */
-async function claim(deps: DispatchDeps, items: readonly PendingItem[], nowIso: string): Promise<PendingItem[]> {
-  const writesOf = (item: PendingItem) => [
-    { Delete: { TableName: deps.tableName, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' } },
-    {
-      Put: {
-        TableName: deps.tableName,
-        Item: {
-          ...keys.send(item.sendId),
-          type: 'send',
-          status: 'sending',
-          automationId: item.automationId,
-          listId: item.listId,
-          workspaceId: item.workspaceId,
-          email: item.email,
-          dueAt: item.dueAt,
-          claimedAt: nowIso,
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
-  ];
-  let batch = [...items];
-  for (let attempt = 0; attempt < 2 && batch.length; attempt++) {
-    try {
-      await deps.db.send(new TransactWriteCommand({ TransactItems: batch.flatMap(writesOf) }));
-      return batch;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-    }
-    // Another dispatcher took some: the rest are tried together once more, then one by one.
-    const still = await batchGet(deps.db, deps.tableName, batch.map((i) => ({ PK: i.PK, SK: i.SK })));
-    batch = batch.filter((i) => still.has(`${i.PK}\u0000${i.SK}`));
-  }
-  const owned: PendingItem[] = [];
-  await Promise.all(
-    batch.map(async (item) => {
-      try {
-        await deps.db.send(new TransactWriteCommand({ TransactItems: writesOf(item) }));
-        owned.push(item);
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
+async function recordOutcomes(deps: DispatchDeps, outcomes: ReadonlyMap<SendingRecord, Outcome>, ctx: SendContext): Promise<number> {
+  const entries = [...outcomes].filter(([, o]) => o.kind !== 'skipped');
+  if (!entries.length) return 0;
+  const at = deps.clock.now().toISOString();
+  for (const [, o] of entries) if (o.kind === 'retry') await sweepEntry(deps, o.at);
+  const units: Array<CountedUnit & { record: SendingRecord; outcome: Outcome }> = entries.map(([record, outcome]) => {
+    const cond = { ConditionExpression: '#s = :sending AND leaseId = :lease', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':sending': 'sending', ':lease': record.leaseId } };
+    const base = { ...keys.send(record.sendId), type: 'send', sendId: record.sendId, automationId: record.automationId, listId: record.listId, workspaceId: record.workspaceId, email: record.email, dueAt: record.dueAt, at, attempts: record.attempts + 1 };
+    switch (outcome.kind) {
+      case 'sent':
+        return { record, outcome, delta: { sending: -1, sent: 1 }, writes: [{ Put: { TableName: deps.tableName, Item: { ...base, status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}) }, ...cond } }] };
+      case 'failed':
+        return { record, outcome, delta: { sending: -1, failed: 1 }, writes: [{ Put: { TableName: deps.tableName, Item: { ...base, status: 'failed', reason: outcome.reason, ...keys.failedSendGsi(record.automationId, at, record.sendId) }, ...cond } }] };
+      case 'dropped':
+        return { record, outcome, delta: { sending: -1, dropped: 1 }, writes: [{ Put: { TableName: deps.tableName, Item: { ...base, status: 'dropped' }, ...cond } }] };
+      default: {
+        const retryAt = (outcome as { at: Date }).at.toISOString();
+        return {
+          record,
+          outcome,
+          delta: {},
+          writes: [
+            {
+              Update: {
+                TableName: deps.tableName,
+                Key: keys.send(record.sendId),
+                UpdateExpression: 'SET notSent = :t, leaseId = :free, leaseUntil = :at, GSI1SK = :sk, attempts = :n, lastError = :e',
+                ConditionExpression: cond.ConditionExpression,
+                ExpressionAttributeNames: cond.ExpressionAttributeNames,
+                ExpressionAttributeValues: {
+                  ...cond.ExpressionAttributeValues,
+                  ':t': true,
+                  ':free': randomUUID(),
+                  ':at': retryAt,
+                  ':sk': keys.sendLeaseGsi(retryAt, record.sendId).GSI1SK,
+                  ':n': record.attempts + 1,
+                  ':e': (outcome as { reason: string }).reason,
+                },
+              },
+            },
+          ],
+        };
       }
-    }),
-  );
-  return owned;
+    }
+  });
+  const automationId = units[0]!.record.automationId;
+  const watched = ctx.watched.has(automationId);
+  const committed = await commitCounted(deps, automationId, units, {
+    extraItems: watched ? 2 : 0,
+    extra: (members) =>
+      watched
+        ? factWrites(
+            deps.tableName,
+            at,
+            (members as typeof units)
+              .filter((u) => u.outcome.kind === 'sent' || u.outcome.kind === 'failed')
+              .map((u) => ({ kind: u.outcome.kind === 'sent' ? 'emailSent' : 'emailFailed', automationId, email: u.record.email, sendId: u.record.sendId, listId: u.record.listId, workspaceId: u.record.workspaceId })),
+          )
+        : [],
+  });
+  crashAt('send:recorded');
+  const sent = units.filter((u, i) => committed[i] && u.outcome.kind === 'sent').map((u) => u.record);
+  await repeat(deps, sent, ctx);
+  return sent.length;
 }
 
-async function mailAll(
-  deps: DispatchDeps,
-  claimed: readonly PendingItem[],
-  automations: Loaded['automations'],
-  lists: Loaded['lists'],
-  subscribers: Map<string, SubscriberRecord>,
-  watched: ReadonlySet<number>,
-): Promise<number> {
-  if (!claimed.length) return 0;
-  const results: Array<{ item: PendingItem; ok: boolean; reason?: string; messageId?: string; at: string }> = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < claimed.length) {
-      const item = claimed[next++]!;
-      const a = automations.get(item.automationId)!;
-      const list = lists.get(item.listId)!;
-      const subscriber = subscribers.get(`${item.listId}\u0000${item.email}`)!;
-      try {
-        const mail = renderMail(deps, { automation: a, list, subscriber, sendId: item.sendId, vars: item.vars });
-        const { messageId } = await deps.mailer.send(mail);
-        results.push({ item, ok: true, messageId, at: deps.clock.now().toISOString() });
-      } catch (error) {
-        // Not retried: the mailer may have sent before failing (at most once, SPEC A7).
-        results.push({ item, ok: false, reason: error instanceof Error ? error.message.slice(0, 300) : String(error), at: deps.clock.now().toISOString() });
-      }
+/**
+ * The sweeper (issue 12): sends whose lease ended (their dispatcher died) or whose retry is due.
+ * An interrupted send is recorded sent when the mailer's record of its key says so (the outbox
+ * file, SES's Send event), mailed now when it certainly did not go out, and recorded failed when
+ * the mailer cannot tell (SMTP). `claimedBefore` (the local runtime at start, which owns its data
+ * dir alone) takes over every send claimed before it started, lease ended or not.
+ */
+export async function sweepSends(deps: DispatchDeps, options: { claimedBefore?: Date } = {}): Promise<{ sent: number }> {
+  const now = deps.clock.now();
+  const nowIso = now.toISOString();
+  const found = await Promise.all(
+    Array.from({ length: DUE_SHARDS }, (_, s) =>
+      queryAll(deps.db, {
+        TableName: deps.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: options.claimedBefore ? 'GSI1PK = :pk' : 'GSI1PK = :pk AND GSI1SK <= :now',
+        ExpressionAttributeValues: { ':pk': keys.sendLeasePartition(s), ...(options.claimedBefore ? {} : { ':now': `${nowIso}~` }) },
+      }),
+    ),
+  );
+  const before = options.claimedBefore?.toISOString();
+  const due = (found.flat() as unknown as SendingRecord[]).filter(
+    (r) => r.status === 'sending' && (r.leaseUntil <= nowIso || (before !== undefined && !r.notSent && r.claimedAt < before)),
+  );
+  if (!due.length) return { sent: 0 };
+  logger.info('sweeping sends', { count: due.length });
+  const { automations, lists } = await load(deps, due);
+  const subscribers = await loadSubscribers(deps, due, lists);
+  const watched = await watchedIds(deps, [...new Set(due.map((r) => r.workspaceId))]);
+  const ctx: SendContext = { automations, lists, subscribers, watched };
+  const byAutomation = new Map<number, SendingRecord[]>();
+  for (const r of due) byAutomation.set(r.automationId, [...(byAutomation.get(r.automationId) ?? []), r]);
+  let sent = 0;
+  for (const group of byAutomation.values()) {
+    for (const part of chunk(group, CLAIM_CHUNK)) {
+      const decided = new Map<SendingRecord, Outcome>();
+      const toMail: SendingRecord[] = [];
+      const leaseUntil = new Date(now.getTime() + SEND_LEASE_MS);
+      await sweepEntry(deps, leaseUntil);
+      await Promise.all(
+        part.map(async (r) => {
+          const known: MailLookup = r.notSent
+            ? { state: 'unsent' }
+            : r.acceptedMessageId
+              ? { state: 'sent', messageId: r.acceptedMessageId }
+              : ((await deps.mailer.lookup?.(r.sendId, new Date(r.attemptedAt ?? r.claimedAt), now)) ?? { state: 'unknown' });
+          if (known.state === 'wait') await sweepEntry(deps, known.until);
+          const mine = await takeOver(deps, r, known.state === 'wait' ? known.until : leaseUntil, known.state === 'unsent');
+          if (!mine) return;
+          if (known.state === 'sent') decided.set(mine, { kind: 'sent', messageId: known.messageId });
+          else if (known.state === 'unknown') decided.set(mine, { kind: 'failed', reason: 'interrupted: the mailer cannot tell whether it went out, so it is not sent again' });
+          else if (known.state === 'unsent') toMail.push(mine);
+        }),
+      );
+      const known = await recordOutcomes(deps, decided, ctx);
+      const mailed = await mailAndRecord(deps, toMail, ctx);
+      sent += known + mailed;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(MAIL_CONCURRENCY, claimed.length) }, worker));
-
-  await batchWrite(
-    deps.db,
-    deps.tableName,
-    results.map(({ item, ok, reason, messageId, at }) => ({
-      put: {
-        ...keys.send(item.sendId),
-        type: 'send',
-        status: ok ? 'sent' : 'failed',
-        automationId: item.automationId,
-        listId: item.listId,
-        workspaceId: item.workspaceId,
-        email: item.email,
-        dueAt: item.dueAt,
-        at,
-        ...(messageId ? { messageId } : {}),
-        ...(ok ? {} : { reason: reason ?? 'unknown', ...keys.failedSendGsi(item.automationId, at, item.sendId) }),
-      },
-    })),
-  );
-  const perAutomation = new Map<number, { sent: number; failed: number }>();
-  for (const r of results) {
-    const s = perAutomation.get(r.item.automationId) ?? { sent: 0, failed: 0 };
-    if (r.ok) s.sent++;
-    else s.failed++;
-    perAutomation.set(r.item.automationId, s);
   }
-  for (const [id, s] of perAutomation) await addStats(deps, id, { queued: -(s.sent + s.failed), sent: s.sent, failed: s.failed });
+  return { sent };
+}
 
-  await repeat(deps, results.filter((r) => r.ok).map((r) => r.item), automations, subscribers);
-  await emitEmailFacts(
-    deps,
-    results
-      .filter((r) => watched.has(r.item.automationId))
-      .map((r) => ({ kind: r.ok ? 'emailSent' : 'emailFailed', automationId: r.item.automationId, email: r.item.email, sendId: r.item.sendId, listId: r.item.listId, workspaceId: r.item.workspaceId })),
-  );
-  return results.filter((r) => r.ok).length;
+/**
+ * What the local runtime runs at start (issue 12): it owns its data dir alone, so every send a
+ * previous process claimed and never recorded is finished now, and everything overdue (sends
+ * whose worker died before it could send them) is sent now rather than at their safety-net entry.
+ */
+export async function resumeSends(deps: DispatchDeps, startedAt: Date): Promise<{ sent: number }> {
+  const swept = await sweepSends(deps, { claimedBefore: startedAt });
+  const due = await dispatchMinute(deps, minuteOf(deps.clock.now()));
+  return { sent: swept.sent + due.sent };
+}
+
+/** Moves a send's lease to this sweeper, if no other took it first. */
+async function takeOver(deps: DispatchDeps, r: SendingRecord, until: Date, attempt: boolean): Promise<SendingRecord | undefined> {
+  const leaseId = randomUUID();
+  const untilIso = until.toISOString();
+  const nowIso = deps.clock.now().toISOString();
+  try {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: keys.send(r.sendId),
+        UpdateExpression: `SET leaseId = :new, leaseUntil = :until, GSI1SK = :sk${attempt ? ', attemptedAt = :now REMOVE notSent' : ''}`,
+        ConditionExpression: '#s = :sending AND leaseId = :old',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':new': leaseId, ':until': untilIso, ':sk': keys.sendLeaseGsi(untilIso, r.sendId).GSI1SK, ':sending': 'sending', ':old': r.leaseId, ...(attempt ? { ':now': nowIso } : {}) },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+  const { notSent: _n, ...rest } = r;
+  return { ...(attempt ? rest : r), leaseId, leaseUntil: untilIso, ...(attempt ? { attemptedAt: nowIso } : {}) };
 }
 
 /** SPEC A4 recurrence: after a send, the subscriber's next one is queued a day, week or month later. */
-async function repeat(deps: DispatchDeps, sent: readonly PendingItem[], automations: Loaded['automations'], subscribers: Map<string, SubscriberRecord>) {
+async function repeat(deps: DispatchDeps, sent: readonly SendingRecord[], ctx: SendContext) {
   const now = deps.clock.now();
   for (const item of sent) {
-    const a = automations.get(item.automationId)!;
-    if (!a.recurrence) continue;
+    const a = ctx.automations.get(item.automationId);
+    const subscriber = ctx.subscribers.get(subscriberKey(item));
+    if (!a?.recurrence || !subscriber) continue;
     const base = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
     const readyAt = nextRecurrence(base, a.recurrence, a.timeZone);
     const dueAt = nextOpening(readyAt, a.sendWindow, a.timeZone);
-    const subscriber = subscribers.get(`${item.listId}\u0000${item.email}`)!;
     const next = pendingItemOf(a, subscriber, sendIdOf('repeat', item.sendId), readyAt, dueAt, new Date(item.triggeredAt), item.vars);
+    await scheduleDueMinute(deps, minuteOf(dueAt));
     try {
       await deps.db.send(
         new TransactWriteCommand({
@@ -338,11 +561,10 @@ async function repeat(deps: DispatchDeps, sent: readonly PendingItem[], automati
                 ExpressionAttributeValues: { ':sk': next.SK },
               },
             },
+            statsWrite(deps.tableName, a.automationId, { queued: 1 })!,
           ],
         }),
       );
-      await addStats(deps, a.automationId, { queued: 1 });
-      await scheduleDueMinute(deps, minuteOf(dueAt));
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
     }
@@ -363,34 +585,44 @@ async function watchedIds(deps: DispatchDeps, workspaceIds: readonly string[]): 
 
 type EmailFactOut = AutomationFact & { listId: number; workspaceId: string };
 
+/** The outbox event (and its seal) carrying these facts of one list, as transaction items. */
+function factWrites(tableName: string, occurredAt: string, facts: readonly EmailFactOut[]): Tx[] {
+  const first = facts[0];
+  if (!first) return [];
+  const batchId = randomUUID();
+  const eventId = randomUUID();
+  const partition = batchPartition(batchId);
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.event(partition, `${occurredAt}#${batchId}`, eventId),
+          type: 'event',
+          batchId,
+          eventId,
+          workspaceId: first.workspaceId,
+          listId: first.listId,
+          eventOccurredBy: 'SUBSCRIBER',
+          occurredAt,
+          changes: [],
+          facts: facts.map(({ listId: _l, workspaceId: _w, ...fact }) => fact),
+        },
+      },
+    },
+    { Put: { TableName: tableName, Item: { ...keys.event(partition, `${occurredAt}#${batchId}`, '~seal'), type: 'eventSeal', batchId } } },
+  ];
+}
+
 /** Sent / failed / opened / clicked facts go through the outbox, like subscriber facts, to the events worker. */
 export async function emitEmailFacts(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, facts: readonly EmailFactOut[]): Promise<void> {
   if (!facts.length) return;
   const occurredAt = deps.clock.now().toISOString();
   const byList = new Map<number, EmailFactOut[]>();
   for (const f of facts) byList.set(f.listId, [...(byList.get(f.listId) ?? []), f]);
-  for (const [listId, group] of byList) {
+  for (const group of byList.values()) {
     for (const part of chunk(group, 200)) {
-      const batchId = randomUUID();
-      const eventId = randomUUID();
-      const partition = batchPartition(batchId);
-      await batchWrite(deps.db, deps.tableName, [
-        {
-          put: {
-            ...keys.event(partition, `${occurredAt}#${batchId}`, eventId),
-            type: 'event',
-            batchId,
-            eventId,
-            workspaceId: part[0]!.workspaceId,
-            listId,
-            eventOccurredBy: 'SUBSCRIBER',
-            occurredAt,
-            changes: [],
-            facts: part.map(({ listId: _l, workspaceId: _w, ...fact }) => fact),
-          },
-        },
-        { put: { ...keys.event(partition, `${occurredAt}#${batchId}`, '~seal'), type: 'eventSeal', batchId } },
-      ]);
+      await batchWrite(deps.db, deps.tableName, factWrites(deps.tableName, occurredAt, part).map((w) => ({ put: w.Put!.Item as { PK: string; SK: string } })));
     }
   }
 }
@@ -434,6 +666,7 @@ export async function anniversaryScan(deps: DispatchDeps, automationId: number):
   if (!list) return { sent: 0 };
   const now = deps.clock.now();
   let sent = 0;
+  const failures: unknown[] = [];
   for (const [index, t] of a.triggers.entries()) {
     if (t.type !== 'anniversary') continue;
     const target = wallOf(instantOf(addWallMinutes(wallOf(now, a.timeZone), t.daysBefore * 1440), a.timeZone), a.timeZone);
@@ -449,9 +682,17 @@ export async function anniversaryScan(deps: DispatchDeps, automationId: number):
         .filter((s) => String((s.fields as Record<string, unknown> | undefined)?.[t.field] ?? '').slice(4, 10) === monthDay)
         .map((s) => ({ email: String(s.email), triggerIndex: index, at: now, onceKey: `anniversary:${index}:${target.y}` }));
       if (!fires.length) continue;
-      const due = await enqueueFires(deps, a, fires, `anniversary:${a.automationId}:${minuteOf(now)}:${shard}`);
-      sent += (await sendPending(deps, due)).sent;
+      // A shard that fails (issue 12) does not cost the other shards their anniversaries.
+      try {
+        const due = await enqueueFires(deps, a, fires, `anniversary:${a.automationId}:${minuteOf(now)}:${shard}`);
+        sent += (await sendPending(deps, due)).sent;
+      } catch (error) {
+        failures.push(error);
+        logger.error('anniversary scan: shard failed', { automationId, shard, error: error as Error });
+      }
     }
   }
+  // Tried again by its scheduler entry: a subscriber already sent this year's email is not sent it twice.
+  if (failures.length) throw new AggregateError(failures, `anniversary scan: ${failures.length} shards failed`);
   return { sent };
 }

@@ -1,8 +1,9 @@
 /** The events worker's automation step: an outbox event's facts → pending sends → those due now are sent. */
 import type { Deps } from '#shared/runtime/deps';
 import type { OutboxEvent } from '#shared/webhooks/events';
-import { evaluateFacts } from './triggers';
+import { evaluateFacts, firesOf, workspaceAutomations } from './triggers';
 import { sendPending } from './dispatch';
+import { logger } from '#shared/logger';
 
 export async function processFacts(deps: Deps, event: OutboxEvent): Promise<void> {
   if (!event.facts?.length) return;
@@ -13,5 +14,23 @@ export async function processFacts(deps: Deps, event: OutboxEvent): Promise<void
     occurredAt: event.occurredAt,
     facts: event.facts,
   });
-  if (due.length) await sendPending(deps, due);
+  if (!due.length) return;
+  try {
+    await sendPending(deps, due);
+  } catch (error) {
+    // Queued already, with a safety-net entry that sends them: the batch's facts were taken.
+    logger.error('events worker: sends due now not sent; the safety-net dispatch sends them', { error: error as Error });
+  }
+}
+
+/**
+ * The automated emails a batch's facts concern (issue 12): those whose triggers they meet and,
+ * for leaving subscribers, the list's. Where facts the worker gave up on are parked, so each
+ * email's dashboard shows them.
+ */
+export async function factTargets(deps: Pick<Deps, 'db' | 'tableName'>, event: OutboxEvent): Promise<number[]> {
+  const automations = await workspaceAutomations(deps, event.workspaceId);
+  const ids = new Set([...firesOf(automations, { ...event, facts: event.facts ?? [] }).keys()].map((a) => a.automationId));
+  if (event.facts?.some((f) => f.kind === 'gone')) for (const a of automations) if (a.listId === event.listId && a.state !== 'ended') ids.add(a.automationId);
+  return [...ids];
 }

@@ -24,7 +24,9 @@ export interface EmailFact {
 }
 
 /** The subscriber facts of one committed change. */
-export function subscriberFactsOf(before: SubscriberRecord | undefined, after: SubscriberRecord | undefined, by: EventOccurredBy): AutomationFact[] {
+export function subscriberFactsOf(beforeRaw: SubscriberRecord | undefined, after: SubscriberRecord | undefined, by: EventOccurredBy): AutomationFact[] {
+  // Confirming a v2 double opt-in (`ready` → subscribed) is the subscriber's arrival (issue 13).
+  const before = beforeRaw?.status === 'ready' ? undefined : beforeRaw;
   if (!after) return before ? [{ kind: 'gone', email: before.email }] : [];
   if (after.status !== 'subscribed') return before?.status === 'subscribed' ? [{ kind: 'gone', email: after.email }] : [];
   if (!before) return [{ kind: 'added', email: after.email, by }];

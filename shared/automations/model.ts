@@ -60,6 +60,10 @@ const sendWindowSchema = z.union([
 
 const isoInstant = z.string().datetime({ offset: true });
 
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** The http(s) targets of the links of an email's HTML, as the click tracking rewrites them. */
+export const linkTargets = (html: string): string[] => [...html.matchAll(/href=(["'])(https?:\/\/[^"']+)\1/gi)].map((m) => m[2]!);
+
 /** The editable content of an automated email (create and PUT take the same shape). */
 export const automationInputSchema = z
   .object({
@@ -68,7 +72,12 @@ export const automationInputSchema = z
     senderEmail: z.string().email(),
     subject: z.string().min(1).max(500),
     preheader: z.string().max(500).default(''),
-    html: z.string().min(1).max(200_000),
+    html: z
+      .string()
+      .min(1)
+      .max(200_000)
+      // A CR or LF in a link target would end up in the click redirect's Location header.
+      .refine((html) => !linkTargets(html).some((url) => CONTROL_CHARACTERS.test(url)), 'a link target (href) may not contain control characters such as CR, LF or tab'),
     triggers: z.array(triggerSchema).min(1).max(10),
     triggerMatch: z.enum(['all', 'any']).default('any'),
     allowDuplicates: z.boolean().default(false),

@@ -4,12 +4,13 @@
  * values copied onto each entry. Unsubscribed and auto-deleted subscribers' entries are removed
  * when they leave (their facts purge them); a page also hides any that a race left behind.
  */
-import { DeleteCommand, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isValidEmail, normalizeEmail } from '#shared/subscribers/email';
 import { batchGet, queryAll } from '#shared/db/batch';
 import { keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
-import { findAutomation, addStats, illegalState, readStats } from './automations';
+import { findAutomation, illegalState, readStats } from './automations';
+import { commitCounted } from './figures';
 import { loadList, type PendingItem } from './triggers';
 import { sendPending } from './dispatch';
 
@@ -138,13 +139,14 @@ export async function sendNow(deps: Deps, workspaceId: string, automationId: num
 export async function removeFromQueue(deps: Deps, workspaceId: string, automationId: number, selection: QueueSelection) {
   await findAutomation(deps, workspaceId, automationId);
   const items = await selected(deps, automationId, selection);
-  let removed = 0;
-  await Promise.all(
-    items.map(async (item) => {
-      const res = await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { PK: item.PK, SK: item.SK }, ReturnValues: 'ALL_OLD' }));
-      if (res.Attributes) removed++;
-    }),
+  // Each removal with its figures (issue 12); one a dispatcher claimed meanwhile is not removed.
+  const committed = await commitCounted(
+    deps,
+    automationId,
+    items.map((item) => ({
+      writes: [{ Delete: { TableName: deps.tableName, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' } }],
+      delta: { queued: -1, dropped: 1 },
+    })),
   );
-  if (removed) await addStats(deps, automationId, { queued: -removed, dropped: removed });
-  return { selected: items.length, removed };
+  return { selected: items.length, removed: committed.filter(Boolean).length };
 }

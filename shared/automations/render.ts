@@ -48,6 +48,14 @@ export function mergeValues(subscriber: SubscriberRecord, vars: Record<string, u
 export const merge = (template: string, values: Record<string, string>) =>
   template.replace(/\$%([^%$\s]{1,100})%\$/g, (_, tag: string) => values[tag] ?? '');
 
+/**
+ * SPEC M1: whether the email's own HTML shows the unsubscribe link: `$%unsubscribe%$` as the
+ * target of a link outside comments. Anywhere else (a comment, plain text) it would not be a
+ * link a reader can follow, so the footer link is added.
+ */
+export const unsubscribeLinkRendered = (html: string): boolean =>
+  /href=(["'])\s*\$%unsubscribe%\$\s*\1/i.test(html.replace(/<!--[\s\S]*?(-->|$)/g, ''));
+
 export interface RenderInput {
   automation: AutomationRecord;
   list: ListRecord;
@@ -60,7 +68,7 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
   const { automation: a, list, subscriber, sendId } = input;
   const expires = Math.floor(deps.clock.now().getTime() / 1000) + TRACKING_SECONDS;
   const base: TrackingPayload = { s: sendId, a: a.automationId, l: list.listId, w: list.workspaceId, e: subscriber.email };
-  const token = (extra: Partial<TrackingPayload> = {}) => encodeURIComponent(deps.signer.sign(JSON.stringify({ ...base, ...extra }), expires));
+  const token = (purpose: 'open' | 'click', extra: Partial<TrackingPayload> = {}) => encodeURIComponent(deps.signer.sign(purpose, JSON.stringify({ ...base, ...extra }), expires));
   const unsubscribe = unsubscribeUrl(deps, list.workspaceId, list.listId, subscriber.email);
 
   const htmlValues = { ...mergeValues(subscriber, input.vars, true), unsubscribe };
@@ -68,16 +76,16 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
   let html = merge(a.html, htmlValues);
   // Every http(s) link goes through the click redirect, except the unsubscribe link itself.
   html = html.replace(/href=(["'])(https?:\/\/[^"']+)\1/gi, (whole, q: string, url: string) =>
-    url.startsWith(unsubscribe) ? whole : `href=${q}${deps.publicBaseUrl}${CLICK_PATH}/${token({ u: url.replace(/&amp;/g, '&') })}${q}`,
+    url.startsWith(unsubscribe) ? whole : `href=${q}${deps.publicBaseUrl}${CLICK_PATH}/${token('click', { u: url.replace(/&amp;/g, '&') })}${q}`,
   );
   const preheader = a.preheader
     ? `<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">${escapeHtml(merge(a.preheader, textValues))}</div>`
     : '';
   const company = [list.companyName, list.companyAddress, list.companyContact].filter(Boolean).map(escapeHtml).join(' · ');
-  const footer = a.html.includes('$%unsubscribe%$')
+  const footer = unsubscribeLinkRendered(a.html)
     ? ''
     : `<p style="font-size:12px;color:#888">${company ? `${company}<br>` : ''}<a href="${unsubscribe}">수신거부 Unsubscribe</a></p>`;
-  const pixel = `<img src="${deps.publicBaseUrl}${OPEN_PATH}/${token()}" width="1" height="1" alt="" style="display:none">`;
+  const pixel = `<img src="${deps.publicBaseUrl}${OPEN_PATH}/${token('open')}" width="1" height="1" alt="" style="display:none">`;
   html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${footer}${pixel}</body>`) : `${html}${footer}${pixel}`;
   if (preheader) html = /<body[^>]*>/i.test(html) ? html.replace(/<body[^>]*>/i, (b) => `${b}${preheader}`) : `${preheader}${html}`;
 

@@ -7,17 +7,20 @@
  * history remembers the last event it took.
  */
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, batchWrite, backoff } from '#shared/db/batch';
 import { keys } from '#shared/table/keys';
+import { TRANSACTION_BUDGET_BYTES, jsonBytes } from '#shared/db/item-size';
 import type { Deps } from '#shared/runtime/deps';
 import { toListRecord, type ListRecord } from '#shared/lists/model';
 import { toSubscriberRecord, type SubscriberRecord } from '#shared/subscribers/record';
 import type { AutomationFact, EmailFact } from './facts';
 import { neverRepeats, type AutomationRecord, type Filter, type Trigger } from './model';
 import { addDelay, ceilToMinute, minuteOf, nextOpening } from './time';
-import { addStats, workspaceAutomations } from './automations';
+import { workspaceAutomations } from './automations';
+import { commitCounted, statsWrite, type Tx } from './figures';
+import { crashAt } from '#shared/faults/crash-at';
 
 export { workspaceAutomations };
 
@@ -177,9 +180,11 @@ export function passesFilter(filter: Filter | null, s: SubscriberRecord): boolea
   return filter.match === 'all' ? results.every(Boolean) : results.some(Boolean);
 }
 
-export const searchTextOf = (s: SubscriberRecord) => [s.email, ...Object.values(s.fields).map(String)].join('\u0001').toLowerCase();
+/** What a queue search matches: the email and field values, cut at 2,000 characters so a pending send stays small (issue 12). */
+export const SEARCH_TEXT_MAX_CHARS = 2000;
+export const searchTextOf = (s: SubscriberRecord) =>
+  [s.email, ...Object.values(s.fields).map(String)].join('\u0001').toLowerCase().slice(0, SEARCH_TEXT_MAX_CHARS);
 
-type Tx = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Decides and queues the fires of one automated email. Each subscriber's writes (history,
@@ -215,23 +220,42 @@ export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires:
       const plan = decide(deps.tableName, a, subscriber, stored, byEmail.get(email)!, eventId, deps.clock.now());
       if (plan) plans.push({ email, ...plan });
     }
+    // A recurring email's new trigger replaces its queued repeat: only a repeat still queued is
+    // deleted and counted (one a dispatcher just claimed is its to count).
+    const replacedKeys = plans.flatMap((p) => p.writes.filter((w) => w.Delete).map((w) => w.Delete!.Key as { PK: string; SK: string }));
+    const stillQueued = replacedKeys.length ? await batchGet(deps.db, deps.tableName, replacedKeys, []) : new Map();
+    for (const plan of plans) {
+      plan.writes = plan.writes.filter((w) => !w.Delete || stillQueued.has(`${w.Delete.Key!.PK}\u0000${w.Delete.Key!.SK}`));
+      for (const w of plan.writes) if (w.Delete) w.Delete.ConditionExpression = 'attribute_exists(PK)';
+    }
+    // The entries that will send these exist before the sends do (issue 12): a crash after the
+    // commit cannot leave a queued send without the entry of its minute.
+    const now = deps.clock.now().getTime();
+    const minutes = new Set(plans.flatMap((p) => p.items).map((q) => (new Date(q.dueAt).getTime() <= now ? minuteOf(new Date(now + SAFETY_NET_MS)) : minuteOf(new Date(q.dueAt)))));
+    for (const minute of minutes) await scheduleDueMinute(deps, minute);
     const failed: string[] = [];
-    // Up to 100 items a transaction: a subscriber's writes never split.
-    const txs: Array<{ writes: Tx[]; emails: string[]; items: PendingItem[] }> = [];
+    // Up to 100 items a transaction, the figures item included: a subscriber's writes never split.
+    const txs: Array<{ writes: Tx[]; emails: string[]; items: PendingItem[]; queued: number; bytes: number }> = [];
     for (const plan of plans) {
       let last = txs[txs.length - 1];
-      if (!last || last.writes.length + plan.writes.length > 99) txs.push((last = { writes: [], emails: [], items: [] }));
+      const bytes = jsonBytes(plan.writes);
+      // ... and within the byte budget of a transaction (issue 12: pending sends carry A3a values).
+      if (!last || last.writes.length + plan.writes.length > 98 || last.bytes + bytes > TRANSACTION_BUDGET_BYTES) {
+        txs.push((last = { writes: [], emails: [], items: [], queued: 0, bytes: 0 }));
+      }
+      last.bytes += bytes;
       last.writes.push(...plan.writes);
       last.emails.push(plan.email);
       last.items.push(...plan.items);
+      last.queued += plan.items.length - plan.writes.filter((w) => w.Delete).length;
     }
     await Promise.all(
       txs.map(async (tx) => {
+        const stats = statsWrite(deps.tableName, a.automationId, { queued: tx.queued });
         try {
-          await deps.db.send(new TransactWriteCommand({ TransactItems: tx.writes }));
+          await deps.db.send(new TransactWriteCommand({ TransactItems: [...tx.writes, ...(stats ? [stats] : [])] }));
           queued.push(...tx.items);
-          const fresh = tx.items.length - tx.writes.filter((w) => w.Delete).length;
-          if (fresh) await addStats(deps, a.automationId, { queued: fresh });
+          crashAt('queue:committed');
         } catch (error) {
           if (!(error instanceof TransactionCanceledException)) throw error;
           failed.push(...tx.emails);
@@ -240,20 +264,29 @@ export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires:
     );
     emails = failed;
   }
+  // Sends due now are the caller's to send at once. Should it die first, the entry two minutes on
+  // (scheduled above) sends them; by then they are normally gone, so the safety net does not race
+  // the caller for them.
   const now = deps.clock.now().getTime();
-  // Sends due now are the caller's to send at once. Should it die first, an entry two minutes on
-  // sends them (a dispatch looks back five minutes); by then they are normally gone, so the
-  // safety net does not race the caller for them.
-  const safetyNet = minuteOf(new Date(now + SAFETY_NET_MS));
-  const minutes = new Set(queued.map((q) => (new Date(q.dueAt).getTime() <= now ? safetyNet : minuteOf(new Date(q.dueAt)))));
-  for (const minute of minutes) await scheduleDueMinute(deps, minute);
   return queued.filter((q) => new Date(q.dueAt).getTime() <= now);
 }
 
 const SAFETY_NET_MS = 2 * 60_000;
 
-export const scheduleDueMinute = (deps: Pick<Deps, 'scheduler'>, minute: string) =>
-  deps.scheduler.at(`due-${minute.replace(/[:]/g, '')}`, new Date(`${minute}:00.000Z`), { kind: 'due', minute });
+/**
+ * The scheduler entry of a due minute (`due-YYYY-MM-DDTHHMM`); creating it twice is harmless.
+ * A minute still ahead cannot have run yet, so this process asks for it only once.
+ */
+export async function scheduleDueMinute(deps: Pick<Deps, 'scheduler' | 'clock'>, minute: string): Promise<void> {
+  const at = new Date(`${minute}:00.000Z`);
+  let asked = entriesAsked.get(deps.scheduler);
+  if (!asked) entriesAsked.set(deps.scheduler, (asked = new Set()));
+  if (asked.has(minute) && at.getTime() > deps.clock.now().getTime() + 5_000) return;
+  await deps.scheduler.at(`due-${minute.replace(/[:]/g, '')}`, at, { kind: 'due', minute });
+  if (asked.size > 10_000) asked.clear();
+  asked.add(minute);
+}
+const entriesAsked = new WeakMap<object, Set<string>>();
 
 export function pendingItemOf(
   a: AutomationRecord,
@@ -267,7 +300,7 @@ export function pendingItemOf(
   const due = dueAt.toISOString();
   return {
     ...keys.pendingSend(a.automationId, due, sendId),
-    ...keys.dueGsi(minuteOf(dueAt), sendId),
+    ...keys.dueGsi(due, sendId),
     type: 'pending',
     automationId: a.automationId,
     listId: a.listId,
@@ -359,21 +392,20 @@ function decide(
   return { writes, items };
 }
 
-/** Unsubscribed or deleted subscribers' pending sends vanish (A5). */
+/** Unsubscribed or deleted subscribers' pending sends vanish (A5), each with its figures. */
 export async function purgePending(deps: Pick<Deps, 'db' | 'tableName'>, automations: readonly AutomationRecord[], emails: readonly string[]): Promise<void> {
   for (const a of automations) {
     const found = await batchGet(deps.db, deps.tableName, emails.map((e) => keys.automationSubscriber(a.automationId, e)));
-    let removed = 0;
-    for (const h of found.values()) {
-      const pending = Object.values((h.pending ?? {}) as Record<string, string>);
-      for (const sk of pending) {
-        const res = await deps.db.send(
-          new DeleteCommand({ TableName: deps.tableName, Key: { PK: keys.pendingPartition(a.automationId), SK: sk }, ReturnValues: 'ALL_OLD' }),
-        );
-        if (res.Attributes) removed++;
-      }
-    }
-    if (removed) await addStats(deps, a.automationId, { queued: -removed, dropped: removed });
+    const named = [...found.values()].flatMap((h) => Object.values((h.pending ?? {}) as Record<string, string>)).map((SK) => ({ PK: keys.pendingPartition(a.automationId), SK }));
+    if (!named.length) continue;
+    const queued = await batchGet(deps.db, deps.tableName, named, []);
+    await commitCounted(
+      deps,
+      a.automationId,
+      named
+        .filter((k) => queued.has(`${k.PK}\u0000${k.SK}`))
+        .map((Key) => ({ writes: [{ Delete: { TableName: deps.tableName, Key, ConditionExpression: 'attribute_exists(PK)' } }], delta: { queued: -1, dropped: 1 } })),
+    );
   }
 }
 
@@ -394,7 +426,7 @@ async function queueChecks(deps: EngineDeps, automations: readonly AutomationRec
         writes.push({
           put: {
             ...keys.pendingCheck(a.automationId, dueIso, checkId),
-            ...keys.dueGsi(minuteOf(due), checkId),
+            ...keys.dueGsi(dueIso, checkId),
             type: 'check',
             automationId: a.automationId,
             listId: a.listId,
@@ -412,6 +444,6 @@ async function queueChecks(deps: EngineDeps, automations: readonly AutomationRec
     });
   }
   if (!writes.length) return;
-  await batchWrite(deps.db, deps.tableName, writes);
   for (const minute of minutes) await scheduleDueMinute(deps, minute);
+  await batchWrite(deps.db, deps.tableName, writes);
 }

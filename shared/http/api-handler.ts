@@ -1,6 +1,7 @@
 /**
- * The one way an HTTP Lambda entry is built: middy with the body cap, JSON parsing and the error
- * envelope, zod parsing of params, query and body, and the success envelope around the result.
+ * The one way an HTTP Lambda entry is built: middy with the body cap, JSON parsing, zod parsing
+ * of params, query and body, and the answer shaped by the convention of the request's API
+ * version (versionShape: the v1 envelope, or v2's bare JSON / `ok` / `{code, ...}`).
  * The local server invokes exactly these handlers with the same event shape API Gateway sends.
  */
 import middy from '@middy/core';
@@ -9,11 +10,12 @@ import { logger } from '#shared/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { bodyCap } from './middlewares/body-cap';
-import { errorEnvelope } from './middlewares/error-envelope';
+import { decodedBody } from './middlewares/decoded-body';
+import { versionShape, Answer } from './middlewares/version-shape';
 import { jsonBody, type ParsedEvent } from './middlewares/json-body';
-import { okResponse } from './envelope';
 import { ApiError } from './errors';
-import { getDeps, type Deps } from '#shared/runtime/deps';
+import type { Deps } from '#shared/runtime/deps';
+import { getDeps } from '#shared/runtime/current-deps';
 
 export interface RequestInput<B, P, Q> {
   readonly body: B;
@@ -39,11 +41,15 @@ interface HandlerSpec<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodT
   /** The body is not JSON (RFC 8058 one-click posts a form): left unparsed in `event.body`. */
   readonly rawBody?: boolean;
   readonly successStatus?: number;
+  /** What a success answers (OpenAPI only; v2 handlers declare it, test/v2-conformance.test.ts reads it). */
+  readonly response?: z.ZodType;
 }
+
+export { Answer };
 
 export type ApiHandler = ((event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>) & {
   /** The request schemas, read by the OpenAPI generator (shared/http/openapi.ts). */
-  readonly contract?: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType; public?: boolean };
+  readonly contract?: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType; response?: z.ZodType; public?: boolean };
 };
 
 export function apiHandler<
@@ -53,9 +59,9 @@ export function apiHandler<
   R = unknown,
 >(
   spec: HandlerSpec<B, P, Q>,
-  fn: (input: RequestInput<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<R | RawResponse>,
+  fn: (input: RequestInput<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<R | RawResponse | Answer>,
 ): ApiHandler {
-  const core = async (event: ParsedEvent): Promise<APIGatewayProxyResult> => {
+  const core = async (event: ParsedEvent): Promise<APIGatewayProxyResult | Answer> => {
     const workspaceId = String(event.requestContext?.authorizer?.workspaceId ?? '');
     if (!spec.public && !workspaceId) throw new ApiError('UNAUTHORIZED');
     const params = (spec.params ?? z.unknown()).parse(event.pathParameters ?? {});
@@ -75,12 +81,17 @@ export function apiHandler<
       event,
     });
     if (result instanceof RawResponse) return result.response;
-    return okResponse(result, spec.successStatus);
+    if (result instanceof Answer) return result;
+    return new Answer(result, spec.successStatus);
   };
   const pipeline = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(errorEnvelope())
-    .use(bodyCap());
-  const handler = (spec.rawBody ? pipeline : pipeline.use(jsonBody())).handler(core as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>);
+    .use(versionShape())
+    .use(bodyCap())
+    .use(decodedBody());
+  // An Answer never leaves the pipeline: versionShape's `after` turns it into the version's response.
+  const handler = (spec.rawBody ? pipeline : pipeline.use(jsonBody())).handler(
+    core as unknown as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>,
+  );
   return Object.assign(handler, { contract: spec }) as unknown as ApiHandler;
 }

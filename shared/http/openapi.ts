@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { RouteDefinition } from '#shared/routes';
 import type { ApiHandler } from './api-handler';
 import { errorCatalog } from './errors';
+import { versionOf } from './conventions/index';
+import { v2ErrorResponse } from './v2-schemas';
 
 type Json = Record<string, unknown>;
 
@@ -46,6 +48,22 @@ const envelope = (value: Json = {}): Json => ({
   },
 });
 
+/** v2 answers (issue 13): the handler's declared result as bare JSON, or text `ok`; refusals `{code, httpStatusCode, message}`. */
+function v2Responses(response: z.ZodType | undefined): Json {
+  const schema = response ? schemaOf(response) : {};
+  const text = schema.const === 'ok';
+  return {
+    '200': {
+      description: text ? 'The text `ok`' : 'The result as bare JSON',
+      content: text ? { 'text/plain': { schema: { type: 'string', const: 'ok' } } } : { 'application/json': { schema } },
+    },
+    default: {
+      description: 'A refusal: `stberror.Errors.<Area>.<Name>`, HTTP 400 (401 for a missing or bad key, 413, 429, 5xx)',
+      content: { 'application/json': { schema: schemaOf(v2ErrorResponse) } },
+    },
+  };
+}
+
 export async function buildOpenApi(routes: readonly RouteDefinition[], repoRoot: string): Promise<Json> {
   const paths: Record<string, Record<string, Json>> = {};
   for (const route of routes) {
@@ -60,13 +78,15 @@ export async function buildOpenApi(routes: readonly RouteDefinition[], repoRoot:
       parameters: [...parametersOf('path', contract.params, names), ...parametersOf('query', contract.query, [])],
       ...(route.auth === 'apiKey' ? { security: [{ AccessToken: [] }] } : { security: [] }),
       ...(contract.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(contract.body) } } } } : {}),
-      responses: {
-        '200': {
-          description: route.auth === 'public' ? 'An HTML page' : 'The envelope with the result in Value',
-          content: route.auth === 'public' ? { 'text/html': {} } : { 'application/json': { schema: envelope() } },
-        },
-        default: { description: 'An error in the envelope', content: { 'application/json': { schema: envelope({ type: 'null' }) } } },
-      },
+      responses:
+        route.auth === 'public'
+          ? { '200': { description: 'An HTML page', content: { 'text/html': {} } } }
+          : versionOf(route.path) === 'v2'
+            ? v2Responses(contract.response)
+            : {
+                '200': { description: 'The envelope with the result in Value', content: { 'application/json': { schema: envelope() } } },
+                default: { description: 'An error in the envelope', content: { 'application/json': { schema: envelope({ type: 'null' }) } } },
+              },
     };
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operation;
   }
@@ -75,7 +95,7 @@ export async function buildOpenApi(routes: readonly RouteDefinition[], repoRoot:
     info: {
       title: 'Newsletter backend API',
       version: '1',
-      description: 'Address-book API compatible with Stibee v1 (and v2 list management). See docs/api.md for rules and examples.',
+      description: 'Address-book API compatible with Stibee v1 (the `{Ok, Error, Value}` envelope) and the public v2 API (bare JSON, text `ok`, `{code, httpStatusCode, message}`). See docs/api.md for rules and examples.',
     },
     servers: [{ url: 'http://127.0.0.1:3000' }],
     components: { securitySchemes: { AccessToken: { type: 'apiKey', in: 'header', name: 'AccessToken' } } },

@@ -1,8 +1,11 @@
 /**
  * Crash points of the import (tests arm them to prove every step is all-or-nothing). Unarmed,
  * `crashPoint` does nothing; armed, it throws as a Lambda that died at that line would fail.
- * Only the in-process runtime (tests) arms them.
+ * Only the in-process runtime (tests) arms them. Each is also the kill point `import:<point>`
+ * of shared/faults/crash-at.ts (CRASH_AT), where the whole process dies instead of the task.
  */
+import { crashAt } from '#shared/faults/crash-at';
+
 export const crashPoints = [
   'prepare',
   'write-page:before',
@@ -31,6 +34,7 @@ export function disarmAll(): void {
 }
 
 export function crashPoint(point: CrashPoint): void {
+  crashAt(`import:${point}`);
   const left = armed.get(point) ?? 0;
   if (left <= 0) return;
   armed.set(point, left - 1);

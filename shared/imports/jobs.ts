@@ -33,6 +33,8 @@ export interface ImportJob {
   /** Provider records without a usable email. */
   membersSkipped: number;
   startedAt: string;
+  /** The last sign of life of its execution (issue 12). */
+  heartbeatAt: string;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
 }
@@ -47,8 +49,15 @@ export interface JobRef {
   previousGen: number;
 }
 
-/** A lock older than the state machine's own timeout (1 h) belongs to an execution that is gone. */
-export const STALE_LOCK_MS = 2 * 3600 * 1000;
+/**
+ * Issue 12: while any task of an import runs it writes the job's `heartbeatAt` (at its start and
+ * every HEARTBEAT_MS, shared/imports/task-handler.ts). The longest quiet stretch of a live
+ * execution is a retry's back-off between tasks (seconds), so a running job whose heartbeat is
+ * older than STALE_JOB_MS has no execution any more: its lock is free and the job is failed
+ * (`INTERRUPTED`) the next time anyone reads it or starts an import on its list.
+ */
+export const HEARTBEAT_MS = 30_000;
+export const STALE_JOB_MS = 5 * 60_000;
 
 export const toImportJob = (item: Record<string, unknown>): ImportJob => ({
   jobId: String(item.jobId),
@@ -63,6 +72,7 @@ export const toImportJob = (item: Record<string, unknown>): ImportJob => ({
   membersWritten: Number(item.membersWritten ?? 0),
   membersSkipped: Number(item.membersSkipped ?? 0),
   startedAt: String(item.startedAt),
+  heartbeatAt: String(item.heartbeatAt ?? item.startedAt),
   finishedAt: item.finishedAt ? String(item.finishedAt) : null,
   error: (item.error as ImportJob['error']) ?? null,
 });
@@ -86,11 +96,61 @@ export async function loadJob(deps: Pick<Deps, 'db' | 'tableName'>, listId: numb
   return res.Item ? toImportJob(res.Item) : undefined;
 }
 
-export async function getJob(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId: string, listId: number, jobId: string): Promise<ImportJob> {
+export async function getJob(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, workspaceId: string, listId: number, jobId: string): Promise<ImportJob> {
   await loadListContext(deps, workspaceId, listId);
   const job = await loadJob(deps, listId, jobId);
   if (!job || job.workspaceId !== workspaceId) throw new ApiError('IMPORT_NOT_FOUND');
+  if (isStale(deps, job)) {
+    await interrupt(deps, job);
+    return (await loadJob(deps, listId, jobId)) ?? job;
+  }
   return job;
+}
+
+/** Running with no sign of life for STALE_JOB_MS: its execution is gone. */
+export const isStale = (deps: Pick<Deps, 'clock'>, job: ImportJob): boolean =>
+  job.status === 'running' && deps.clock.now().getTime() - Date.parse(job.heartbeatAt) > STALE_JOB_MS;
+
+const INTERRUPTED_MESSAGE = 'the import stopped without finishing (its execution is gone); the list is unchanged';
+
+/**
+ * A job whose execution is gone: the list's lock is released and its generation listed for the
+ * next import's Prepare to delete, then the job is failed. The lock goes first: a crash between
+ * the two leaves a stale job that the next read finishes. Conditional on the heartbeat read,
+ * so a job that beat meanwhile is left alone.
+ */
+async function interrupt(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, job: ImportJob) {
+  const seen = await loadJob(deps, job.listId, job.jobId);
+  if (!seen || !isStale(deps, seen)) return;
+  await deps.db.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: keys.list(job.listId),
+      UpdateExpression: 'REMOVE importJobId, importStartedAt ADD staleGens :g',
+      ConditionExpression: 'importJobId = :job',
+      ExpressionAttributeValues: { ':job': job.jobId, ':g': new Set([job.gen]) },
+    }),
+  ).catch((error: Error) => {
+    if (error.name !== 'ConditionalCheckFailedException') throw error;
+  });
+  logger.warn('import job interrupted: no heartbeat', { jobId: job.jobId, listId: job.listId, heartbeatAt: seen.heartbeatAt });
+  await failJob(deps, job.listId, job.jobId, 'INTERRUPTED', INTERRUPTED_MESSAGE, seen.heartbeatAt);
+}
+
+/** The job's sign of life; nothing once it is no longer running. */
+export async function heartbeat(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, listId: number, jobId: string): Promise<void> {
+  await deps.db.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: keys.importJob(listId, jobId),
+      UpdateExpression: 'SET heartbeatAt = :now',
+      ConditionExpression: '#s = :running',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':now': deps.clock.now().toISOString(), ':running': 'running' },
+    }),
+  ).catch((error: Error) => {
+    if (error.name !== 'ConditionalCheckFailedException') throw error;
+  });
 }
 
 /** Import state kept on the list item besides ListRecord (never shown as is). */
@@ -119,9 +179,9 @@ export async function startImport(deps: Deps, workspaceId: string, listId: numbe
     if (!item || item.workspaceId !== workspaceId) throw new ApiError('LIST_NOT_FOUND');
     const now = deps.clock.now();
     if (item.importJobId) {
-      const running = await loadJob(deps, listId, item.importJobId);
-      const stale = now.getTime() - Date.parse(String(item.importStartedAt)) > STALE_LOCK_MS;
-      if (running && !stale) return { job: running, alreadyRunning: true };
+      // The lock is free when its job is gone, finished, or silent for STALE_JOB_MS.
+      const holder = await loadJob(deps, listId, item.importJobId);
+      if (holder && holder.status === 'running' && !isStale(deps, holder)) return { job: holder, alreadyRunning: true };
     }
     const previousGen = Number(item.gen);
     const gen = Math.max(previousGen, Number(item.genSeq ?? previousGen)) + 1;
@@ -140,6 +200,7 @@ export async function startImport(deps: Deps, workspaceId: string, listId: numbe
       membersWritten: 0,
       membersSkipped: 0,
       startedAt,
+      heartbeatAt: startedAt,
       finishedAt: null,
       error: null,
     };
@@ -181,7 +242,7 @@ export async function startImport(deps: Deps, workspaceId: string, listId: numbe
       if (error instanceof TransactionCanceledException) continue;
       throw error;
     }
-    if (takeover) await failJob(deps, listId, item.importJobId!, 'INTERRUPTED', 'the import stopped without finishing; a new import replaced it');
+    if (takeover) await failJob(deps, listId, item.importJobId!, 'INTERRUPTED', INTERRUPTED_MESSAGE);
     const ref: JobRef = { jobId, listId, workspaceId, provider, gen, previousGen };
     try {
       await deps.workflow.startImport(jobId, { ...ref });
@@ -195,17 +256,23 @@ export async function startImport(deps: Deps, workspaceId: string, listId: numbe
   throw new ApiError('INTERNAL_ERROR', 'the import lock kept changing');
 }
 
-/** Marks a job failed unless it already finished. */
-export async function failJob(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, listId: number, jobId: string, code: string, message: string) {
+/** Marks a job failed unless it already finished (or, given `heartbeatAt`, unless it beat since). */
+export async function failJob(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, listId: number, jobId: string, code: string, message: string, heartbeatAt?: string) {
   try {
     await deps.db.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: keys.importJob(listId, jobId),
         UpdateExpression: 'SET #s = :failed, finishedAt = :now, #e = :error',
-        ConditionExpression: '#s = :running',
+        ConditionExpression: heartbeatAt ? '#s = :running AND (heartbeatAt = :beat OR attribute_not_exists(heartbeatAt))' : '#s = :running',
         ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-        ExpressionAttributeValues: { ':failed': 'failed', ':running': 'running', ':now': deps.clock.now().toISOString(), ':error': { code, message } },
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':running': 'running',
+          ':now': deps.clock.now().toISOString(),
+          ':error': { code, message },
+          ...(heartbeatAt ? { ':beat': heartbeatAt } : {}),
+        },
       }),
     );
   } catch (error) {

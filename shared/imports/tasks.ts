@@ -24,12 +24,8 @@ import { crashPoint } from './faults';
 import { deleteGeneration } from './generations';
 import { failJob, loadJob, type JobRef } from './jobs';
 
-/** How an import is tuned: members per provider page, pages in parallel, BatchWrites in parallel per page. */
-export interface ImportTuning {
-  pageSize: number;
-  pageConcurrency: number;
-  writeConcurrency: number;
-}
+import type { ImportTuning } from '#shared/ports/import-tuning';
+export type { ImportTuning } from '#shared/ports/import-tuning';
 export const defaultTuning: ImportTuning = { pageSize: 1000, pageConcurrency: 4, writeConcurrency: 4 };
 
 /** The job was failed or replaced while this task ran: its writes must not stand. Permanent (no Retry). */

@@ -1,11 +1,8 @@
 /**
- * SPEC I1: connecting a workspace to Sixshop or Donus with the OAuth 2.0 authorization-code
- * flow. The `state` is a random one-time value stored with its workspace and a 10-minute
- * expiry; the callback consumes it with one conditional write, so a wrong, reused or expired
- * state is refused. Tokens are stored only encrypted (SPEC R3) and refreshed when expired.
+ * SPEC I1: a workspace's connections to Sixshop and Donus, once made (the OAuth flow that makes
+ * them is ./oauth-flow.ts). Tokens are stored only encrypted (SPEC R3) and refreshed when expired.
  */
-import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { keys } from '#shared/table/keys';
 import { ApiError } from '#shared/http/errors';
@@ -13,7 +10,6 @@ import type { Deps } from '#shared/runtime/deps';
 import { adapterFor } from './adapters/index';
 import { ProviderAuthFailed, ProviderUnavailable, providers, type OAuthTokens, type Provider, type ProviderAdapter } from './providers';
 
-export const STATE_TTL_MS = 10 * 60 * 1000;
 /** Access tokens this close to expiry are refreshed before use. */
 const REFRESH_MARGIN_MS = 60 * 1000;
 
@@ -25,90 +21,45 @@ export class IntegrationNotConnected extends Error {
 }
 
 export function adapter(deps: Pick<Deps, 'providers' | 'clock'>, provider: Provider): ProviderAdapter {
-  if (!deps.providers) throw new ApiError('INTEGRATION_NOT_CONFIGURED');
+  // An empty client secret is the stack's placeholder: the operator has not filled it in yet.
+  if (!deps.providers?.[provider].clientSecret) throw new ApiError('INTEGRATION_NOT_CONFIGURED');
   return adapterFor(deps.providers, provider, deps.clock);
 }
 
 export const callbackUrl = (deps: Pick<Deps, 'publicBaseUrl'>, provider: Provider) =>
   `${deps.publicBaseUrl.replace(/\/$/, '')}/v2/integrations/${provider}/callback`;
 
-/** Step 1: a one-time state and the provider's authorize URL to send the user to. */
-export async function startConnection(deps: ConnDeps, workspaceId: string, provider: Provider) {
-  const a = adapter(deps, provider);
-  const state = randomBytes(24).toString('base64url');
-  const now = deps.clock.now().getTime();
-  const expiresAtMs = now + STATE_TTL_MS;
-  await deps.db.send(
-    new PutCommand({
-      TableName: deps.tableName,
-      Item: {
-        ...keys.oauthState(state),
-        type: 'oauthState',
-        workspaceId,
-        provider,
-        expiresAtMs,
-        // DynamoDB's TTL removes it eventually; expiresAtMs is what the callback checks.
-        expiresAt: Math.ceil(expiresAtMs / 1000) + 3600,
-      },
-      ConditionExpression: 'attribute_not_exists(PK)',
-    }),
-  );
-  return { provider, authorizeUrl: a.authorizeUrl(state, callbackUrl(deps, provider)), state, expiresAt: new Date(expiresAtMs).toISOString() };
-}
-
 const context = (workspaceId: string, provider: Provider) => ({ workspaceId, provider });
 
-async function storeTokens(deps: ConnDeps, workspaceId: string, provider: Provider, tokens: OAuthTokens, connectedAt: string) {
+/** The tokens as stored: encrypted for this workspace and provider (SPEC R3), with their expiry and account. */
+export async function encryptTokens(deps: Pick<Deps, 'tokenCipher'>, workspaceId: string, provider: Provider, tokens: OAuthTokens) {
   const ctx = context(workspaceId, provider);
   return {
-    ...keys.integration(workspaceId, provider),
-    type: 'integration',
-    workspaceId,
-    provider,
     accessTokenEnc: await deps.tokenCipher.encrypt(tokens.accessToken, ctx),
     refreshTokenEnc: await deps.tokenCipher.encrypt(tokens.refreshToken, ctx),
     expiresAt: tokens.expiresAt,
     account: tokens.account ?? '',
-    connectedAt,
   };
 }
 
-/**
- * Step 2, the public callback: consumes the state (whatever happens next, it is spent), then
- * exchanges the code and stores the tokens. Returns the workspace now connected.
- */
-export async function completeConnection(
-  deps: ConnDeps,
-  provider: Provider,
-  input: { state: string; code?: string; error?: string },
-): Promise<{ workspaceId: string; account: string }> {
-  if (!input.state) throw new ApiError('INTEGRATION_STATE_INVALID');
-  let workspaceId: string;
-  try {
-    const res = await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: keys.oauthState(input.state),
-        UpdateExpression: 'SET usedAt = :now',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(usedAt) AND provider = :p AND expiresAtMs > :nowMs',
-        ExpressionAttributeValues: { ':now': deps.clock.now().toISOString(), ':p': provider, ':nowMs': deps.clock.now().getTime() },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    workspaceId = String(res.Attributes!.workspaceId);
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new ApiError('INTEGRATION_STATE_INVALID');
-    throw error;
-  }
-  if (input.error || !input.code) throw new ApiError('INTEGRATION_DENIED', input.error ? `error=${input.error.slice(0, 100)}` : 'no code');
-  const tokens = await providerCall(() => adapter(deps, provider).exchangeCode(input.code!, callbackUrl(deps, provider)));
-  const item = await storeTokens(deps, workspaceId, provider, tokens, deps.clock.now().toISOString());
-  await deps.db.send(new PutCommand({ TableName: deps.tableName, Item: item }));
-  return { workspaceId, account: item.account };
+export type EncryptedTokens = Awaited<ReturnType<typeof encryptTokens>>;
+
+/** The connection item (`WS#<ws>` / `INTEG#<provider>`). */
+export const integrationItem = (workspaceId: string, provider: Provider, enc: EncryptedTokens, connectedAt: string) => ({
+  ...keys.integration(workspaceId, provider),
+  type: 'integration',
+  workspaceId,
+  provider,
+  ...enc,
+  connectedAt,
+});
+
+async function storeTokens(deps: ConnDeps, workspaceId: string, provider: Provider, tokens: OAuthTokens, connectedAt: string) {
+  return integrationItem(workspaceId, provider, await encryptTokens(deps, workspaceId, provider, tokens), connectedAt);
 }
 
 /** Provider failures as API errors (for request paths; the import's tasks keep the raw names). */
-async function providerCall<T>(fn: () => Promise<T>): Promise<T> {
+export async function providerCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {

@@ -4,26 +4,12 @@
  * provider adapter implements. docs/imports.md documents each adapter's mapping.
  */
 import type { CustomField } from '#shared/lists/fields';
-
-export const providers = ['sixshop', 'donus'] as const;
-export type Provider = (typeof providers)[number];
+import { providers, type Provider, type ProviderConfig, type ProvidersConfig } from '#shared/ports/provider-config';
+export { providers, type Provider, type ProviderConfig, type ProvidersConfig } from '#shared/ports/provider-config';
 export const isProvider = (v: unknown): v is Provider => typeof v === 'string' && (providers as readonly string[]).includes(v);
 
 /** Korean names, for messages. */
 export const providerNames: Record<Provider, string> = { sixshop: '식스샵', donus: '도너스' };
-
-export interface ProviderConfig {
-  readonly authorizeUrl: string;
-  readonly tokenUrl: string;
-  /** Base of the members API. */
-  readonly apiBaseUrl: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** Members per page asked of the provider (the import's unit of work). */
-  readonly pageSize: number;
-}
-
-export type ProvidersConfig = Readonly<Record<Provider, ProviderConfig>>;
 
 export interface OAuthTokens {
   accessToken: string;
@@ -64,8 +50,10 @@ export interface ProviderAdapter {
   readonly provider: Provider;
   /** Fields a linked list of this provider gets, in the order the mapping fills them. */
   readonly fields: readonly CustomField[];
-  authorizeUrl(state: string, redirectUri: string): string;
-  exchangeCode(code: string, redirectUri: string): Promise<OAuthTokens>;
+  /** The provider's authorize URL, with PKCE's S256 `codeChallenge` (RFC 7636; issue 14). */
+  authorizeUrl(state: string, redirectUri: string, codeChallenge: string): string;
+  /** Exchanges the code, proving with `codeVerifier` that we asked for it (PKCE). */
+  exchangeCode(code: string, redirectUri: string, codeVerifier: string): Promise<OAuthTokens>;
   refresh(refreshToken: string): Promise<OAuthTokens>;
   /** Page `page` (1-based) of `pageSize` members. Throws ProviderAuthFailed on 401. */
   fetchMembers(accessToken: string, page: number, pageSize: number): Promise<MembersPage>;

@@ -16,8 +16,21 @@ export async function listGroups(deps: Db, workspaceId: string, listId: number):
   return [...ctx.groups.values()].sort((a, b) => a.groupId - b.groupId);
 }
 
+/** Groups a list may have (the v2 API's TooManyGroups; docs/api.md). */
+export const MAX_GROUPS_PER_LIST = 100;
+
+/** Names are compared trimmed and case-sensitively, as they are shown. */
+const sameName = (a: string, b: string) => a.trim() === b.trim();
+
+/**
+ * The v2 API's refusals (issue 13): a second group of the same name is AlreadyExistGroup, the
+ * 101st TooManyGroups. Checked against the groups the request read: two creates of one name at
+ * the same instant can both pass (docs/api.md).
+ */
 export async function createGroup(deps: Db, workspaceId: string, listId: number, name: string): Promise<GroupRecord> {
-  await loadListContext(deps, workspaceId, listId);
+  const ctx = await loadListContext(deps, workspaceId, listId);
+  if ([...ctx.groups.values()].some((g) => sameName(g.name, name))) throw new ApiError('GROUP_NAME_EXISTS', `name=${name}`);
+  if (ctx.groups.size >= MAX_GROUPS_PER_LIST) throw new ApiError('GROUP_LIMIT_EXCEEDED', `max=${MAX_GROUPS_PER_LIST}`);
   const group: GroupRecord = { groupId: await nextId(deps, 'group'), listId, name, createdAt: deps.clock.now().toISOString() };
   await deps.db.send(
     new PutCommand({
@@ -32,6 +45,7 @@ export async function createGroup(deps: Db, workspaceId: string, listId: number,
 export async function renameGroup(deps: Db, workspaceId: string, listId: number, groupId: number, name: string) {
   const ctx = await loadListContext(deps, workspaceId, listId);
   if (!ctx.groups.has(groupId)) throw new ApiError('GROUP_NOT_FOUND');
+  if ([...ctx.groups.values()].some((g) => g.groupId !== groupId && sameName(g.name, name))) throw new ApiError('GROUP_NAME_EXISTS', `name=${name}`);
   try {
     const res = await deps.db.send(
       new UpdateCommand({
@@ -74,4 +88,17 @@ export async function deleteGroup(deps: Db, workspaceId: string, listId: number,
     new Map(),
     eventContextFor(ctx, 'MANUAL', now),
   );
+}
+
+/** GET /v2/lists/{id}/groups: the yml's offset, limit, sortBy (id | name) and sortOrder (default desc). */
+export async function pageGroups(
+  deps: Db,
+  workspaceId: string,
+  listId: number,
+  o: { offset: number; limit: number; sortBy: 'id' | 'name'; sortOrder: 'asc' | 'desc' },
+): Promise<GroupRecord[]> {
+  const groups = await listGroups(deps, workspaceId, listId);
+  const sign = o.sortOrder === 'asc' ? 1 : -1;
+  groups.sort((a, b) => sign * (o.sortBy === 'name' ? (a.name < b.name ? -1 : a.name > b.name ? 1 : a.groupId - b.groupId) : a.groupId - b.groupId));
+  return groups.slice(o.offset, o.offset + o.limit);
 }

@@ -13,8 +13,11 @@ import { isProvider } from '#shared/integrations/providers';
 import { isConnected } from '#shared/integrations/connections';
 import { providerFields } from '#shared/integrations/adapters/index';
 import { nextId } from './sequence';
+import { copySenders, listSenderKeys } from '#shared/senders/senders';
+import { createGroup } from './groups';
 
 type Db = Pick<Deps, 'db' | 'tableName' | 'clock'>;
+type SenderDb = Parameters<typeof copySenders>[0];
 
 export interface CreateListInput extends Partial<ListSettings> {
   name: string;
@@ -114,7 +117,7 @@ export async function updateList(
  * list item goes first (conditionally), so the list disappears at once; the rest is removed in
  * BatchWrites of 25.
  */
-export async function deleteList(deps: Db & Pick<Deps, 'scheduler'>, workspaceId: string, listId: number): Promise<void> {
+export async function deleteList(deps: SenderDb & Pick<Deps, 'scheduler'>, workspaceId: string, listId: number): Promise<void> {
   const ctx = await loadListContext(deps, workspaceId, listId);
   try {
     await deps.db.send(
@@ -129,7 +132,10 @@ export async function deleteList(deps: Db & Pick<Deps, 'scheduler'>, workspaceId
     if (error instanceof ConditionalCheckFailedException) throw new ApiError('LIST_NOT_FOUND');
     throw error;
   }
-  await batchWrite(deps.db, deps.tableName, [...ctx.groups.values()].map((g) => ({ delete: keys.group(listId, g.groupId) })));
+  await batchWrite(deps.db, deps.tableName, [
+    ...[...ctx.groups.values()].map((g) => ({ delete: keys.group(listId, g.groupId) })),
+    ...(await listSenderKeys(deps, listId)).map((k) => ({ delete: k })),
+  ]);
   // Subscribers, memberships, counters and phone guards, a page at a time.
   await deleteGeneration(deps, listId, ctx.list.gen);
   // Its automated emails go with it: content, pending sends and scheduler entries (SPEC A1).
@@ -140,3 +146,36 @@ export async function getList(deps: Pick<Deps, 'db' | 'tableName'>, workspaceId:
   return (await loadListContext(deps, workspaceId, listId)).list;
 }
 
+
+/** GET /v2/lists: the yml's offset, limit and sortOrder (by id, default desc). */
+export async function pageLists(
+  deps: Pick<Deps, 'db' | 'tableName'>,
+  workspaceId: string,
+  o: { offset: number; limit: number; sortOrder: 'asc' | 'desc' },
+): Promise<ListRecord[]> {
+  const lists = await listLists(deps, workspaceId);
+  lists.sort((a, b) => (o.sortOrder === 'asc' ? a.listId - b.listId : b.listId - a.listId));
+  return lists.slice(o.offset, o.offset + o.limit);
+}
+
+/**
+ * POST /v2/lists/{id}/copy: a new standard list with the list's settings, custom fields, groups
+ * (empty) and sender addresses; not its subscribers (docs/api.md). A linked list's copy is a
+ * standard list: only the link's own imports may fill a linked list.
+ */
+export async function copyList(deps: SenderDb, workspaceId: string, listId: number): Promise<ListRecord> {
+  const { list, groups } = await loadListContext(deps, workspaceId, listId);
+  const copy = await createList(deps, workspaceId, {
+    name: `${list.name} (복사본)`.slice(0, 200),
+    senderName: list.senderName,
+    companyName: list.companyName,
+    companyContact: list.companyContact,
+    companyAddress: list.companyAddress,
+    useSubscriberAutoDelete: list.useSubscriberAutoDelete,
+    canSendToUnsubscribed: list.canSendToUnsubscribed,
+    fields: list.fields,
+  });
+  for (const g of [...groups.values()].sort((a, b) => a.groupId - b.groupId)) await createGroup(deps, workspaceId, copy.listId, g.name);
+  await copySenders(deps, listId, copy.listId);
+  return copy;
+}

@@ -17,18 +17,27 @@ const settings = {
   canSendToUnsubscribed: z.boolean(),
 };
 
+/**
+ * POST /v2/lists: the yml's CreateListRequest requires name, senderName, companyName,
+ * companyContact and companyAddress; the two switches are optional; `fields` and `kind` are ours.
+ */
 export const createListBody = z.object({
   name: z.string().trim().min(1).max(200),
-  ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.optional()])),
+  senderName: settings.senderName,
+  companyName: settings.companyName,
+  companyContact: settings.companyContact,
+  companyAddress: settings.companyAddress,
+  useSubscriberAutoDelete: settings.useSubscriberAutoDelete.optional(),
+  canSendToUnsubscribed: settings.canSendToUnsubscribed.optional(),
   fields: z.array(fieldSchema).max(100).optional(),
   kind: z.enum(listKinds).optional(),
 }) as z.ZodType<{
   name: string;
   kind?: ListKind;
-  senderName?: string;
-  companyName?: string;
-  companyContact?: string;
-  companyAddress?: string;
+  senderName: string;
+  companyName: string;
+  companyContact: string;
+  companyAddress: string;
   useSubscriberAutoDelete?: boolean;
   canSendToUnsubscribed?: boolean;
   fields?: z.infer<typeof fieldSchema>[];

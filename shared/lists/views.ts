@@ -1,6 +1,7 @@
 /** How lists and groups appear in responses. */
 import type { GroupRecord, ListRecord } from './model';
 import { offsetTime } from '#shared/subscribers/v1-format';
+import { kstIsoTime } from '#shared/http/kst-time';
 
 export const listView = (l: ListRecord) => ({
   id: l.listId,
@@ -54,3 +55,12 @@ export function pageRows(rows: V1Row[], q: V1CollectionQuery): V1Row[] | null {
   const page = sorted.slice(q.offset, q.offset + q.limit);
   return page.length ? page : null;
 }
+
+/**
+ * A list in the v2 API (the yml's GetListResponse): its fields first, then ours beyond it
+ * (kind, fields, dates). `owner` is the workspace id (the workspace is the owner here).
+ */
+export const listV2View = (l: ListRecord) => ({ ...listView(l), owner: l.workspaceId });
+
+/** A group in the v2 API (the yml's GetGroupResponse items); listId beyond it. */
+export const groupV2View = (g: GroupRecord) => ({ id: g.groupId, name: g.name, createdTime: kstIsoTime(g.createdAt), listId: g.listId });

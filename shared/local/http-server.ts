@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { routes, matchRoute, type RouteDefinition } from '#shared/routes';
+import { routes, matchRoute, throttledPerIp, type RouteDefinition } from '#shared/routes';
 import { authenticate } from '#shared/workspaces/api-keys';
 import { ApiError } from '#shared/http/errors';
-import { errorResponse } from '#shared/http/envelope';
+import { conventionOf } from '#shared/http/conventions/index';
 import type { ApiHandler } from '#shared/http/api-handler';
 import { createTokenBucketLimiter, type RateLimiter } from './rate-limiter';
 import type { Deps } from '#shared/runtime/deps';
@@ -23,6 +23,8 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 export interface LocalServerOptions {
   readonly deps: Pick<Deps, 'db' | 'tableName'>;
   readonly limiter: RateLimiter;
+  /** Issue 14: public routes (throttledPerIp), per client IP; the WAF rule's local twin. */
+  readonly publicLimiter?: RateLimiter;
   readonly port: number;
   readonly host?: string;
 }
@@ -81,8 +83,9 @@ function toEvent(
     multiValueQueryStringParameters: Object.keys(multi).length ? multi : null,
     pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
-    body: body.length ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // As API Gateway does with binaryMediaTypes */* (infra/constructs/api.ts): every body base64.
+    body: body.length ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
     requestContext: {
       requestId: randomUUID(),
       authorizer,
@@ -106,29 +109,38 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
     const started = performance.now();
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      // The server's own refusals speak the path's API version, like the handlers (issue 13).
+      const refuse = (code: ConstructorParameters<typeof ApiError>[0]) => send(res, conventionOf(url.pathname).error(new ApiError(code)));
       const matched = matchRoute(req.method ?? 'GET', url.pathname);
-      if (!matched) return send(res, errorResponse(new ApiError('NOT_FOUND')));
-      if (matched === 'method-not-allowed') return send(res, errorResponse(new ApiError('METHOD_NOT_ALLOWED')));
+      if (!matched) return refuse('NOT_FOUND');
+      if (matched === 'method-not-allowed') return refuse('METHOD_NOT_ALLOWED');
+      if (matched === 'bad-path') return send(res, conventionOf(url.pathname).error(new ApiError('INVALID_REQUEST', 'malformed percent-encoding in the path')));
       const { route, params } = matched;
+      // The socket's address, never X-Forwarded-For: a header is the client's to choose.
+      if (options.publicLimiter && throttledPerIp(route) && !options.publicLimiter.take(req.socket.remoteAddress ?? '')) {
+        return refuse('PUBLIC_RATE_LIMITED');
+      }
       let authorizer: Record<string, string> | null = null;
       if (route.auth === 'apiKey') {
         const token = req.headers['accesstoken'];
         const principal = await authenticate(options.deps, Array.isArray(token) ? token[0] : token);
-        if (!principal) return send(res, errorResponse(new ApiError('UNAUTHORIZED')));
-        if (!options.limiter.take(principal.workspaceId)) return send(res, errorResponse(new ApiError('TOO_MANY_REQUESTS')));
+        if (!principal) return refuse('UNAUTHORIZED');
+        if (!options.limiter.take(principal.workspaceId)) return refuse('TOO_MANY_REQUESTS');
         const methodLimiter = methodLimiters.get(route.id);
-        if (methodLimiter && !methodLimiter.take(principal.workspaceId)) return send(res, errorResponse(new ApiError('AUTOMATION_API_RATE')));
+        if (methodLimiter && !methodLimiter.take(principal.workspaceId)) return refuse('AUTOMATION_API_RATE');
         authorizer = { workspaceId: principal.workspaceId, keyId: principal.keyId };
       }
       const body = await readBody(req);
-      if (body === 'too-large') return send(res, errorResponse(new ApiError('PAYLOAD_TOO_LARGE')));
+      if (body === 'too-large') return refuse('PAYLOAD_TOO_LARGE');
       const handler = await loadHandler(route);
       const result = await handler(toEvent(req, url, route, params, body, authorizer), lambdaContext(route.id));
       send(res, result);
       logger.debug('request', { route: route.id, status: result.statusCode, ms: Math.round(performance.now() - started) });
     } catch (error) {
+      // The store guard's refusals (STORAGE_FULL, DATABASE_UNAVAILABLE) may come before any handler, from the key check.
+      if (error instanceof ApiError) return void (res.headersSent || send(res, conventionOf(req.url?.split('?')[0]).error(error)));
       logger.error('local server error', { error: error as Error });
-      if (!res.headersSent) send(res, errorResponse(new ApiError('INTERNAL_ERROR')));
+      if (!res.headersSent) send(res, conventionOf(req.url?.split('?')[0]).error(new ApiError('INTERNAL_ERROR')));
     }
   });
   server.keepAliveTimeout = 5000;

@@ -1,13 +1,15 @@
 /**
  * Local simulators of the Sixshop and Donus APIs (SPEC I1): OAuth 2.0 authorize (the "user"
  * approves at once and is redirected back with a code), token (authorization code and refresh
- * grants) and a paged members API, each in the provider's own shape (see the adapters and
+ * grants), PKCE (RFC 7636, S256 only: required by default, as issue 14 asks of a provider that
+ * supports it) and a paged members API, each in the provider's own shape (see the adapters and
  * docs/imports.md). Members are generated from their index, so any N costs no memory. Knobs
  * inject failures and slow pages; `npm start` runs one and prints its URL, tests drive it
  * in-process, and `POST /_sim/<provider>/config` changes knobs over HTTP.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Provider, ProvidersConfig } from '#shared/integrations/providers';
 
 export interface SimulatorKnobs {
@@ -26,6 +28,12 @@ export interface SimulatorKnobs {
   failTokenRequests: number;
   /** The authorize step answers `error=access_denied` (the user declined). */
   denyAuthorize: boolean;
+  /**
+   * PKCE (RFC 7636) is required: an authorize request without an S256 `code_challenge` is sent
+   * back with `error=invalid_request`. Either way a code issued with a challenge is exchanged
+   * only with the `code_verifier` that hashes to it.
+   */
+  requirePkce: boolean;
 }
 
 export interface SimulatorStats {
@@ -33,6 +41,8 @@ export interface SimulatorStats {
   codeExchanges: number;
   refreshes: number;
   pageRequests: number;
+  /** Authorize or token requests refused for PKCE (no challenge, no or a wrong verifier). */
+  pkceRefusals: number;
 }
 
 export interface ProviderSimulatorControl {
@@ -60,7 +70,14 @@ const defaultKnobs = (memberCount: number): SimulatorKnobs => ({
   tokenTtlSeconds: 3600,
   failTokenRequests: 0,
   denyAuthorize: false,
+  requirePkce: true,
 });
+
+const newStats = (): SimulatorStats => ({ authorizations: 0, codeExchanges: 0, refreshes: 0, pageRequests: 0, pkceRefusals: 0 });
+
+/** RFC 7636 4.1: 43 to 128 unreserved characters. */
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 const grades = ['BRONZE', 'SILVER', 'GOLD', 'VIP'];
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
@@ -96,7 +113,7 @@ function donusDonor(i: number, revision: number) {
 
 interface ProviderState {
   control: ProviderSimulatorControl;
-  codes: Map<string, { redirectUri: string }>;
+  codes: Map<string, { redirectUri: string; codeChallenge?: string }>;
   accessTokens: Map<string, number>;
   refreshTokens: Set<string>;
 }
@@ -114,9 +131,17 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-export async function startProviderSimulator(options: { port?: number; memberCount?: number } = {}): Promise<ProviderSimulator> {
+/** What a simulator keeps in `stateFile`: a provider remembers its tokens and members across our restarts. */
+interface SavedState {
+  knobs: SimulatorKnobs;
+  accessTokens: [string, number][];
+  refreshTokens: string[];
+}
+
+export async function startProviderSimulator(options: { port?: number; memberCount?: number; stateFile?: string } = {}): Promise<ProviderSimulator> {
   const initial = options.memberCount ?? 100;
   const token = () => randomBytes(18).toString('base64url');
+  let save = () => undefined as void;
   const makeState = (): ProviderState => {
     const state: ProviderState = {
       codes: new Map(),
@@ -124,28 +149,52 @@ export async function startProviderSimulator(options: { port?: number; memberCou
       refreshTokens: new Set(),
       control: {
         knobs: defaultKnobs(initial),
-        stats: { authorizations: 0, codeExchanges: 0, refreshes: 0, pageRequests: 0 },
+        stats: newStats(),
         set(patch) {
           Object.assign(state.control.knobs, patch);
+          save();
         },
         expireAccessTokens() {
           for (const t of state.accessTokens.keys()) state.accessTokens.set(t, 0);
+          save();
         },
         reset() {
           state.control.knobs = defaultKnobs(initial);
-          state.control.stats = { authorizations: 0, codeExchanges: 0, refreshes: 0, pageRequests: 0 };
+          state.control.stats = newStats();
+          save();
         },
       },
     };
     return state;
   };
   const states: Record<Provider, ProviderState> = { sixshop: makeState(), donus: makeState() };
+  if (options.stateFile) {
+    const file = options.stateFile;
+    if (existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<Provider, SavedState>;
+      for (const provider of ['sixshop', 'donus'] as const) {
+        const s = states[provider];
+        if (!saved[provider]) continue;
+        s.control.knobs = { ...s.control.knobs, ...saved[provider].knobs };
+        s.accessTokens = new Map(saved[provider].accessTokens);
+        s.refreshTokens = new Set(saved[provider].refreshTokens);
+      }
+    }
+    save = () => {
+      const out = Object.fromEntries(
+        (['sixshop', 'donus'] as const).map((p) => [p, { knobs: states[p].control.knobs, accessTokens: [...states[p].accessTokens], refreshTokens: [...states[p].refreshTokens] }]),
+      );
+      writeFileSync(`${file}.tmp`, JSON.stringify(out), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+    };
+  }
 
   const issue = (s: ProviderState, provider: Provider) => {
     const access = token();
     const refresh = token();
     s.accessTokens.set(access, Date.now() + s.control.knobs.tokenTtlSeconds * 1000);
     s.refreshTokens.add(refresh);
+    save();
     const account = provider === 'sixshop' ? { shop_name: '로컬 식스샵' } : { organization: '로컬 도너스' };
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: s.control.knobs.tokenTtlSeconds, ...account };
   };
@@ -170,10 +219,16 @@ export async function startProviderSimulator(options: { port?: number; memberCou
       s.control.stats.authorizations++;
       const back = new URL(redirectUri);
       back.searchParams.set('state', url.searchParams.get('state') ?? '');
-      if (knobs.denyAuthorize) back.searchParams.set('error', 'access_denied');
+      const codeChallenge = url.searchParams.get('code_challenge') ?? undefined;
+      const pkceOk = codeChallenge ? url.searchParams.get('code_challenge_method') === 'S256' && /^[A-Za-z0-9_-]{43}$/.test(codeChallenge) : !knobs.requirePkce;
+      if (!pkceOk) {
+        s.control.stats.pkceRefusals++;
+        back.searchParams.set('error', 'invalid_request');
+        back.searchParams.set('error_description', 'PKCE: an S256 code_challenge is required');
+      } else if (knobs.denyAuthorize) back.searchParams.set('error', 'access_denied');
       else {
         const code = token();
-        s.codes.set(code, { redirectUri });
+        s.codes.set(code, { redirectUri, ...(codeChallenge ? { codeChallenge } : {}) });
         back.searchParams.set('code', code);
       }
       res.writeHead(302, { Location: back.toString() });
@@ -193,6 +248,12 @@ export async function startProviderSimulator(options: { port?: number; memberCou
         const code = s.codes.get(params.code ?? '');
         s.codes.delete(params.code ?? '');
         if (!code || code.redirectUri !== params.redirect_uri) return json(res, 400, { error: 'invalid_grant' });
+        // RFC 7636 4.6: the code is spent either way; a stolen code without the verifier buys nothing.
+        const verifier = params.code_verifier;
+        if (code.codeChallenge && !(typeof verifier === 'string' && VERIFIER.test(verifier) && s256(verifier) === code.codeChallenge)) {
+          s.control.stats.pkceRefusals++;
+          return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
+        }
         s.control.stats.codeExchanges++;
         return json(res, 200, issue(s, provider));
       }

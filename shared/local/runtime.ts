@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#shared/db/client';
-import { setDeps, type Deps } from '#shared/runtime/deps';
+import type { Deps } from '#shared/runtime/deps';
+import { setDeps } from '#shared/runtime/current-deps';
 import { systemClock, type Clock } from '#shared/ports/clock';
 import { createOutboxMailer, createSmtpMailer } from '#shared/adapters/outbox-mailer';
 import { createSigner } from '#shared/signer';
@@ -19,13 +20,14 @@ import { startEmbeddedWorker } from './worker';
 import { defaultWorkerOptions, type WorkerOptions } from '#shared/webhooks/worker';
 import { startEmbeddedScheduler, type EmbeddedScheduler } from './embedded-scheduler';
 import { createRateLimitedMailer } from '#shared/mail/rate-limit';
-import { runDispatch } from '#shared/automations/dispatch';
+import { resumeSends, runDispatch } from '#shared/automations/dispatch';
 import { createLocalTokenCipher, loadOrCreateKey } from '#shared/adapters/local-token-cipher';
-import type { ProvidersConfig } from '#shared/integrations/providers';
-import type { ImportTuning } from '#shared/imports/tasks';
+import type { ProvidersConfig } from '#shared/ports/provider-config';
+import type { ImportTuning } from '#shared/ports/import-tuning';
 import { startProviderSimulator, type ProviderSimulator } from './provider-simulator';
 import { logger } from '#shared/logger';
 import { createLocalWorkflowRunner, type LocalWorkflowRunner } from './workflow-runner';
+import type { StoreGuard } from './store-guard';
 
 export interface LocalRuntimeOptions {
   readonly dynamoEndpoint: string;
@@ -36,11 +38,15 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   /** Requests per second per workspace and bucket size; 10 and 10 like the AWS usage plan. */
   readonly rateLimit?: { perSecond: number; burst: number };
+  /** Issue 14: requests per second per client IP on public routes and bucket size (DEFAULT_PUBLIC_RATE_LIMIT). */
+  readonly publicRateLimit?: { perSecond: number; burst: number };
   readonly publicBaseUrl?: string;
   readonly clock?: Clock;
   readonly mailer?: Mailer;
   /** SPEC R4 locally: loopback and private receivers allowed (default), unlike in AWS. */
   readonly allowPrivateWebhookUrls?: boolean;
+  /** SPEC R4: how webhook hosts resolve (tests answer differently per call, as DNS rebinding does). */
+  readonly resolveHost?: Deps['resolveHost'];
   /** SNS certificate source (tests sign with their own key). */
   readonly sns?: SnsPort;
   /** Webhook retry timing (tests shorten it). */
@@ -55,16 +61,24 @@ export interface LocalRuntimeOptions {
   /** Members the started simulators hold at first (default 100). */
   readonly simulatorMembers?: number;
   readonly simulatorPort?: number;
+  /** Where the simulators keep their knobs and issued tokens across restarts (`npm start`: in the data dir). */
+  readonly simulatorStateFile?: string;
   /** Import page size and parallelism. */
   readonly importTuning?: Partial<ImportTuning>;
   /** Wait between retries of a failed import step (default 50 ms locally; seconds in AWS). */
   readonly importRetryIntervalMs?: number;
+  /** Keep import executions on disk to resume them after a crash (default; not for an in-memory database). */
+  readonly durableExecutions?: boolean;
+  /** Runs again of an import execution a crash interrupted, before it is failed (default 2, or IMPORT_MAX_RESUMES). */
+  readonly importMaxResumes?: number;
   /**
    * Load the import state machine and its task handlers in the background at start rather than
    * on the first import (about 0.7 s of module loading it would otherwise wait for). `npm start`
    * does; tests that never import need not pay for it.
    */
   readonly warmImports?: boolean;
+  /** Refuses writes on a full disk and every command while the database restarts (issue 12; `npm start` installs one). */
+  readonly storeGuard?: StoreGuard;
 }
 
 export interface LocalRuntime {
@@ -80,6 +94,8 @@ export interface LocalRuntime {
 }
 
 export const DEFAULT_RATE_LIMIT = { perSecond: 10, burst: 10 };
+/** Per client IP on the public routes: a person reading mail never comes near it (docs/security.md). */
+export const DEFAULT_PUBLIC_RATE_LIMIT = { perSecond: 5, burst: 50 };
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const raw = new DynamoDBClient({
@@ -91,7 +107,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   raw.destroy();
   const outboxDir = join(options.dataDir, 'outbox');
   const db = createDocumentClient({ endpoint: options.dynamoEndpoint, region: 'local' });
+  options.storeGuard?.install(db);
+  const paused = () => options.storeGuard?.paused ?? false;
   const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
   const mailRatePerSecond = options.mailRatePerSecond ?? Number(process.env.MAIL_RATE_PER_SECOND ?? 0);
   // The scheduler runs the dispatcher with the runtime's deps, which hold the scheduler: tie the knot late.
   let current: Deps | undefined;
@@ -100,11 +119,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     run: async (event) => current && runDispatch(current, event),
     file: join(options.dataDir, 'schedules.json'),
     intervalMs: options.schedulerIntervalMs,
+    paused,
   });
   const simulator = options.providers
     ? undefined
-    : await startProviderSimulator({ memberCount: options.simulatorMembers, ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}) });
-  const workflow = createLocalWorkflowRunner({ retryIntervalMs: options.importRetryIntervalMs ?? 50 });
+    : await startProviderSimulator({
+        memberCount: options.simulatorMembers,
+        ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}),
+        ...(options.simulatorStateFile ? { stateFile: options.simulatorStateFile } : {}),
+      });
+  const workflow = createLocalWorkflowRunner({
+    retryIntervalMs: options.importRetryIntervalMs ?? 50,
+    ...(options.durableExecutions === false ? {} : { executionsDir: join(options.dataDir, 'executions') }),
+    maxResumes: options.importMaxResumes ?? (process.env.IMPORT_MAX_RESUMES ? Number(process.env.IMPORT_MAX_RESUMES) : undefined),
+  });
   if (options.warmImports) void workflow.warm().catch((error: Error) => logger.warn('import runner failed to load', { error: error.message }));
   const depsBase = {
     db,
@@ -116,6 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     signer: createSigner(options.signingSecret),
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
     allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     sns: options.sns ?? httpsSns,
     tokenCipher: createLocalTokenCipher(loadOrCreateKey(join(options.dataDir, 'integration-token.key'))),
     providers: options.providers ?? simulator!.config,
@@ -123,6 +152,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.importTuning ? { importTuning: options.importTuning } : {}),
   };
   const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const publicLimit = options.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT;
   // The server's own URL is only known once it listens; links in emails need it.
   let deps: Deps = { ...depsBase, publicBaseUrl: options.publicBaseUrl ?? '' };
   setDeps(deps);
@@ -130,6 +160,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const server = await startLocalServer({
     deps: depsBase,
     limiter: createTokenBucketLimiter(limit.perSecond, limit.burst),
+    publicLimiter: createTokenBucketLimiter(publicLimit.perSecond, publicLimit.burst),
     port: options.port,
     host: options.host,
   });
@@ -138,7 +169,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     setDeps(deps);
     current = deps;
   }
-  const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250);
+  // Issue 12: imports a previous process left unfinished are resumed (or failed) before anything else runs them.
+  const recovered = await workflow.recover();
+  if (recovered.resumed.length || recovered.failed.length) logger.warn('import executions recovered', recovered);
+  const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250, paused);
+  // Issue 12: this runtime owns its data dir alone, so sends a previous process claimed and never
+  // recorded are its to finish now (lease ended or not), and overdue ones go now.
+  const sweep = resumeSends(deps, startedAt).catch((error: Error) => logger.error('resuming sends at start failed', { error: error.message }));
   return {
     url: server.url,
     deps,
@@ -147,6 +184,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(simulator ? { simulator } : {}),
     workflow,
     close: async () => {
+      await sweep;
       await scheduler.stop();
       await workflow.close();
       await simulator?.close();

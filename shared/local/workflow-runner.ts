@@ -3,25 +3,22 @@
  * aws-local-stepfunctions, each Task state mapped to the very handler module its Lambda runs
  * (functions/<id>/handler.ts). Retry intervals are shortened locally (a run option, not a
  * change of the definition) so failure paths finish in milliseconds rather than seconds.
+ *
+ * Issue 12: an execution outlives the process. Before it runs, its record (name, input,
+ * attempts) is written to `<executionsDir>/<name>.json`; it is deleted when the execution ends
+ * (succeeded or failed), not when the runtime stops or dies. At start `recover()` finds every
+ * record left and resumes each execution by running it again from the top with the same input
+ * (every task is safe to repeat: shared/imports/tasks.ts), at most `maxResumes` times; after
+ * that it fails the import the way its Catch would (the Compensate task, error INTERRUPTED).
  */
 import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import type { WorkflowRunner } from '#shared/ports/workflow-runner';
 import { importStateMachineDefinition, importTasks, type ImportTaskPlaceholder } from '#shared/imports/state-machine';
 import { logger } from '#shared/logger';
+import './promise-with-resolvers';
 
-// aws-local-stepfunctions 3 declares node >= 22 for Promise.withResolvers (ES2024); Node 20 lacks it.
-type Resolvers = { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
-const P = Promise as unknown as { withResolvers?: () => Resolvers };
-P.withResolvers ??= () => {
-  let resolve!: Resolvers['resolve'];
-  let reject!: Resolvers['reject'];
-  const promise = new Promise<unknown>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 type TaskFn = (input: unknown) => Promise<unknown>;
@@ -55,6 +52,8 @@ function substituted(): unknown {
 }
 
 export interface LocalWorkflowRunner extends WorkflowRunner {
+  /** Resumes (or, past `maxResumes`, fails) every execution a previous process left unfinished. */
+  recover(): Promise<{ resumed: string[]; failed: string[] }>;
   /** Resolves when no execution is running (tests and the benchmark wait on it). */
   idle(): Promise<void>;
   /** Loads the library and the task handlers now rather than on the first import. */
@@ -62,24 +61,67 @@ export interface LocalWorkflowRunner extends WorkflowRunner {
   close(): Promise<void>;
 }
 
-export function createLocalWorkflowRunner(options: { retryIntervalMs?: number } = {}): LocalWorkflowRunner {
+/** Runs again of an interrupted execution before it is given up (docs/imports.md, "After a crash"). */
+export const DEFAULT_MAX_RESUMES = 2;
+
+/** What is kept of an execution while it runs. */
+interface ExecutionRecord {
+  name: string;
+  input: unknown;
+  startedAt: string;
+  /** Runs so far, the first included. */
+  attempts: number;
+  /** The process that ran it last. */
+  pid: number;
+}
+
+export interface LocalWorkflowRunnerOptions {
+  retryIntervalMs?: number;
+  /** Where execution records live; without it executions are kept in memory only. */
+  executionsDir?: string;
+  /** Runs again after a crash before the import is failed (default 2; IMPORT_MAX_RESUMES). */
+  maxResumes?: number;
+}
+
+/** Written whole or not at all, and on disk before the import's start is answered. */
+function writeDurably(file: string, text: string) {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, text);
+  const fd = openSync(tmp, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+const fileName = (name: string) => `${name.replace(/[^A-Za-z0-9_-]/g, '_')}.json`;
+
+export function createLocalWorkflowRunner(options: LocalWorkflowRunnerOptions = {}): LocalWorkflowRunner {
   const running = new Map<string, Promise<unknown>>();
   const aborts = new Map<string, () => void>();
-  let machine: Promise<{ run: (input: unknown) => { result: Promise<unknown>; abort: () => void } }> | undefined;
+  const dir = options.executionsDir;
+  const maxResumes = options.maxResumes ?? DEFAULT_MAX_RESUMES;
+  if (dir) mkdirSync(dir, { recursive: true });
+  let machine: Promise<{ run: (input: unknown) => { result: Promise<unknown>; abort: () => void }; compensate: TaskFn }> | undefined;
 
   const load = async () => {
     const { StateMachine } = await import('aws-local-stepfunctions');
     const tasks = taskStates(importStateMachineDefinition.States as unknown as Record<string, StateNode>);
     // Handlers return the JSON the Lambda would; the library types that as its JSONValue.
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    const modules: Partial<Record<ImportTaskPlaceholder, TaskFn>> = {};
     const retryIntervalOverrides: Record<string, number> = {};
     for (const [stateName, placeholder] of tasks) {
       const module = (await import(pathToFileURL(resolve(repoRoot, 'functions', importTasks[placeholder], 'handler.ts')).href)) as { handler: TaskFn };
+      modules[placeholder] = module.handler;
       handlers[stateName] = (input) => module.handler(input) as Promise<never>;
       if (options.retryIntervalMs !== undefined) retryIntervalOverrides[stateName] = options.retryIntervalMs;
     }
     const sm = new StateMachine(substituted() as ConstructorParameters<typeof StateMachine>[0]);
     return {
+      compensate: modules.ImportCompensateFunction!,
       run: (input: unknown) =>
         sm.run(input as Parameters<typeof sm.run>[0], {
           noThrowOnAbort: true,
@@ -89,21 +131,84 @@ export function createLocalWorkflowRunner(options: { retryIntervalMs?: number } 
     };
   };
 
+  const recordFile = (name: string) => join(dir!, fileName(name));
+  const saveRecord = (record: ExecutionRecord) => dir && writeDurably(recordFile(record.name), JSON.stringify(record));
+  const dropRecord = (name: string) => dir && rmSync(recordFile(name), { force: true });
+
+  const track = (name: string, done: Promise<unknown>, abort: () => void) => {
+    running.set(name, done);
+    aborts.set(name, abort);
+    void done.finally(() => {
+      running.delete(name);
+      aborts.delete(name);
+    });
+  };
+
+  const run = async (record: ExecutionRecord) => {
+    machine ??= load();
+    saveRecord(record);
+    const execution = (await machine).run(record.input);
+    let aborted = false;
+    const done = execution.result.then(
+      () => logger.debug('import execution succeeded', { name: record.name, aborted }),
+      (error: Error) => logger.info('import execution failed', { name: record.name, error: error.message }),
+    );
+    // An execution aborted by close() has not ended: its record stays for the next start.
+    track(
+      record.name,
+      done.then(() => {
+        if (!aborted) dropRecord(record.name);
+      }),
+      () => {
+        aborted = true;
+        execution.abort();
+      },
+    );
+  };
+
+  /** Fails an execution that keeps dying, as its Catch would: Compensate fails the job, releases the list and deletes the generation. */
+  const giveUp = async (record: ExecutionRecord) => {
+    machine ??= load();
+    const { compensate } = await machine;
+    const message = `the local runtime stopped ${record.attempts} times while this import ran; it was given up`;
+    logger.warn('import execution given up after crashes', { name: record.name, attempts: record.attempts });
+    const done = compensate({ ...(record.input as object), error: { Error: 'INTERRUPTED', Cause: JSON.stringify({ errorMessage: message }) } }).then(
+      () => dropRecord(record.name),
+      (error: Error) => logger.error('giving up an import failed; the next start tries again', { name: record.name, error: error.message }),
+    );
+    track(record.name, done, () => undefined);
+    await done;
+  };
+
   return {
     async startImport(name, input) {
-      machine ??= load();
-      const execution = (await machine).run(input);
-      const done = execution.result.then(
-        () => logger.debug('import execution succeeded', { name }),
-        (error: Error) => logger.info('import execution failed', { name, error: error.message }),
-      );
-      running.set(name, done);
-      aborts.set(name, execution.abort);
-      void done.finally(() => {
-        running.delete(name);
-        aborts.delete(name);
-      });
+      await run({ name, input, startedAt: new Date().toISOString(), attempts: 1, pid: process.pid });
       return { executionId: `local:${name}` };
+    },
+    async recover() {
+      const resumed: string[] = [];
+      const failed: string[] = [];
+      if (!dir) return { resumed, failed };
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+        let record: ExecutionRecord;
+        try {
+          record = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ExecutionRecord;
+        } catch (error) {
+          // Only a record written whole is ever renamed into place; anything else is not ours.
+          logger.error('unreadable execution record left as is', { file, error: (error as Error).message });
+          continue;
+        }
+        if (running.has(record.name)) continue;
+        if (record.attempts > maxResumes) {
+          failed.push(record.name);
+          await giveUp(record);
+        } else {
+          resumed.push(record.name);
+          logger.warn('resuming an import execution the last process left unfinished', { name: record.name, attempt: record.attempts + 1, lastPid: record.pid });
+          await run({ ...record, attempts: record.attempts + 1, pid: process.pid });
+        }
+      }
+      return { resumed, failed };
     },
     async warm() {
       machine ??= load();

@@ -5,6 +5,7 @@
  * the DELETED webhook event. Transient bounces are counted on the workspace, nothing else.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { batchGet } from '#shared/db/batch';
 import { keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
@@ -19,10 +20,10 @@ interface SesEvent {
   notificationType?: string;
   bounce?: { bounceType?: string; bouncedRecipients?: { emailAddress?: string }[] };
   complaint?: { complainedRecipients?: { emailAddress?: string }[] };
-  mail?: { tags?: Record<string, string[]> };
+  mail?: { messageId?: string; tags?: Record<string, string[]> };
 }
 
-export type BounceOutcome = { kind: 'auto-deleted'; lists: number } | { kind: 'counted' } | { kind: 'ignored'; why: string };
+export type BounceOutcome = { kind: 'auto-deleted'; lists: number } | { kind: 'counted' } | { kind: 'accepted' } | { kind: 'ignored'; why: string };
 
 export async function handleSesEvent(deps: Deps, raw: string): Promise<BounceOutcome> {
   let event: SesEvent;
@@ -32,6 +33,7 @@ export async function handleSesEvent(deps: Deps, raw: string): Promise<BounceOut
     return { kind: 'ignored', why: 'message is not JSON' };
   }
   const type = event.eventType ?? event.notificationType;
+  if (type === 'Send') return recordAccepted(deps, event);
   const workspaceId = event.mail?.tags?.workspaceId?.[0];
   if (!workspaceId) return { kind: 'ignored', why: 'no workspaceId tag' };
   if (type === 'Bounce' && event.bounce?.bounceType !== 'Permanent') {
@@ -77,4 +79,31 @@ export async function handleSesEvent(deps: Deps, raw: string): Promise<BounceOut
   }
   logger.info('ses event applied', { type, workspaceId, recipients: emails.length, lists: holders.size });
   return { kind: 'auto-deleted', lists: holders.size };
+}
+
+/**
+ * Issue 12: SES's `Send` event says it accepted the message. Its `sendId` tag names the automated
+ * send, which is marked accepted while it is still `sending`: the record the sweeper reads when the
+ * dispatcher died before recording the result, so the send is not mailed a second time.
+ */
+async function recordAccepted(deps: Deps, event: SesEvent): Promise<BounceOutcome> {
+  const sendId = event.mail?.tags?.sendId?.[0];
+  if (!sendId || !/^[0-9a-f]{24}$/.test(sendId)) return { kind: 'ignored', why: 'Send event without a sendId tag' };
+  try {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: keys.send(sendId),
+        UpdateExpression: 'SET acceptedMessageId = :m',
+        ConditionExpression: '#s = :sending',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':m': event.mail?.messageId ?? 'accepted', ':sending': 'sending' },
+      }),
+    );
+  } catch (error) {
+    // Recorded sent (or failed) already: nothing to remember.
+    if (error instanceof ConditionalCheckFailedException) return { kind: 'accepted' };
+    throw error;
+  }
+  return { kind: 'accepted' };
 }

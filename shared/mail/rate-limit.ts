@@ -60,5 +60,7 @@ export function createRateLimitedMailer(inner: Mailer, deps: Pick<Deps, 'db' | '
       await acquire();
       return inner.send(mail);
     },
+    // A look-up sends nothing: no token.
+    ...(inner.lookup ? { lookup: inner.lookup.bind(inner) } : {}),
   };
 }

@@ -33,8 +33,14 @@ export function stringToSign(message: SnsMessage): string {
     .join('');
 }
 
-export async function verifySnsMessage(message: SnsMessage, sns: SnsPort): Promise<boolean> {
-  if (!signedFields[message.Type] || typeof message.Signature !== 'string') return false;
+/** SNS signs its Timestamp: a message older than this is a replay, whatever its signature. */
+export const SNS_MAX_AGE_MS = 60 * 60 * 1000;
+
+export async function verifySnsMessage(message: SnsMessage, sns: SnsPort, now: Date): Promise<boolean> {
+  if (!Object.hasOwn(signedFields, message.Type) || typeof message.Signature !== 'string') return false;
+  const sent = Date.parse(message.Timestamp);
+  // A few minutes into the future are clock skew, not a reason to refuse.
+  if (!Number.isFinite(sent) || now.getTime() - sent > SNS_MAX_AGE_MS || sent - now.getTime() > 5 * 60 * 1000) return false;
   const algorithm = message.SignatureVersion === '2' ? 'RSA-SHA256' : message.SignatureVersion === '1' ? 'RSA-SHA1' : null;
   if (!algorithm) return false;
   let certificate: string;

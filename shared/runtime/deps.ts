@@ -1,25 +1,20 @@
 /**
- * What a handler needs from the outside world, built once per process from the environment
- * (Lambda) or injected by the local runtime and the tests.
+ * What a handler needs from the outside world: ports only. Every domain module imports this
+ * type; nothing here builds anything, so it sits at the bottom of the import graph. The AWS
+ * composition root (aws-deps.ts) and the local runtime (shared/local/runtime.ts) build it, and
+ * current-deps.ts holds the one the process uses.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '#shared/db/client';
-import { defaultTableName } from '#shared/table/definition';
 import type { Clock } from '#shared/ports/clock';
-import { systemClock } from '#shared/ports/clock';
 import type { Mailer } from '#shared/ports/mailer';
-import { createSesMailer } from '#shared/adapters/ses-mailer';
-import { createSigner, type Signer } from '#shared/signer';
+import type { Signer } from '#shared/signer';
 import type { SnsPort } from '#shared/ports/sns';
-import { httpsSns } from '#shared/adapters/sns-https';
 import type { Scheduler } from '#shared/ports/scheduler';
-import { createEventBridgeScheduler } from '#shared/adapters/eventbridge-scheduler';
 import type { TokenCipher } from '#shared/ports/token-cipher';
 import type { WorkflowRunner } from '#shared/ports/workflow-runner';
-import { createKmsTokenCipher } from '#shared/adapters/kms-token-cipher';
-import { createSfnWorkflowRunner } from '#shared/adapters/sfn-workflow-runner';
-import { providersConfigFromEnvironment, type ProvidersConfig } from '#shared/integrations/providers';
-import type { ImportTuning } from '#shared/imports/tasks';
+import type { ProvidersConfig } from '#shared/ports/provider-config';
+import type { ImportTuning } from '#shared/ports/import-tuning';
+import type { HostResolver } from '#shared/ports/host-resolver';
 
 export interface Deps {
   readonly db: DynamoDBDocumentClient;
@@ -33,6 +28,8 @@ export interface Deps {
   readonly systemSender: string;
   /** SPEC R4: false in AWS; the local runtime may allow loopback receivers. */
   readonly allowPrivateWebhookUrls: boolean;
+  /** SPEC R4: how webhook hosts are resolved (the system's DNS when absent). */
+  readonly resolveHost?: HostResolver;
   /** SPEC M2: SNS signature certificates and subscription confirmation. */
   readonly sns: SnsPort;
   /** The SNS topic SES events come from; others are refused when set. */
@@ -53,91 +50,9 @@ export interface Deps {
   readonly importTuning?: Partial<ImportTuning>;
 }
 
-let current: Deps | undefined;
-let loading: Promise<Deps> | undefined;
-
-export function setDeps(deps: Deps): void {
-  current = deps;
+/** What a composition root answers: the deps and, when they are provisional, when to build again. */
+export interface BuiltDeps {
+  readonly deps: Deps;
+  /** Epoch ms after which the next getDeps builds anew (e.g. a secret the operator has yet to fill in). */
+  readonly rebuildAfterMs?: number;
 }
-
-/** The process's dependencies, built on first use (a Lambda cold start reads its secret once). */
-export async function getDeps(): Promise<Deps> {
-  if (current) return current;
-  loading ??= depsFromEnvironment().then((deps) => (current = deps));
-  return loading;
-}
-
-/**
- * The link-signing secret: LINK_SIGNING_SECRET directly, or (in AWS) the Secrets Manager
- * secret named by LINK_SIGNING_SECRET_ARN, so the value never sits in the function's config.
- */
-async function signingSecret(): Promise<string> {
-  if (process.env.LINK_SIGNING_SECRET) return process.env.LINK_SIGNING_SECRET;
-  const arn = process.env.LINK_SIGNING_SECRET_ARN;
-  if (!arn) throw new Error('LINK_SIGNING_SECRET or LINK_SIGNING_SECRET_ARN must be set');
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  if (!res.SecretString) throw new Error('the link-signing secret is empty');
-  return res.SecretString;
-}
-
-async function secretJson(arn: string): Promise<Record<string, string>> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  return JSON.parse(res.SecretString ?? '{}') as Record<string, string>;
-}
-
-/** Integration functions get INTEGRATIONS_CONFIG and the client secrets' ARN; others need neither. */
-async function integrationDeps() {
-  const arn = process.env.INTEGRATIONS_SECRET_ARN;
-  const providers = process.env.INTEGRATIONS_CONFIG ? providersConfigFromEnvironment(arn ? await secretJson(arn) : {}) : undefined;
-  const unconfigured = (what: string) => () => Promise.reject(new Error(`${what} is not configured for this function`));
-  return {
-    ...(providers ? { providers } : {}),
-    tokenCipher: process.env.TOKEN_KMS_KEY_ID
-      ? createKmsTokenCipher(process.env.TOKEN_KMS_KEY_ID)
-      : { encrypt: unconfigured('TOKEN_KMS_KEY_ID'), decrypt: unconfigured('TOKEN_KMS_KEY_ID') },
-    workflow: process.env.IMPORT_STATE_MACHINE_ARN
-      ? createSfnWorkflowRunner(process.env.IMPORT_STATE_MACHINE_ARN)
-      : { startImport: unconfigured('IMPORT_STATE_MACHINE_ARN') },
-  };
-}
-
-async function depsFromEnvironment(): Promise<Deps> {
-  const secret = await signingSecret();
-  return {
-    db: createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT }),
-    tableName: process.env.TABLE_NAME ?? defaultTableName,
-    mailer: createSesMailer(undefined, process.env.SES_CONFIGURATION_SET),
-    clock: systemClock,
-    signer: createSigner(secret),
-    publicBaseUrl: process.env.PUBLIC_BASE_URL ?? '',
-    systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@example.com',
-    allowPrivateWebhookUrls: false,
-    sns: httpsSns,
-    scheduler: process.env.SCHEDULE_GROUP
-      ? createEventBridgeScheduler({
-          groupName: process.env.SCHEDULE_GROUP,
-          roleArn: process.env.SCHEDULER_ROLE_ARN ?? '',
-          dispatcherArn: process.env.DISPATCHER_ARN ?? '',
-          ...(process.env.SCHEDULER_DLQ_ARN ? { deadLetterArn: process.env.SCHEDULER_DLQ_ARN } : {}),
-        })
-      : unavailableScheduler,
-    mailRatePerSecond: Number(process.env.MAIL_RATE_PER_SECOND ?? 14),
-    ...(process.env.SES_EVENTS_TOPIC_ARN ? { sesEventsTopicArn: process.env.SES_EVENTS_TOPIC_ARN } : {}),
-    ...(await integrationDeps()),
-  };
-}
-
-/** Functions that never schedule get this: a call means the stack forgot a grant. */
-const unavailableScheduler: Scheduler = {
-  at: async () => {
-    throw new Error('no scheduler configured (SCHEDULE_GROUP unset)');
-  },
-  daily: async () => {
-    throw new Error('no scheduler configured (SCHEDULE_GROUP unset)');
-  },
-  remove: async () => {
-    throw new Error('no scheduler configured (SCHEDULE_GROUP unset)');
-  },
-};

@@ -4,9 +4,12 @@
  * after CONFIRMATION_TTL_DAYS and stays, marked used, so a second click is answered kindly.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { keys } from '#shared/table/keys';
+import { sleep } from '#shared/db/batch';
+import { isTransient } from '#shared/ports/mailer';
+import { logger } from '#shared/logger';
 import type { Deps } from '#shared/runtime/deps';
 import type { ListContext } from '#shared/lists/model';
 import { loadListContext } from '#shared/lists/model';
@@ -21,14 +24,29 @@ export const CONFIRM_PATH = '/v1/subscriptions/confirm';
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/** Transient mailer failures of a confirmation email are tried again this often, this far apart (issue 12). */
+export const CONFIRMATION_MAIL_ATTEMPTS = 3;
+const CONFIRMATION_RETRY_MS = [200, 800];
+
+/**
+ * Stores each row's confirmation and mails its link. A mail that still fails transiently after
+ * CONFIRMATION_MAIL_ATTEMPTS (about a second), fails for good, or fails in a way that leaves open
+ * whether it went out is not the request's failure: the row's confirmation is deleted (its link
+ * never works) and the row is returned, for the caller to report it (`failUnknown`). Repeating the
+ * request for it is safe.
+ */
 export async function requestConfirmations(
   deps: Deps,
   ctx: ListContext,
   rows: readonly PreparedRow[],
-  request: Pick<SubscribeRequest, 'eventOccurredBy' | 'groupIds'>,
-): Promise<void> {
+  request: Pick<SubscribeRequest, 'eventOccurredBy' | 'groupIds'> & {
+    /** v2 double opt-in: the subscriber is already stored `ready`; the link makes them subscribed (issue 13). */
+    confirmsReady?: boolean;
+  },
+): Promise<Set<string>> {
   const now = deps.clock.now();
   const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRMATION_TTL_DAYS * 86_400;
+  const unsent = new Set<string>();
   await Promise.all(
     rows.map(async (row) => {
       const id = randomUUID();
@@ -43,14 +61,15 @@ export async function requestConfirmations(
             row,
             eventOccurredBy: request.eventOccurredBy,
             groupIds: request.groupIds,
+            ...(request.confirmsReady ? { confirmsReady: true } : {}),
             createdAt: now.toISOString(),
             expiresAt,
           },
         }),
       );
-      const link = `${deps.publicBaseUrl}${CONFIRM_PATH}?token=${encodeURIComponent(deps.signer.sign(id, expiresAt))}`;
+      const link = `${deps.publicBaseUrl}${CONFIRM_PATH}?token=${encodeURIComponent(deps.signer.sign('confirm', id, expiresAt))}`;
       const listName = escapeHtml(ctx.list.name);
-      await deps.mailer.send({
+      const mail = {
         from: `"${ctx.list.senderName || ctx.list.name}" <${deps.systemSender}>`,
         to: row.email,
         subject: `[${ctx.list.name}] 구독을 확인해 주세요`,
@@ -60,17 +79,37 @@ export async function requestConfirmations(
           `<p>본인이 신청하지 않았다면 이 메일을 무시해 주세요.</p>`,
         text: `${ctx.list.name} 구독 신청을 확인하려면 다음 링크를 여세요: ${link}`,
         tags: { workspaceId: ctx.list.workspaceId, listId: String(ctx.list.listId) },
-      });
+        idempotencyKey: `confirm-${id}`,
+      };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await deps.mailer.send(mail);
+          return;
+        } catch (error) {
+          if (isTransient(error) && attempt < CONFIRMATION_MAIL_ATTEMPTS) {
+            await sleep(CONFIRMATION_RETRY_MS[attempt - 1] ?? 800);
+            continue;
+          }
+          logger.warn('confirmation email not sent', { listId: ctx.list.listId, attempts: attempt, error: error as Error });
+          unsent.add(row.email);
+          await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: keys.confirmation(id) }));
+          return;
+        }
+      }
     }),
   );
+  return unsent;
 }
+
+/** Links mailed before tokens were sealed carried the bare confirmation id (a UUID). */
+const isConfirmationId = (payload: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(payload);
 
 export type ConfirmOutcome = 'confirmed' | 'already-confirmed' | 'invalid';
 
 /** Follows a confirmation link: idempotent, a used or expired token changes nothing. */
 export async function confirmSubscription(deps: Deps, token: string): Promise<ConfirmOutcome> {
   const nowDate = deps.clock.now();
-  const id = deps.signer.verify(token, Math.floor(nowDate.getTime() / 1000));
+  const id = deps.signer.verify('confirm', token, Math.floor(nowDate.getTime() / 1000), isConfirmationId);
   if (!id) return 'invalid';
   const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.confirmation(id), ConsistentRead: true }));
   const item = res.Item;
@@ -111,7 +150,16 @@ export async function confirmSubscription(deps: Deps, token: string): Promise<Co
     deps,
     ctx.list,
     [row.email],
-    ({ current, phoneOwner }) => decideRow(row, current, phoneOwner, options),
+    ({ current, phoneOwner }) => {
+      // v2 double opt-in: the waiting subscriber becomes subscribed as stored; one that has
+      // changed status since (unsubscribed, deleted by hand) is left as it is.
+      if (item.confirmsReady) {
+        return current?.status === 'ready'
+          ? { kind: 'put', next: { ...current, status: 'subscribed', updatedAt: options.now, version: current.version + 1 }, result: 'success' }
+          : { kind: 'none', result: 'success' };
+      }
+      return decideRow(row, current, phoneOwner, options);
+    },
     row.phoneDigits ? new Map([[row.email, row.phoneDigits]]) : new Map(),
     eventContextFor(ctx, options.eventOccurredBy, options.now),
   );

@@ -12,18 +12,19 @@ import type { Deps } from '#shared/runtime/deps';
 import { ApiError } from '#shared/http/errors';
 import type { ListContext } from '#shared/lists/model';
 import type { CustomField } from '#shared/lists/fields';
-import { subscriberStatuses, type SubscriberStatus } from './status';
+import { v1Statuses, type SubscriberStatus } from './status';
 import { toSubscriberRecord, type SubscriberRecord } from './record';
 import { countByStatus } from './queries';
 import { kstDay, parseDay, serviceTime, statusCodes, statusOfCode } from './v1-format';
 import { z } from 'zod';
 
 type Db = Pick<Deps, 'db' | 'tableName'>;
+type V1Status = (typeof v1Statuses)[number];
 const shards = Array.from({ length: SUBSCRIBER_SHARDS }, (_, i) => i);
 
 export interface SubscriberFilter {
-  /** One status, or every status when absent. */
-  status?: SubscriberStatus;
+  /** One status, or every v1 status when absent. */
+  status?: V1Status;
   /** Inclusive KST days, `YYYYMMDD`. */
   startDay?: string;
   endDay?: string;
@@ -41,14 +42,14 @@ const day = (name: string) =>
  */
 export const filterQuery = {
   status: z
-    .enum(['S', 'D', 'A', ...subscriberStatuses])
+    .enum(['S', 'D', 'A', ...v1Statuses])
     .transform((v) => (v === 'S' || v === 'D' || v === 'A' ? statusOfCode[v] : v))
     .optional(),
   startDate: day('startDate'),
   endDate: day('endDate'),
 };
 
-export const toFilter = (q: { status?: SubscriberStatus | undefined; startDate?: string | undefined; endDate?: string | undefined }): SubscriberFilter => {
+export const toFilter = (q: { status?: V1Status | undefined; startDate?: string | undefined; endDate?: string | undefined }): SubscriberFilter => {
   if (q.startDate && q.endDate && q.startDate > q.endDate) throw new ApiError('INVALID_REQUEST', 'startDate: after endDate');
   return { ...(q.status ? { status: q.status } : {}), ...(q.startDate ? { startDay: q.startDate } : {}), ...(q.endDate ? { endDay: q.endDate } : {}) };
 };
@@ -62,7 +63,8 @@ interface Cell {
   n: number;
 }
 
-const statusesOf = (f: SubscriberFilter) => (f.status ? [f.status] : [...subscriberStatuses]);
+// `ready` (v2's double opt-in) is not a v1 status: the look-ups neither show nor count it (issue 13).
+const statusesOf = (f: SubscriberFilter): SubscriberStatus[] => (f.status ? [f.status] : [...v1Statuses]);
 
 /** The block counters in the filter's day range: one Query per (status, shard), in parallel. */
 async function cellsOf(deps: Db, ctx: ListContext, f: SubscriberFilter): Promise<Cell[]> {
@@ -89,7 +91,7 @@ async function cellsOf(deps: Db, ctx: ListContext, f: SubscriberFilter): Promise
       }),
     ),
   );
-  const order = (s: SubscriberStatus) => subscriberStatuses.indexOf(s);
+  const order = (s: SubscriberStatus) => (v1Statuses as readonly SubscriberStatus[]).indexOf(s);
   return perPartition
     .flat()
     .sort((a, b) => (a.day !== b.day ? (a.day < b.day ? -1 : 1) : a.block - b.block || order(a.status) - order(b.status) || a.shard - b.shard));

@@ -13,11 +13,14 @@ import { batchGet, backoff, type Key } from '#shared/db/batch';
 import { EVENT_PARTITIONS, INDEX_BLOCK, keys, shardOf } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import type { ListRecord } from '#shared/lists/model';
-import type { SubscriberStatus } from './status';
+import { subscriberStatuses, type SubscriberStatus } from './status';
 import { kstDay } from './v1-format';
 import { toSubscriberRecord, type EventOccurredBy, type SubscriberRecord } from './record';
 import { changesOf, type OutboxEvent, type SubscriberChange } from '#shared/webhooks/events';
 import { subscriberFactsOf, type AutomationFact } from '#shared/automations/facts';
+import { ApiError } from '#shared/http/errors';
+import { PACKED_ITEM_BUDGET_BYTES, SUBSCRIBER_MAX_BYTES, TRANSACTION_BUDGET_BYTES, jsonBytes, packBySize } from '#shared/db/item-size';
+import { faultPoint } from '#shared/runtime/faults';
 
 /**
  * Who caused the writes, for the events they emit (SPEC L10). Without it (or with no enabled
@@ -167,7 +170,7 @@ export async function applyMutations<R>(
     const found = await batchGet(deps.db, deps.tableName, [...subKeys, ...phoneKeys, ...counterKeys]);
     const current = new Map<string, SubscriberRecord>();
     const owners = new Map<string, string>();
-    const nextPos = new Map<number, Record<SubscriberStatus, number>>(groupShards.map((sh) => [sh, { subscribed: 0, unsubscribed: 0, autoDeleted: 0 }]));
+    const nextPos = new Map<number, Record<SubscriberStatus, number>>(groupShards.map((sh) => [sh, positionsOf(undefined)]));
     for (const item of found.values()) {
       if (item.type === 'subscriber') current.set(String(item.email), toSubscriberRecord(item));
       else if (item.type === 'phone') owners.set(String(item.PK).split('#').pop()!, String(item.email));
@@ -178,40 +181,66 @@ export async function applyMutations<R>(
 
   // Positions handed to this request's emails, kept across retries of a conflicting transaction.
   const positions = new Map<string, { status: SubscriberStatus; day: string; pos: number }>();
+  const decideShard = (shard: number, pending: readonly string[], state: Awaited<ReturnType<typeof readState>>) =>
+    pack(deps.tableName, list, shard, placeInIndex(decideAll(pending, state, decide, outcomes), positions, state.nextPos.get(shard)), events);
+
   // One read of every subscriber up front (BatchGet chunks run in parallel). Phone owners are
   // not read: the phone guard's write condition catches a taken number, and the retry, which
   // re-reads only what failed, reads the owners too and turns it into failExistPhone.
   const initial = await readState([...byShard.values()].flat(), false);
+  // Every shard's first transactions are decided before any is written, so a row the request
+  // must refuse (SUBSCRIBER_TOO_LARGE) refuses it with nothing written.
+  const firstRound = new Map([...byShard.entries()].map(([shard, shardEmails]) => [shard, decideShard(shard, shardEmails, initial)]));
 
-  await Promise.all(
-    [...byShard.entries()].map(async ([shard, shardEmails]) => {
-      let pending = shardEmails;
-      let state = initial;
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= MAX_ROUNDS) throw new Error('subscriber writes kept conflicting; gave up');
-        if (round > 0) {
-          await backoff(round);
-          state = await readState(pending, true);
-        }
-        const failed: string[] = [];
-        const decided = placeInIndex(decideAll(pending, state, decide, outcomes), positions, state.nextPos.get(shard));
-        const transactions = pack(deps.tableName, list, shard, decided, outcomes, events);
-        for (const tx of transactions) {
-          try {
-            if (tx.items.length > 0) await deps.db.send(new TransactWriteCommand({ TransactItems: tx.items }));
-            for (const [email, outcome] of tx.outcomes) outcomes.set(email, outcome);
-          } catch (error) {
-            if (!(error instanceof TransactionCanceledException)) throw error;
-            failed.push(...tx.outcomes.keys());
-          }
-        }
-        pending = failed;
+  // A shard that fails stops the others before their next transaction: the request ends soon, with less half-done.
+  let stopped = false;
+  const writeShard = async (shard: number, shardEmails: string[]) => {
+    let pending = shardEmails;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_ROUNDS) throw new Error('subscriber writes kept conflicting; gave up');
+      let transactions = firstRound.get(shard)!;
+      if (round > 0) {
+        await backoff(round);
+        transactions = decideShard(shard, pending, await readState(pending, true));
       }
-    }),
+      const failed: string[] = [];
+      for (const tx of transactions) {
+        if (stopped) throw new ShardStopped();
+        try {
+          faultPoint('subscribers:transaction', { listId: list.listId, ...(events ? { workspaceId: events.workspaceId } : {}) });
+          if (tx.items.length > 0) await deps.db.send(new TransactWriteCommand({ TransactItems: tx.items }));
+          for (const [email, outcome] of tx.outcomes) outcomes.set(email, outcome);
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          failed.push(...tx.outcomes.keys());
+        }
+      }
+      pending = failed;
+    }
+  };
+  const results = await Promise.allSettled(
+    [...byShard.entries()].map(([shard, shardEmails]) =>
+      writeShard(shard, shardEmails).catch((error: unknown) => {
+        stopped = true;
+        throw error;
+      }),
+    ),
   );
-  if (events) await sealBatch(deps, events);
+  // Every shard has stopped writing before the answer (an error answer included); the events of
+  // what did commit are sealed either way, so they are delivered now, not after the grace period.
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ShardStopped));
+  if (events) {
+    try {
+      await sealBatch(deps, events);
+    } catch (error) {
+      if (!failure) throw error;
+    }
+  }
+  if (failure) throw failure.reason;
   return outcomes;
 }
+
+class ShardStopped extends Error {}
 
 export const batchPartition = (batchId: string) => parseInt(batchId.slice(0, 8), 16) % EVENT_PARTITIONS;
 
@@ -263,11 +292,8 @@ function decideAll<R>(
 }
 
 /** The next status-index position of each status, as a shard's counter item holds them. */
-export const positionsOf = (item: Record<string, unknown> | undefined): Record<SubscriberStatus, number> => ({
-  subscribed: Number(item?.pos_subscribed ?? 0),
-  unsubscribed: Number(item?.pos_unsubscribed ?? 0),
-  autoDeleted: Number(item?.pos_autoDeleted ?? 0),
-});
+export const positionsOf = (item: Record<string, unknown> | undefined): Record<SubscriberStatus, number> =>
+  Object.fromEntries(subscriberStatuses.map((s) => [s, Number(item?.[`pos_${s}`] ?? 0)])) as Record<SubscriberStatus, number>;
 
 /**
  * Keeps `statusAt` and the status-index entry of every written subscriber: a status change (or
@@ -282,7 +308,7 @@ function placeInIndex<R>(
   positions: Map<string, { status: SubscriberStatus; day: string; pos: number }>,
   base: Record<SubscriberStatus, number> | undefined,
 ): Decided<R>[] {
-  const next = { ...(base ?? { subscribed: 0, unsubscribed: 0, autoDeleted: 0 }) };
+  const next = { ...(base ?? positionsOf(undefined)) };
   return decided.map((d) => {
     if (d.decision.kind !== 'put') return d;
     const { before } = d;
@@ -315,61 +341,82 @@ function blockMoves(list: ListRef, shard: number, before: SubscriberRecord | und
   return moves;
 }
 
+/** What the outbox of one transaction reports: a subscriber's changes (webhooks) and facts (automated emails). */
+type EventEntry = { change: SubscriberChange; bytes: number } | { fact: AutomationFact; bytes: number };
+
+/** Room in a transaction besides the subscribers' writes, block counters and outbox items: the counter update. */
+const COUNTER_ITEMS = 1;
+
+/**
+ * Outbox items a transaction needs for its entries: they are packed in order, a new item begun
+ * when the next entry would pass the budget (as packBySize does at close).
+ */
+function outboxItemsFor(entries: readonly { bytes: number }[]): number {
+  return packBySize(entries, PACKED_ITEM_BUDGET_BYTES, (e) => e.bytes).length;
+}
+
 function pack<R>(
   tableName: string,
   list: ListRef,
   shard: number,
   decided: readonly Decided<R>[],
-  settled: Map<string, Outcome<R>>,
   events: EventContext | undefined,
 ): PackedTx<R>[] {
   const txs: PackedTx<R>[] = [];
   type Open = PackedTx<R> & {
     delta: Record<SubscriberStatus, number>;
+    /** Positions taken of each status's index sequence. */
     entered: Record<SubscriberStatus, number>;
     blocks: Map<string, BlockDelta>;
-    changes: SubscriberChange[];
-    facts: AutomationFact[];
+    entries: EventEntry[];
+    bytes: number;
   };
   let open: Open = newTx();
   function newTx(): Open {
     return {
       items: [] as Tx[],
       outcomes: new Map<string, Outcome<R>>(),
-      delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0 },
-      entered: { subscribed: 0, unsubscribed: 0, autoDeleted: 0 },
+      delta: { subscribed: 0, unsubscribed: 0, autoDeleted: 0, ready: 0 },
+      entered: { subscribed: 0, unsubscribed: 0, autoDeleted: 0, ready: 0 },
       blocks: new Map<string, BlockDelta>(),
-      changes: [] as SubscriberChange[],
-      facts: [] as AutomationFact[],
+      entries: [] as EventEntry[],
+      bytes: 0,
     };
   }
   const close = () => {
-    if (events && (open.changes.length > 0 || open.facts.length > 0)) {
-      // The outbox item commits with the changes it reports, or not at all.
+    // The outbox items commit with the changes they report, or not at all. A transaction's
+    // entries are spread over as many items as their size needs; the worker merges a batch's items.
+    for (const part of events ? packBySize(open.entries, PACKED_ITEM_BUDGET_BYTES, (e) => e.bytes) : []) {
+      const changes = part.flatMap((e) => ('change' in e ? [e.change] : []));
+      const facts = part.flatMap((e) => ('fact' in e ? [e.fact] : []));
       const event: OutboxEvent = {
         eventId: randomUUID(),
-        workspaceId: events.workspaceId,
+        workspaceId: events!.workspaceId,
         listId: list.listId,
-        eventOccurredBy: events.eventOccurredBy,
-        occurredAt: events.now,
-        changes: open.changes,
-        ...(open.facts.length ? { facts: open.facts } : {}),
+        eventOccurredBy: events!.eventOccurredBy,
+        occurredAt: events!.now,
+        changes,
+        ...(facts.length ? { facts } : {}),
       };
       open.items.push({
         Put: {
           TableName: tableName,
-          Item: { ...keys.event(batchPartition(events.batchId), `${events.now}#${events.batchId}`, event.eventId), type: 'event', batchId: events.batchId, ...event },
+          Item: { ...keys.event(batchPartition(events!.batchId), `${events!.now}#${events!.batchId}`, event.eventId), type: 'event', batchId: events!.batchId, ...event },
         },
       });
     }
-    const { subscribed, unsubscribed, autoDeleted } = open.delta;
+    const { subscribed, unsubscribed, autoDeleted, ready } = open.delta;
     const { entered } = open;
-    if (subscribed || unsubscribed || autoDeleted || entered.subscribed || entered.unsubscribed || entered.autoDeleted) {
+    if (subscribed || unsubscribed || autoDeleted || ready || subscriberStatuses.some((s) => entered[s])) {
       open.items.push({
         Update: {
           TableName: tableName,
           Key: keys.counter(list.listId, list.gen, shard),
-          UpdateExpression: 'ADD subscribed :a, unsubscribed :b, autoDeleted :c, pos_subscribed :ps, pos_unsubscribed :pu, pos_autoDeleted :pa',
+          // `ready` (v2 double opt-in) only when it moves: counters of lists that never use it stay as they were.
+          UpdateExpression:
+            'ADD subscribed :a, unsubscribed :b, autoDeleted :c, pos_subscribed :ps, pos_unsubscribed :pu, pos_autoDeleted :pa' +
+            (ready ? ', ready :d' : '') +
+            (entered.ready ? ', pos_ready :pr' : ''),
           ExpressionAttributeValues: {
             ':a': subscribed,
             ':b': unsubscribed,
@@ -377,6 +424,8 @@ function pack<R>(
             ':ps': entered.subscribed,
             ':pu': entered.unsubscribed,
             ':pa': entered.autoDeleted,
+            ...(ready ? { ':d': ready } : {}),
+            ...(entered.ready ? { ':pr': entered.ready } : {}),
           },
         },
       });
@@ -389,18 +438,31 @@ function pack<R>(
     open = newTx();
   };
   for (const { email, before, decision, enters } of decided) {
-    if (settled.has(email)) continue;
     const outcome: Outcome<R> = { result: decision.result, ...(before ? { before } : {}) };
-    if (decision.kind === 'put') outcome.after = decision.next;
-    const writes = writesFor(tableName, list, before, decision);
-    const moves = blockMoves(list, shard, before, decision);
-    // Room for this subscriber's writes, the counter, the outbox item and every block counter
-    // (one transaction may not name an item twice, so a block's moves are summed).
-    const newBlocks = moves.filter((m) => !open.blocks.has(m.key.SK)).length;
-    if (open.items.length + writes.length + 2 + open.blocks.size + newBlocks > MAX_TX_ITEMS) close();
     const after = decision.kind === 'put' ? decision.next : undefined;
-    if (events?.wantChanges) open.changes.push(...changesOf(before, after, events.reason));
-    if (events?.wantFacts) open.facts.push(...subscriberFactsOf(before, after, events.eventOccurredBy));
+    if (after) {
+      outcome.after = after;
+      // A record may not grow past the bound (an unsubscribe of an older, larger one still goes).
+      const size = jsonBytes(after);
+      if (size > SUBSCRIBER_MAX_BYTES && (!before || size > jsonBytes(before))) {
+        throw new ApiError('SUBSCRIBER_TOO_LARGE', `email=${email}, ${Math.ceil(size / 1024)} KB`);
+      }
+    }
+    const writes = writesFor(tableName, list, before, decision);
+    const entries: EventEntry[] = [
+      ...(events?.wantChanges ? changesOf(before, after, events.reason).map((change) => ({ change, bytes: jsonBytes(change) })) : []),
+      ...(events?.wantFacts ? subscriberFactsOf(before, after, events.eventOccurredBy).map((fact) => ({ fact, bytes: jsonBytes(fact) })) : []),
+    ];
+    const moves = blockMoves(list, shard, before, decision);
+    const bytes = jsonBytes(writes) + jsonBytes(moves) + entries.reduce((sum, e) => sum + e.bytes, 0);
+    // Room for this subscriber's writes, the counter, every block counter (one transaction may
+    // not name an item twice, so a block's moves are summed) and the outbox items, in count and in bytes.
+    const fits = (tx: Open) =>
+      tx.items.length + writes.length + COUNTER_ITEMS + tx.blocks.size + moves.filter((m) => !tx.blocks.has(m.key.SK)).length +
+        outboxItemsFor([...tx.entries, ...entries]) <= MAX_TX_ITEMS && tx.bytes + bytes <= TRANSACTION_BUDGET_BYTES;
+    if (open.outcomes.size > 0 && !fits(open)) close();
+    open.entries.push(...entries);
+    open.bytes += bytes;
     open.items.push(...writes);
     open.outcomes.set(email, outcome);
     if (enters) open.entered[enters] += 1;

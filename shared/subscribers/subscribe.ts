@@ -196,8 +196,9 @@ export async function subscribe(
       }
       return decision;
     }, phones, events);
-    await requestConfirmations(deps, ctx, toConfirm, request);
-    for (const row of prepared) place(outcomes.get(row.email)!.result, row.echo, row.email, row.adAgreed);
+    // A row whose confirmation email could not be sent is not waiting for anything (issue 12).
+    const unsent = await requestConfirmations(deps, ctx, toConfirm, request);
+    for (const row of prepared) place(unsent.has(row.email) ? 'failUnknown' : outcomes.get(row.email)!.result, row.echo, row.email, row.adAgreed);
     for (const [email, o] of outcomes) if (o.after ?? o.before) stored.set(email, (o.after ?? o.before)!);
   } else {
     const outcomes = await applyMutations(

@@ -1,7 +1,7 @@
 /**
  * SPEC M1: the unsubscribe link of every marketing email and the RFC 8058 one-click headers.
- * Tokens are signed and name the workspace, list and email; following one unsubscribes at once
- * and again is harmless.
+ * Tokens are sealed for this purpose (shared/signer.ts) and name the workspace, list and email,
+ * unreadable in the URL; following one unsubscribes at once and again is harmless.
  */
 import type { Deps } from '#shared/runtime/deps';
 import { loadListContext } from '#shared/lists/model';
@@ -17,9 +17,30 @@ interface LinkPayload {
   e: string;
 }
 
+function parseLinkPayload(raw: string): LinkPayload | undefined {
+  try {
+    const p = JSON.parse(raw) as unknown;
+    if (!p || typeof p !== 'object') return undefined;
+    const { w, l, e } = p as Record<string, unknown>;
+    return typeof w === 'string' && typeof l === 'number' && typeof e === 'string' ? { w, l, e } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An old signed token is an unsubscribe link's only if it has exactly that shape (a tracking token also names w, l, e). */
+const isLinkPayload = (raw: string) => {
+  try {
+    const p = JSON.parse(raw) as Record<string, unknown>;
+    return parseLinkPayload(raw) !== undefined && Object.keys(p).length === 3;
+  } catch {
+    return false;
+  }
+};
+
 export function unsubscribeUrl(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'>, workspaceId: string, listId: number, email: string): string {
   const expires = Math.floor(deps.clock.now().getTime() / 1000) + LINK_DAYS * 86_400;
-  const token = deps.signer.sign(JSON.stringify({ w: workspaceId, l: listId, e: email } satisfies LinkPayload), expires);
+  const token = deps.signer.sign('unsubscribe', JSON.stringify({ w: workspaceId, l: listId, e: email } satisfies LinkPayload), expires);
   return `${deps.publicBaseUrl}${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(token)}`;
 }
 
@@ -35,14 +56,10 @@ export type UnsubscribeOutcome = 'unsubscribed' | 'already' | 'invalid';
 
 export async function unsubscribeByLink(deps: Deps, token: string, reason?: string): Promise<UnsubscribeOutcome> {
   const now = deps.clock.now();
-  const raw = deps.signer.verify(token, Math.floor(now.getTime() / 1000));
+  const raw = deps.signer.verify('unsubscribe', token, Math.floor(now.getTime() / 1000), isLinkPayload);
   if (!raw) return 'invalid';
-  let payload: LinkPayload;
-  try {
-    payload = JSON.parse(raw) as LinkPayload;
-  } catch {
-    return 'invalid';
-  }
+  const payload = parseLinkPayload(raw);
+  if (!payload) return 'invalid';
   let ctx;
   try {
     ctx = await loadListContext(deps, payload.w, payload.l);

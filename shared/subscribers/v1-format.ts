@@ -3,12 +3,13 @@
  * (reference/api-webhook_list-api_2024-04-18.md): statuses as S/D/A, days as YYYYMMDD and
  * times in Korean time, the service's only time zone.
  */
-import type { SubscriberStatus } from './status';
+import type { SubscriberStatus, v1Statuses } from './status';
 
 const KST_OFFSET_MS = 9 * 3_600_000;
 
-export const statusCodes: Record<SubscriberStatus, 'S' | 'D' | 'A'> = { subscribed: 'S', unsubscribed: 'D', autoDeleted: 'A' };
-export const statusOfCode: Record<'S' | 'D' | 'A', SubscriberStatus> = { S: 'subscribed', D: 'unsubscribed', A: 'autoDeleted' };
+/** `ready` (v2's double opt-in, waiting for its link) has no v1 code: the look-ups never show it and a result-bucket row says "". */
+export const statusCodes: Record<SubscriberStatus, 'S' | 'D' | 'A' | ''> = { subscribed: 'S', unsubscribed: 'D', autoDeleted: 'A', ready: '' };
+export const statusOfCode: Record<'S' | 'D' | 'A', (typeof v1Statuses)[number]> = { S: 'subscribed', D: 'unsubscribed', A: 'autoDeleted' };
 
 /** The wall clock in Korea of an instant, as `YYYY-MM-DDThh:mm:ss` parts. */
 function kstParts(iso: string): { date: string; time: string } {

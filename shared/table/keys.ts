@@ -15,7 +15,7 @@ export const SUBSCRIBER_SHARDS = 8;
 /** Outbox and delivery-queue partitions: enough to spread writes, few enough to poll. */
 export const EVENT_PARTITIONS = 4;
 
-/** Due-minute index partitions: the dispatcher queries each for the minute it runs. */
+/** Due-index and lease-index partitions: the dispatcher queries each when it runs. */
 export const DUE_SHARDS = 4;
 /**
  * Subscribers per index block (v1 look-ups, docs/data-model.md): each subscriber holds a position
@@ -128,6 +128,13 @@ export const keys = {
   deliveryLog: (webhookId: string, at: string, attemptId: string) => ({ PK: `WHLOG#${webhookId}`, SK: `${at}#${attemptId}` }),
   deliveryLogPartition: (webhookId: string) => `WHLOG#${webhookId}`,
 
+  /**
+   * Work a shared loop gave up on (issue 12): a dead letter, kept 30 days (TTL) where the API shows
+   * it. `scope` is `WH#<webhookId>` (the delivery log), `AUTO#<id>` (the dashboard) or `LIST#<id>`.
+   */
+  deadLetter: (scope: string, at: string, id: string) => ({ PK: `DEAD#${scope}`, SK: `${at}#${id}` }),
+  deadLetterPartition: (scope: string) => `DEAD#${scope}`,
+
   /** A double opt-in waiting for its link to be followed. */
   confirmation: (token: string) => ({ PK: `CONFIRM#${token}`, SK: '#META' }),
 
@@ -148,15 +155,26 @@ export const keys = {
   /** A not-opened / not-clicked check due at the end of its wait; not a send, so not in the queue. */
   pendingCheck: (automationId: number, dueAt: string, checkId: string) => ({ PK: `AUTOCHK#${pad(automationId)}`, SK: `${dueAt}#${checkId}` }),
   pendingCheckPartition: (automationId: number) => `AUTOCHK#${pad(automationId)}`,
-  /** Due-minute index over pending sends and checks of every automation: what one dispatch reads. */
-  dueGsi: (minute: string, id: string) => ({ GSI1PK: `DUE#${minute}#${parseInt(id.slice(0, 6), 16) % DUE_SHARDS}`, GSI1SK: id }),
-  duePartition: (minute: string, shard: number) => `DUE#${minute}#${shard}`,
+  /**
+   * Due index over pending sends and checks of every automation, sorted by due time: a dispatch
+   * reads everything due up to its minute, however late it runs (issue 12), from DUE_SHARDS partitions.
+   */
+  dueGsi: (dueAt: string, id: string) => ({ GSI1PK: `DUE#${parseInt(id.slice(0, 6), 16) % DUE_SHARDS}`, GSI1SK: `${dueAt}#${id}` }),
+  duePartition: (shard: number) => `DUE#${shard}`,
+  /**
+   * A send being sent (claimed, or waiting for a retry), sorted by when its lease ends: the
+   * sweeper finds every send whose dispatcher died or whose retry is due (issue 12).
+   */
+  sendLeaseGsi: (until: string, sendId: string) => ({ GSI1PK: `SENDING#${parseInt(sendId.slice(0, 6), 16) % DUE_SHARDS}`, GSI1SK: `${until}#${sendId}` }),
+  sendLeasePartition: (shard: number) => `SENDING#${shard}`,
   /** Per automation and subscriber: trigger history (duplicates, quiet period, all-of) and pending sends. */
   automationSubscriber: (automationId: number, email: string) => ({ PK: `AUTOSUB#${pad(automationId)}#${shardOf(email)}`, SK: email }),
   /** One send, claimed before the mailer is called: its existence is what makes a send happen at most once. */
   send: (sendId: string) => ({ PK: `SEND#${sendId}`, SK: '#META' }),
   /** First open and first click (per link) of a send, for unique figures and not-opened checks. */
   sendOpen: (sendId: string) => ({ PK: `SEND#${sendId}`, SK: 'OPEN' }),
+  /** An open or click counted in this hour (yyyy-mm-ddThh, UTC); TTL removes it. */
+  sendCountedHour: (sendId: string, what: string, hour: string) => ({ PK: `SEND#${sendId}`, SK: `COUNTED#${what}#${hour}` }),
   sendClick: (sendId: string, urlHash: string) => ({ PK: `SEND#${sendId}`, SK: `CLICK#${urlHash}` }),
   /** Failed sends of an automation with their reasons, newest last. */
   failedSendGsi: (automationId: number, at: string, sendId: string) => ({ GSI1PK: `AUTOFAIL#${pad(automationId)}`, GSI1SK: `${at}#${sendId}` }),
@@ -174,4 +192,10 @@ export const keys = {
   importJob: (listId: number, jobId: string) => ({ PK: `IMPORT#${pad(listId)}`, SK: `JOB#${jobId}` }),
   importJobPrefix: 'JOB#',
   importPartition: (listId: number) => `IMPORT#${pad(listId)}`,
+  // Sender addresses (v2 API, issue 13)
+  /** A sender address added to a list, in the list's partition. */
+  listSender: (listId: number, email: string) => ({ PK: `LIST#${pad(listId)}`, SK: `SENDER#${email}` }),
+  listSenderPrefix: 'SENDER#',
+  /** A workspace's claim on an address: how it is being verified and when it was (shared by its lists). */
+  workspaceSender: (workspaceId: string, email: string) => ({ PK: `WS#${workspaceId}`, SK: `SENDER#${email}` }),
 } as const;

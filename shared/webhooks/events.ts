@@ -15,7 +15,12 @@ export interface SubscriberChange {
 /** Fields are shown only for SUBSCRIBED and UPDATED; every other event shows just the email. */
 const withFields = (s: SubscriberRecord) => ({ email: s.email, ...s.fields, $ad_agreed: s.adAgreed });
 
-export function changesOf(before: SubscriberRecord | undefined, after: SubscriberRecord | undefined, reason?: string): SubscriberChange[] {
+/** A `ready` subscriber (v2 double opt-in, not yet confirmed) is not yet in the list for webhooks: confirming is SUBSCRIBED. */
+const listed = (s: SubscriberRecord | undefined) => (s && s.status !== 'ready' ? s : undefined);
+
+export function changesOf(beforeRaw: SubscriberRecord | undefined, afterRaw: SubscriberRecord | undefined, reason?: string): SubscriberChange[] {
+  const before = listed(beforeRaw);
+  const after = listed(afterRaw);
   if (!before && after) return [{ action: 'SUBSCRIBED', subscriber: withFields(after) }];
   if (before && !after) return [{ action: 'PURGED', subscriber: { email: before.email } }];
   if (!before || !after) return [];

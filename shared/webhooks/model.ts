@@ -8,6 +8,7 @@ import type { Deps } from '#shared/runtime/deps';
 import { loadListContext } from '#shared/lists/model';
 import { randomId } from '#shared/workspaces/ids';
 import { assertDeliverableUrl } from './url-guard';
+import { listDeadLetters, type DeadLetterKind } from '#shared/dead-letters';
 
 /** The original's six events, and ours for groups and imports. */
 export const webhookActions = [
@@ -53,7 +54,7 @@ export const toWebhookRecord = (item: Record<string, unknown>): WebhookRecord =>
   updatedAt: String(item.updatedAt),
 });
 
-type Db = Pick<Deps, 'db' | 'tableName' | 'clock' | 'allowPrivateWebhookUrls'>;
+type Db = Pick<Deps, 'db' | 'tableName' | 'clock' | 'allowPrivateWebhookUrls' | 'resolveHost'>;
 
 export async function createWebhook(
   deps: Db,
@@ -62,7 +63,7 @@ export async function createWebhook(
   input: { name: string; url: string; events: WebhookAction[] },
 ): Promise<WebhookRecord> {
   await loadListContext(deps, workspaceId, listId);
-  await assertDeliverableUrl(input.url, deps.allowPrivateWebhookUrls);
+  await assertDeliverableUrl(input.url, deps.allowPrivateWebhookUrls, deps.resolveHost);
   const now = deps.clock.now().toISOString();
   const record: WebhookRecord = {
     webhookId: randomId(12),
@@ -103,7 +104,7 @@ export async function updateWebhook(
   patch: Partial<Pick<WebhookRecord, 'name' | 'url' | 'events' | 'enabled'>>,
 ): Promise<WebhookRecord> {
   await getWebhook(deps, workspaceId, listId, webhookId);
-  if (patch.url) await assertDeliverableUrl(patch.url, deps.allowPrivateWebhookUrls);
+  if (patch.url) await assertDeliverableUrl(patch.url, deps.allowPrivateWebhookUrls, deps.resolveHost);
   const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':now': deps.clock.now().toISOString(), ':ws': workspaceId };
@@ -146,6 +147,15 @@ export interface DeliveryAttempt {
   ok: boolean;
   latencyMs: number;
   error?: string;
+  /**
+   * Set on dead letters (issue 12): a delivery or batch the worker gave up on, with why
+   * (`error`), which kind (`delivery`: no 2xx within the window or the worker kept failing on
+   * it; `batch`: the request's changes could not be made into deliveries) and whom it named.
+   */
+  deadLetter?: true;
+  kind?: DeadLetterKind;
+  subscribers?: number;
+  emails?: string[];
 }
 
 /** How many attempts a webhook's delivery log keeps. */
@@ -159,9 +169,30 @@ export const deliveryLogQuery = (tableName: string, webhookId: string) => ({
   ScanIndexForward: false,
 });
 
-/** The webhook's last 100 attempts, newest first. */
+/** The webhook's last 100 attempts and its last 100 dead letters, newest first. */
 export async function listDeliveries(deps: Db, workspaceId: string, listId: number, webhookId: string): Promise<DeliveryAttempt[]> {
   await getWebhook(deps, workspaceId, listId, webhookId);
-  const res = await deps.db.send(new QueryCommand({ ...deliveryLogQuery(deps.tableName, webhookId), Limit: DELIVERY_LOG_SIZE }));
-  return (res.Items ?? []).map((i) => i.attempt as DeliveryAttempt);
+  const [res, dead] = await Promise.all([
+    deps.db.send(new QueryCommand({ ...deliveryLogQuery(deps.tableName, webhookId), Limit: DELIVERY_LOG_SIZE })),
+    listDeadLetters(deps, { webhookId }),
+  ]);
+  const attempts = (res.Items ?? []).map((i) => i.attempt as DeliveryAttempt);
+  const letters = dead.map(
+    (d): DeliveryAttempt => ({
+      deliveryId: d.id,
+      eventId: d.eventId ?? '',
+      action: d.action ?? '',
+      attempt: d.attempts,
+      at: d.at,
+      status: null,
+      ok: false,
+      latencyMs: 0,
+      error: d.reason,
+      deadLetter: true,
+      kind: d.kind,
+      subscribers: d.subscribers,
+      emails: d.emails,
+    }),
+  );
+  return [...attempts, ...letters].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }

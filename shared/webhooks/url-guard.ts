@@ -6,6 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { ApiError } from '#shared/http/errors';
+import type { HostResolver } from '#shared/ports/host-resolver';
 
 const internal = new BlockList();
 for (const [net, prefix] of [
@@ -24,8 +25,12 @@ for (const [net, prefix] of [
   internal.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128],
+  // ::/96 holds :: and the deprecated IPv4-compatible addresses (::127.0.0.1).
+  ['::', 96],
   ['::1', 128],
+  // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address a gateway may route to.
+  ['64:ff9b::', 96],
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -39,13 +44,19 @@ export function isInternalAddress(address: string): boolean {
   if (family === 6) {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
     if (mapped) return internal.check(mapped[1]!, 'ipv4');
+    // The hex form URL parsing makes of [::ffff:127.0.0.1]: ::ffff:7f00:1.
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+    if (hex) {
+      const [high, low] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
+      return internal.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
+    }
     return internal.check(address, 'ipv6');
   }
   return true;
 }
 
-/** Throws WEBHOOK_URL_REFUSED unless the URL is http(s) and every address it resolves to is public. */
-export async function assertDeliverableUrl(raw: string, allowPrivate: boolean): Promise<void> {
+/** The URL if it is one a webhook may have at all: http(s), no credentials. Throws WEBHOOK_URL_REFUSED. */
+export function parseDeliverableUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -54,11 +65,21 @@ export async function assertDeliverableUrl(raw: string, allowPrivate: boolean): 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ApiError('WEBHOOK_URL_REFUSED', 'http or https only');
   if (url.username || url.password) throw new ApiError('WEBHOOK_URL_REFUSED', 'no credentials in the URL');
+  return url;
+}
+
+/**
+ * Throws WEBHOOK_URL_REFUSED unless the URL is http(s) and every address it resolves to is
+ * public: the check when a URL is saved. Deliveries do not rely on it (DNS can answer otherwise
+ * later): they connect through pinnedPost, which checks the address it connects to.
+ */
+export async function assertDeliverableUrl(raw: string, allowPrivate: boolean, resolve: HostResolver = (host) => lookup(host, { all: true, verbatim: true })): Promise<void> {
+  const url = parseDeliverableUrl(raw);
   if (allowPrivate) return;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {
-    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+    addresses = isIP(host) ? [host] : (await resolve(host)).map((a) => a.address);
   } catch {
     throw new ApiError('WEBHOOK_URL_REFUSED', 'the host does not resolve');
   }

@@ -28,7 +28,12 @@ export interface TestApp {
 
 export interface ApiResponse<T = unknown> {
   status: number;
+  /** The v1 envelope (v1 paths). */
   body: Envelope<T>;
+  /** The parsed body as it is: v2 paths answer bare JSON (issue 13); undefined when not JSON (v2's text `ok`). */
+  json: T;
+  /** A v2 refusal: `{code, httpStatusCode, message}` (undefined on success). */
+  error: { code: string; httpStatusCode: number; message: string } | undefined;
   text: string;
   headers: Headers;
 }
@@ -39,9 +44,11 @@ export interface ApiClient {
   post<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
   put<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
   del<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
+  /** The mail outbox of the app this client talks to (links in mails: sender verification, issue 13). */
+  outbox?: () => string[];
 }
 
-export function apiClient(url: string, key: string | undefined): ApiClient {
+export function apiClient(url: string, key: string | undefined, outbox?: () => string[]): ApiClient {
   const request = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${url}${path}`, {
       method,
@@ -54,14 +61,17 @@ export function apiClient(url: string, key: string | undefined): ApiClient {
     });
     const text = await res.text();
     let parsed: Envelope<T>;
+    let json: unknown;
     try {
-      parsed = JSON.parse(text) as Envelope<T>;
+      json = JSON.parse(text) as unknown;
+      parsed = json as Envelope<T>;
     } catch {
       parsed = { Ok: false, Error: null, Value: undefined as T };
     }
-    return { status: res.status, body: parsed, text, headers: res.headers };
+    const error = json && typeof json === 'object' && 'code' in json && 'httpStatusCode' in json ? (json as ApiResponse['error']) : undefined;
+    return { status: res.status, body: parsed, json: json as T, error, text, headers: res.headers };
   };
-  return clientFrom(request);
+  return { ...clientFrom(request), ...(outbox ? { outbox } : {}) };
 }
 
 /** The method shorthands over one request function. */
@@ -77,7 +87,11 @@ export function clientFrom(request: ApiClient['request']): ApiClient {
 
 let tableCounter = 0;
 
-export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): Promise<TestApp> {
+/** `outboxDir`: where a test's own mailer writes, for helpers that follow links in mails (sender verification). */
+export type TestAppOptions = Partial<LocalRuntimeOptions> & { outboxDir?: string };
+
+export async function startTestApp(testOptions: TestAppOptions = {}): Promise<TestApp> {
+  const { outboxDir: customOutbox, ...options } = testOptions;
   const dataDir = mkdtempSync(join(tmpdir(), 'newsletter-test-'));
   const runtime = await startLocalRuntime({
     dynamoEndpoint: inject('dynamoEndpoint'),
@@ -87,23 +101,27 @@ export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): 
     port: 0,
     // Tests other than the throttle's own talk faster than 10 req/s; each says so where it matters.
     rateLimit: { perSecond: 10_000, burst: 10_000 },
+    // And faster than a person opens links (issue 14's per-IP throttle has its own tests).
+    publicRateLimit: { perSecond: 10_000, burst: 10_000 },
     ...options,
   });
+  const outboxDir = customOutbox ?? runtime.outboxDir;
+  const outbox = () => {
+    if (!existsSync(outboxDir)) return [];
+    return readdirSync(outboxDir)
+      .filter((f) => f.endsWith('.eml'))
+      .sort()
+      .map((f) => readFileSync(join(outboxDir, f), 'utf8'));
+  };
   return {
     runtime,
     url: runtime.url,
     async newWorkspace() {
       const ws = await createWorkspace(runtime.deps, 'test');
       const key = await createApiKey(runtime.deps, ws.workspaceId, 'test');
-      return { workspaceId: ws.workspaceId, key: key.secret, api: apiClient(runtime.url, key.secret) };
+      return { workspaceId: ws.workspaceId, key: key.secret, api: apiClient(runtime.url, key.secret, outbox) };
     },
-    outbox() {
-      if (!existsSync(runtime.outboxDir)) return [];
-      return readdirSync(runtime.outboxDir)
-        .filter((f) => f.endsWith('.eml'))
-        .sort()
-        .map((f) => readFileSync(join(runtime.outboxDir, f), 'utf8'));
-    },
+    outbox,
     close: () => runtime.close(),
   };
 }
@@ -111,7 +129,7 @@ export async function startTestApp(options: Partial<LocalRuntimeOptions> = {}): 
 export type TestWorkspace = Awaited<ReturnType<TestApp['newWorkspace']>>;
 
 /** Starts the app before a file's tests, with one workspace, and closes it after them. */
-export function useTestApp(assign: (started: { app: TestApp } & TestWorkspace) => void, options: Partial<LocalRuntimeOptions> = {}): void {
+export function useTestApp(assign: (started: { app: TestApp } & TestWorkspace) => void, options: TestAppOptions = {}): void {
   let app: TestApp | undefined;
   beforeAll(async () => {
     app = await startTestApp(options);

@@ -15,16 +15,24 @@ export const withPhone = [
   { tag: 'phone', label: '전화번호', type: 'phone' },
 ];
 
+/** The five fields the public v2 API requires to create a list (reference/stibee-api-v2_openapi.yml CreateListRequest). */
+export const listBasics = { senderName: '발신자', companyName: '회사', companyContact: '0212341234', companyAddress: '서울시 중구' };
+
+/** POST /v2/lists answers `{id}` as bare JSON (issue 13). */
 export async function createList(api: ApiClient, name = 'list', fields: unknown[] = withPhone): Promise<number> {
-  const res = await api.post<{ id: number }>('/v2/lists', { name, fields });
-  expect(res.body.Ok, res.text).toBe(true);
-  return res.body.Value.id;
+  const res = await api.post<{ id: number }>('/v2/lists', { name, ...listBasics, fields });
+  expect(res.status, res.text).toBe(200);
+  expect(res.json).toEqual({ id: expect.any(Number) });
+  return res.json.id;
 }
 
-export async function createGroup(api: ApiClient, listId: number, name = 'group'): Promise<number> {
+let groupNames = 0;
+/** Group names are unique in a list (AlreadyExistGroup): the default name gets a counter. */
+export async function createGroup(api: ApiClient, listId: number, name = `group-${++groupNames}`): Promise<number> {
   const res = await api.post<{ id: number }>(`/v2/lists/${listId}/groups`, { name });
-  expect(res.body.Ok, res.text).toBe(true);
-  return res.body.Value.id;
+  expect(res.status, res.text).toBe(200);
+  expect(res.json).toEqual({ id: expect.any(Number) });
+  return res.json.id;
 }
 
 /** The v1 count look-up (an integer) for one status code, or every status. */

@@ -13,10 +13,11 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
 /**
  * Parses the JSON body into `event.parsedBody` (SPEC W3). A body that is not JSON, or that is
  * declared as another media type, is refused with an envelope error before any handler runs.
+ * Runs after decodedBody, so the body is text here.
  */
 export const jsonBody = (): MiddlewareObj<ParsedEvent> => ({
   before: ({ event }) => {
-    const raw = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString() : event.body;
+    const raw = event.body;
     if (raw === null || raw === undefined || raw === '') return;
     const contentType = header(event, 'content-type');
     if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType.trim())) {

@@ -23,6 +23,12 @@ async function call(url: string, init: RequestInit): Promise<unknown> {
   }
 }
 
+/**
+ * PKCE's authorize parameters (RFC 7636 4.3). Sent to every provider: one that does not support
+ * PKCE ignores unknown parameters (RFC 6749 3.1), one that does binds the code to our verifier.
+ */
+export const pkceChallenge = (codeChallenge: string) => ({ code_challenge: codeChallenge, code_challenge_method: 'S256' });
+
 export const getJson = (url: string, accessToken: string) =>
   call(url, { headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' } });
 

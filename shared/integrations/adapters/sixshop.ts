@@ -6,7 +6,7 @@
 import type { CustomField } from '#shared/lists/fields';
 import type { Clock } from '#shared/ports/clock';
 import type { ProviderAdapter, ProviderConfig } from '../providers';
-import { asArray, getJson, mapMember, tokenRequest } from './http';
+import { asArray, getJson, mapMember, pkceChallenge, tokenRequest } from './http';
 
 export const sixshopFields: readonly CustomField[] = [
   { tag: 'email', label: '이메일 주소', type: 'email' },
@@ -24,13 +24,13 @@ export function createSixshopAdapter(config: ProviderConfig, clock: Clock): Prov
   return {
     provider: 'sixshop',
     fields: sixshopFields,
-    authorizeUrl(state, redirectUri) {
+    authorizeUrl(state, redirectUri, codeChallenge) {
       const url = new URL(config.authorizeUrl);
-      url.search = new URLSearchParams({ response_type: 'code', client_id: config.clientId, redirect_uri: redirectUri, state, scope: 'member.read' }).toString();
+      url.search = new URLSearchParams({ response_type: 'code', client_id: config.clientId, redirect_uri: redirectUri, state, scope: 'member.read', ...pkceChallenge(codeChallenge) }).toString();
       return url.toString();
     },
-    exchangeCode: (code, redirectUri) =>
-      tokenRequest(config.tokenUrl, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, ...client }, 'form', readTokens, now),
+    exchangeCode: (code, redirectUri, codeVerifier) =>
+      tokenRequest(config.tokenUrl, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier, ...client }, 'form', readTokens, now),
     refresh: (refreshToken) =>
       tokenRequest(config.tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, ...client }, 'form', readTokens, now, refreshToken),
     async fetchMembers(accessToken, page, pageSize) {
