@@ -19,16 +19,13 @@ import { emitEmailFacts } from './dispatch';
 /** The extra values of one A3a request, as JSON. A pending send carries them beside its bounded search text. */
 export const API_VARS_MAX_BYTES = 64 * 1024;
 
-/** What `requestAutomatedEmail` found: accepted, or the address is not a subscribed member. */
-export type ApiTriggerOutcome = 'accepted' | 'not-subscribed';
-
 export async function requestAutomatedEmail(
   deps: Deps,
   workspaceId: string,
   key: string,
   email: string,
   vars: Record<string, unknown>,
-): Promise<ApiTriggerOutcome> {
+): Promise<void> {
   const size = jsonBytes(vars);
   if (size > API_VARS_MAX_BYTES) throw new ApiError('AUTOMATION_VALUES_TOO_LARGE', `${Math.ceil(size / 1024)} KB`);
   const get = async (Key: Record<string, string>) =>
@@ -39,7 +36,6 @@ export async function requestAutomatedEmail(
   const list = await get(keys.list(listId));
   if (!list || list.workspaceId !== workspaceId) throw new ApiError('AUTOMATION_NOT_FOUND');
   const subscriber = await get(keys.subscriber(listId, Number(list.gen), email));
-  if (subscriber?.status !== 'subscribed') return 'not-subscribed';
+  if (subscriber?.status !== 'subscribed') throw new ApiError('AUTOMATION_SUBSCRIBER_UNKNOWN');
   await emitEmailFacts(deps, [{ kind: 'api', automationId: Number(target.automationId), email, vars, listId, workspaceId }]);
-  return 'accepted';
 }
