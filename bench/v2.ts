@@ -1,7 +1,7 @@
 /**
  * Issue 13's v2 benchmark: POST /v2/lists/{id}/subscribers/batch with 1,000 new subscribers
  * (the yml's maximum), p50/p95 over 10 runs after 3 warm-ups; target p50 < 1 s. (The issue's
- * v1 look-up figure, 1,000 rows at offset 10,000, belongs to the v1 side of issue 13.)
+ * v1 look-up figure, 1,000 rows at offset 10,000, is bench/v1-lookup.ts, run with it by bench/run.ts.)
  */
 import { listBasics, percentile, round, startBenchApp } from './harness';
 

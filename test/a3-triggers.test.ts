@@ -189,17 +189,25 @@ describe('A3 email triggers', () => {
 });
 
 describe('A3a API trigger', () => {
-  it('A3a: extra fields fill merge tags for that send only; non-members get nothing; 200 regardless', async () => {
+  it('A3a: extra fields fill merge tags for that send only; `ok` as text; non-members get 400 and nothing', async () => {
     const listId = await createList(api, 'api');
     const a = await started(api, listId, { subject: 'Code for $%name%$', html: '<p>$%code%$ $%name%$</p>', triggers: [{ type: 'api' }], allowDuplicates: true });
     expect(a.apiEndpoint).toMatch(/^\/api\/v1\.0\/auto\/[\w-]+$/);
     await add(api, listId, [{ email: 'gildong@example.com', name: '길동' }, { email: 'gone@example.com', name: 'Gone' }]);
     await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['gone@example.com']);
     const ok = await api.post(a.apiEndpoint!, { subscriber: 'GilDong@example.com', name: '둘리', code: '안녕하세요!<br>스티비 팀입니다.' });
+    // Callers compare the answer byte for byte (issue 13, reference/email_automation_api.md: 200 OK).
     expect(ok.status, ok.text).toBe(200);
-    expect(ok.body.Ok).toBe(true);
-    expect((await api.post(a.apiEndpoint!, { subscriber: 'stranger@example.com' })).status).toBe(200);
-    expect((await api.post(a.apiEndpoint!, { subscriber: 'gone@example.com' })).status).toBe(200);
+    expect(ok.text).toBe('ok');
+    expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+    // Not a subscribed member of the list: the original's 400 and its text.
+    for (const subscriber of ['stranger@example.com', 'gone@example.com']) {
+      await new Promise((r) => setTimeout(r, 350));
+      const refused = await api.post(a.apiEndpoint!, { subscriber });
+      expect(refused.status, subscriber).toBe(400);
+      expect(refused.text).toBe('구독자 상태를 파악할 수 없습니다.');
+      expect(refused.headers.get('content-type')).toMatch(/^text\/plain/);
+    }
     const [mail] = await arrived('gildong@example.com', 'Code for');
     expect(mail!.subject).toBe('Code for 둘리');
     expect(String(mail!.html)).toContain('<p>안녕하세요!<br>스티비 팀입니다. 둘리</p>');
@@ -226,10 +234,26 @@ describe('A3a API trigger', () => {
   it('A3a: limited to 3 requests a second', async () => {
     const listId = await createList(api, 'rate');
     const a = await started(api, listId, { triggers: [{ type: 'api' }] });
+    await add(api, listId, [{ email: 'x@example.com' }]);
     await new Promise((r) => setTimeout(r, 1100));
     const statuses = await Promise.all(Array.from({ length: 5 }, () => api.post(a.apiEndpoint!, { subscriber: 'x@example.com' }).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+  });
+
+  it('A3a: a subscriber added by a request that has already been answered is found at once', async () => {
+    const listId = await createList(api, 'fresh');
+    const a = await started(api, listId, { subject: 'Fresh', triggers: [{ type: 'api' }] });
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 350));
+      const email = `fresh${i}@example.com`;
+      const added = await api.post(`/v1/lists/${listId}/subscribers`, { subscribers: [{ email }] });
+      expect(added.body.Ok, added.text).toBe(true);
+      const res = await api.post(a.apiEndpoint!, { subscriber: email });
+      expect(res.status, res.text).toBe(200);
+      expect(res.text).toBe('ok');
+      expect(await arrived(email, 'Fresh')).toHaveLength(1);
+    }
   });
 
   it('A3: duplicates are ignored by default; allowed ones respect the quiet period', async () => {

@@ -1,76 +1,186 @@
-/** SPEC L1, L2, L8, L11: look-ups and list, field and group management through HTTP. */
+/**
+ * SPEC L1, L2, L8, L11: look-ups and list, field and group management through HTTP. The
+ * look-ups follow reference/api-webhook_list-api_2024-04-18.md (issue 13).
+ */
 import { describe, expect, it } from 'vitest';
 import { useTestApp, type ApiClient, type TestApp } from './support/app';
-import { allSubscribers, counts, createGroup, createList, subscribe, type Subscriber } from './support/lists';
+import { allSubscribers, countOf, createGroup, createList, snapshot, subscribe, type V1Row } from './support/lists';
 
 let app: TestApp;
 let api: ApiClient;
-useTestApp((started) => ({ app, api } = started));
+// A clock that stands still where it is set, so times in answers are exact. 2024-03-14T15:00:00Z
+// is 2024-03-15 00:00 in Korea: the look-ups' days are Korean days.
+let frozen = new Date('2024-03-14T15:00:00Z');
+const clock = { now: () => new Date(frozen), set: (at: Date) => (frozen = at) };
+useTestApp((started) => ({ app, api } = started), { clock });
 
-type Page = { items: Subscriber[]; nextCursor: string | null };
 type List = Record<string, unknown> & { id: number; fields: { tag: string; label: string; type: string }[] };
+type Row = { id: number; name: string; createdTime: string };
 
-describe('L8 look-ups', () => {
-  it('L8: lists of the workspace only, groups in creation order, counts by status', async () => {
-    const other = await app.newWorkspace();
-    await createList(other.api, 'theirs');
-    const first = await createList(api, 'first');
-    const second = await createList(api, 'second');
-    const lists = (await api.get<List[]>('/v1/lists')).body.Value;
-    expect(lists.map((l) => l.id)).toEqual(expect.arrayContaining([first, second]));
-    expect(lists.every((l) => l.name !== 'theirs')).toBe(true);
-    const g1 = await createGroup(api, first, '일반 회원');
-    const g2 = await createGroup(api, first, 'VIP 회원');
-    const groups = (await api.get<{ id: number; name: string }[]>(`/v1/lists/${first}/groups`)).body.Value;
-    expect(groups.map((g) => [g.id, g.name])).toEqual([
-      [g1, '일반 회원'],
-      [g2, 'VIP 회원'],
-    ]);
-    await subscribe(api, first, { subscribers: [{ email: 'a@x.com' }, { email: 'b@x.com' }, { email: 'c@x.com' }] });
-    await api.put(`/v1/lists/${first}/subscribers/unsubscribe`, ['c@x.com']);
-    expect(await counts(api, first)).toEqual({ subscribed: 2, unsubscribed: 1, autoDeleted: 0, total: 3 });
+describe('L8 look-ups (reference/api-webhook_list-api_2024-04-18.md)', () => {
+  it('L8: GET /v1/lists answers {id, name, createdTime (+09:00)} of the workspace, sorted and paged; null when there is none', async () => {
+    const mine = await app.newWorkspace();
+    const theirs = await app.newWorkspace();
+    clock.set(new Date('2020-03-02T14:44:57Z'));
+    const a = await createList(mine.api, '주소록 A');
+    clock.set(new Date('2020-03-03T14:44:57Z'));
+    const b = await createList(mine.api, '주소록 B');
+    clock.set(new Date('2020-03-01T00:00:00Z'));
+    const c = await createList(mine.api, '가나다');
+    await createList(theirs.api, '남의 주소록');
+    clock.set(new Date('2024-03-14T15:00:00Z'));
+    const all = await mine.api.get<Row[]>('/v1/lists');
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({
+      Ok: true,
+      Error: null,
+      Value: [
+        { id: a, name: '주소록 A', createdTime: '2020-03-02T23:44:57+09:00' },
+        { id: b, name: '주소록 B', createdTime: '2020-03-03T23:44:57+09:00' },
+        { id: c, name: '가나다', createdTime: '2020-03-01T09:00:00+09:00' },
+      ],
+    });
+    const ids = async (q: string) => (await mine.api.get<Row[] | null>(`/v1/lists?${q}`)).body.Value?.map((r) => r.id) ?? null;
+    expect(await ids('sortBy=createdTime&orderBy=desc')).toEqual([b, a, c]);
+    expect(await ids('sortBy=Id&orderBy=desc')).toEqual([c, b, a]);
+    expect(await ids('sortBy=name&orderBy=asc')).toEqual([c, a, b]);
+    expect(await ids('offset=0&limit=10&sortBy=createdTime&orderBy=asc')).toEqual([c, a, b]);
+    expect(await ids('offset=1&limit=1&sortBy=createdTime&orderBy=asc')).toEqual([a]);
+    expect(await ids('offset=3&limit=10')).toBeNull();
+    const empty = await app.newWorkspace();
+    expect((await empty.api.get('/v1/lists')).body).toEqual({ Ok: true, Error: null, Value: null });
+    for (const q of ['sortBy=size', 'orderBy=up', 'limit=0', 'limit=1001', 'offset=-1', 'offset=x']) {
+      const res = await mine.api.get(`/v1/lists?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body).toMatchObject({ Ok: false, Error: { Code: 'INVALID_REQUEST', HttpStatusCode: 400 }, Value: null });
+    }
   });
 
-  it('L8: the subscriber list pages by cursor, newest first, without gaps or repeats, by status and by group', async () => {
+  it('L8: GET /v1/lists/{id}/groups answers {id, name, createdTime} sorted and paged; null when the list has no group', async () => {
+    const listId = await createList(api);
+    expect((await api.get(`/v1/lists/${listId}/groups`)).body).toEqual({ Ok: true, Error: null, Value: null });
+    clock.set(new Date('2020-03-02T14:44:57Z'));
+    const g1 = await createGroup(api, listId, '그룹 B');
+    clock.set(new Date('2020-03-03T14:44:57Z'));
+    const g2 = await createGroup(api, listId, '그룹 A');
+    clock.set(new Date('2024-03-14T15:00:00Z'));
+    expect((await api.get<Row[]>(`/v1/lists/${listId}/groups?offset=0&limit=10&sortBy=createdTime&orderBy=asc`)).body.Value).toEqual([
+      { id: g1, name: '그룹 B', createdTime: '2020-03-02T23:44:57+09:00' },
+      { id: g2, name: '그룹 A', createdTime: '2020-03-03T23:44:57+09:00' },
+    ]);
+    expect((await api.get<Row[]>(`/v1/lists/${listId}/groups?sortBy=name`)).body.Value.map((g) => g.id)).toEqual([g2, g1]);
+    expect((await api.get<Row[]>(`/v1/lists/${listId}/groups?orderBy=desc&limit=1`)).body.Value.map((g) => g.id)).toEqual([g2]);
+    const other = await app.newWorkspace();
+    const foreign = await other.api.get(`/v1/lists/${listId}/groups`);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.Error?.Code).toBe('LIST_NOT_FOUND');
+  });
+
+  it("L8: the count is an integer by status S/D/A and by the day a subscriber entered that status (the page's example)", async () => {
+    const listId = await createList(api);
+    clock.set(new Date('2024-03-15T01:00:00Z'));
+    await subscribe(api, listId, { subscribers: [{ email: 'dooly@stibee.com' }, { email: 'gildong.go@stibee.com' }] });
+    clock.set(new Date('2024-03-16T01:00:00Z'));
+    await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['gildong.go@stibee.com']);
+    // 23:59 on the 16th in Korea is still the 16th; 15:00Z on the 16th is the 17th.
+    clock.set(new Date('2024-03-16T14:59:00Z'));
+    await subscribe(api, listId, { subscribers: [{ email: 'late@stibee.com' }] });
+    clock.set(new Date('2024-03-16T15:00:00Z'));
+    await subscribe(api, listId, { subscribers: [{ email: 'next@stibee.com' }] });
+    const res = await api.get(`/v1/lists/${listId}/subscribers/count?status=S&startDate=20240301&endDate=20240331`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ Ok: true, Error: null, Value: 3 });
+    expect(await countOf(api, listId)).toBe(4);
+    expect(await countOf(api, listId, 'status=S')).toBe(3);
+    expect(await countOf(api, listId, 'status=D')).toBe(1);
+    expect(await countOf(api, listId, 'status=A')).toBe(0);
+    expect(await countOf(api, listId, 'status=S&startDate=20240315&endDate=20240315')).toBe(1);
+    expect(await countOf(api, listId, 'status=D&startDate=20240316&endDate=20240316')).toBe(1);
+    expect(await countOf(api, listId, 'status=D&startDate=20240315&endDate=20240315')).toBe(0);
+    expect(await countOf(api, listId, 'status=S&startDate=20240316&endDate=20240316')).toBe(1);
+    expect(await countOf(api, listId, 'startDate=20240317')).toBe(1);
+    expect(await countOf(api, listId, 'endDate=20240316')).toBe(3);
+    expect(await countOf(api, listId, 'startDate=20240318')).toBe(0);
+    clock.set(new Date('2024-03-14T15:00:00Z'));
+  });
+
+  it('L8: GET .../subscribers answers the rows as the page shows them, oldest first, paged by offset and limit', async () => {
+    const listId = await createList(api);
+    clock.set(new Date('2024-03-01T07:58:52Z'));
+    await subscribe(api, listId, { subscribers: [{ email: 'gildong.go@stibee.com', name: '고길동', $ad_agreed: 'Y' }] });
+    clock.set(new Date('2024-03-01T11:58:52Z'));
+    await subscribe(api, listId, { subscribers: [{ email: 'dooly@stibee.com' }] });
+    clock.set(new Date('2024-03-05T00:00:00Z'));
+    await subscribe(api, listId, { subscribers: [{ email: 'later@stibee.com' }] });
+    const res = await api.get<V1Row[]>(`/v1/lists/${listId}/subscribers?status=S&startDate=20240301&endDate=20240302&offset=0&limit=2`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      Ok: true,
+      Error: null,
+      Value: [
+        {
+          email: 'gildong.go@stibee.com',
+          name: '고길동',
+          status: 'S',
+          createdTime: '2024-03-01 16:58:52 +0900 KST',
+          modifiedTime: '2024-03-01 16:58:52 +0900 KST',
+          created_time: '2024-03-01 16:58:52 +0900 KST',
+          modified_time: '2024-03-01 16:58:52 +0900 KST',
+          stb_ad_agreement: true,
+          groupIds: [],
+        },
+        {
+          email: 'dooly@stibee.com',
+          status: 'S',
+          createdTime: '2024-03-01 20:58:52 +0900 KST',
+          modifiedTime: '2024-03-01 20:58:52 +0900 KST',
+          created_time: '2024-03-01 20:58:52 +0900 KST',
+          modified_time: '2024-03-01 20:58:52 +0900 KST',
+          stb_ad_agreement: false,
+          groupIds: [],
+        },
+      ],
+    });
+    const emails = async (q: string) => (await api.get<V1Row[]>(`/v1/lists/${listId}/subscribers?${q}`)).body.Value.map((r) => r.email);
+    expect(await emails('')).toEqual(['gildong.go@stibee.com', 'dooly@stibee.com', 'later@stibee.com']);
+    expect(await emails('offset=1&limit=1')).toEqual(['dooly@stibee.com']);
+    expect(await emails('offset=3')).toEqual([]);
+    expect(await emails('startDate=20240302')).toEqual(['later@stibee.com']);
+    clock.set(new Date('2024-03-06T00:00:00Z'));
+    await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['gildong.go@stibee.com']);
+    expect(await emails('status=D')).toEqual(['gildong.go@stibee.com']);
+    expect(await emails('status=S')).toEqual(['dooly@stibee.com', 'later@stibee.com']);
+    // The status moved the row to the day it changed: the 6th.
+    expect(await emails('startDate=20240306&endDate=20240306')).toEqual(['gildong.go@stibee.com']);
+    clock.set(new Date('2024-03-14T15:00:00Z'));
+  });
+
+  it('R1: bad look-up parameters are refused with 400 INVALID_REQUEST and change nothing', async () => {
+    const listId = await createList(api);
+    await subscribe(api, listId, { subscribers: [{ email: 'a@x.com' }] });
+    const before = await snapshot(api, listId);
+    const bad = ['status=gone', 'status=s', 'limit=0', 'limit=1001', 'offset=-1', 'groupId=abc', 'startDate=2024-03-01', 'startDate=20240230', 'endDate=2024031', 'startDate=20240302&endDate=20240301'];
+    for (const q of bad) {
+      for (const path of [`/v1/lists/${listId}/subscribers?${q}`, `/v1/lists/${listId}/subscribers/count?${q}`]) {
+        if (path.includes('/count') && /limit|offset|groupId/.test(q)) continue;
+        const res = await api.get(path);
+        expect(res.status, path).toBe(400);
+        expect(res.body).toMatchObject({ Ok: false, Error: { Code: 'INVALID_REQUEST', HttpStatusCode: 400 }, Value: null });
+      }
+    }
+    expect(await snapshot(api, listId)).toEqual(before);
+  });
+
+  it('L8: the groupId filter (our extra) pages over the members only, alone and with a status', async () => {
     const listId = await createList(api);
     const group = await createGroup(api, listId);
-    for (let batch = 0; batch < 3; batch++) {
-      const subscribers = Array.from({ length: 15 }, (_, i) => ({ email: `p${batch}-${i}@x.com` }));
-      await subscribe(api, listId, { groupIds: batch === 1 ? [group] : [], subscribers });
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    const sizes: number[] = [];
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const res: { body: { Value: Page } } = await api.get<Page>(`/v1/lists/${listId}/subscribers?limit=20${cursor ? `&cursor=${cursor}` : ''}`);
-      sizes.push(res.body.Value.items.length);
-      seen.push(...res.body.Value.items.map((s) => s.email));
-      cursor = res.body.Value.nextCursor;
-    } while (cursor);
-    expect(sizes).toEqual([20, 20, 5]);
-    expect(new Set(seen).size).toBe(45);
-    expect(seen.slice(0, 15).every((e) => e.startsWith('p2-'))).toBe(true);
-    expect(seen.slice(30).every((e) => e.startsWith('p0-'))).toBe(true);
-
-    await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['p1-0@x.com', 'p2-3@x.com']);
-    expect([...(await allSubscribers(api, listId, 'status=unsubscribed')).keys()].sort()).toEqual(['p1-0@x.com', 'p2-3@x.com']);
-    expect((await allSubscribers(api, listId, 'status=subscribed')).size).toBe(43);
-    const members = await allSubscribers(api, listId, `groupId=${group}`);
-    expect(members.size).toBe(15);
-    const firstGroupPage = await api.get<Page>(`/v1/lists/${listId}/subscribers?groupId=${group}&limit=10`);
-    expect(firstGroupPage.body.Value.items).toHaveLength(10);
-    expect(firstGroupPage.body.Value.nextCursor).not.toBeNull();
-    expect((await allSubscribers(api, listId, `groupId=${group}&status=unsubscribed`)).size).toBe(1);
-  });
-
-  it('R1: bad query parameters are refused', async () => {
-    const listId = await createList(api);
-    for (const q of ['status=gone', 'limit=0', 'limit=1000', 'groupId=abc', 'cursor=notacursor']) {
-      const res = await api.get(`/v1/lists/${listId}/subscribers?${q}`);
-      expect(res.status, q).toBe(400);
-      expect(res.body.Error?.Code).toBe('INVALID_REQUEST');
-    }
+    await subscribe(api, listId, { groupIds: [group], subscribers: ['m1@x.com', 'm2@x.com', 'm3@x.com'].map((email) => ({ email })) });
+    await subscribe(api, listId, { subscribers: [{ email: 'o@x.com' }] });
+    await api.put(`/v1/lists/${listId}/subscribers/unsubscribe`, ['m2@x.com']);
+    expect([...(await allSubscribers(api, listId, `groupId=${group}`)).keys()]).toEqual(['m1@x.com', 'm2@x.com', 'm3@x.com']);
+    expect([...(await allSubscribers(api, listId, `groupId=${group}&status=D`)).keys()]).toEqual(['m2@x.com']);
+    const page = await api.get<V1Row[]>(`/v1/lists/${listId}/subscribers?groupId=${group}&status=S&offset=1&limit=5`);
+    expect(page.body.Value.map((r) => r.email)).toEqual(['m3@x.com']);
   });
 });
 
@@ -143,7 +253,9 @@ describe('L1/L11 lists, L2 fields, groups', () => {
     await api.post(`/v2/lists/${id}/fields`, { tag: 'points', label: '적립금', type: 'number' });
     const res = await subscribe(api, id, { subscribers: [{ email: 'n@x.com', points: '1,200' }, { email: 'm@x.com', points: 'many' }] });
     expect(res.body.Value.success.map((r) => r.email)).toEqual(['n@x.com']);
-    expect(res.body.Value.failUnknown.map((r) => r.email)).toEqual(['m@x.com']);
+    // SPEC L2 field types decide the bucket (issue 13): a value that does not fit its type is failValidation.
+    expect(res.body.Value.failValidation.map((r) => r.email)).toEqual(['m@x.com']);
+    expect(res.body.Value.failUnknown).toEqual([]);
     expect((await allSubscribers(api, id)).get('n@x.com')?.points).toBe(1200);
   });
 
@@ -154,7 +266,8 @@ describe('L1/L11 lists, L2 fields, groups', () => {
     expect((await api.put(`/v2/lists/${id}/groups/${g}`, { name: 'new' })).text).toBe('ok');
     expect((await api.get<{ name: string }[]>(`/v2/lists/${id}/groups`)).json.map((x) => x.name)).toEqual(['new']);
     expect((await api.del(`/v2/lists/${id}/groups/${g}`)).status).toBeLessThan(300);
-    expect((await api.get<unknown[]>(`/v1/lists/${id}/groups`)).body.Value).toEqual([]);
+    // No group left: the look-up answers null (reference/api-webhook_list-api_2024-04-18.md).
+    expect((await api.get<unknown[]>(`/v1/lists/${id}/groups`)).body.Value).toBeNull();
     expect((await allSubscribers(api, id)).get('m@x.com')?.groupIds).toEqual([]);
     expect((await api.del(`/v2/lists/${id}/groups/${g}`)).error?.code).toBe('stberror.Errors.List.NoSuchGroup');
   });

@@ -1,4 +1,9 @@
-/** SPEC R1: any body the subscribe endpoint refuses leaves the store exactly as it was (fast-check). */
+/**
+ * SPEC R1: any body the subscribe endpoint refuses leaves the store exactly as it was (fast-check).
+ * Issue 13: v1 refusals answer the envelope in an HTTP 200 (writes) or 400 (the look-ups, as
+ * reference/api-webhook_list-api_2024-04-18.md shows), and so do bad DELETE bodies and look-up
+ * parameters.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
@@ -45,7 +50,7 @@ describe('R1 property', () => {
     await fc.assert(
       fc.asyncProperty(badBody, async (body) => {
         const res = await subscribe(api, listId, body);
-        expect(res.status).toBeLessThan(500);
+        expect(res.status).toBe(200);
         if (res.body.Ok) {
           // A generated body can happen to be valid; it may write, so it becomes the new baseline.
           before = await snapshot(api, listId);
@@ -54,10 +59,61 @@ describe('R1 property', () => {
         refused++;
         expect(res.body.Value).toBeNull();
         expect(res.body.Error?.Code).toMatch(/^[A-Z_]+$/);
+        expect(res.body.Error?.HttpStatusCode).toBeGreaterThanOrEqual(0);
         expect(await snapshot(api, listId)).toEqual(before);
       }),
       { numRuns: 60 },
     );
     expect(refused).toBeGreaterThan(30);
+  });
+
+  it('R1: every refused DELETE body (bare array or {"subscribers": [...]} expected) answers the envelope in an HTTP 200 and deletes nothing', async () => {
+    let before = await snapshot(api, listId);
+    let refused = 0;
+    const notAnArray = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.dictionary(fc.string(), fc.string()), fc.boolean());
+    const badDelete = fc.oneof(
+      fc.jsonValue().filter((v) => !Array.isArray(v)),
+      fc.record({ subscribers: notAnArray }),
+      fc.record({ emails: fc.array(fc.constant('kept@x.com')) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(badDelete, async (body) => {
+        const res = await api.del(`/v1/lists/${listId}/subscribers`, JSON.stringify(body));
+        expect(res.status).toBe(200);
+        if (res.body.Ok) {
+          before = await snapshot(api, listId);
+          return;
+        }
+        refused++;
+        expect(res.body).toMatchObject({ Ok: false, Error: { Code: expect.stringMatching(/^(INVALID_REQUEST|INVALID_JSON)$/), HttpStatusCode: 400 }, Value: null });
+        expect(await snapshot(api, listId)).toEqual(before);
+      }),
+      { numRuns: 40 },
+    );
+    expect(refused).toBeGreaterThan(20);
+    expect(before.subscribers.map((s) => s.email)).toContain('kept@x.com');
+  });
+
+  it('R1: bad look-up parameters (status, startDate, endDate, offset, limit) answer 400 in the envelope and change nothing', async () => {
+    const before = await snapshot(api, listId);
+    const badDay = fc.oneof(fc.string().filter((v) => !/^\d{8}$/.test(v)), fc.constantFrom('20240230', '20240231', '20241301', '2024-03-01'));
+    const bad = fc.oneof(
+      fc.record({ status: fc.string().filter((v) => !['S', 'D', 'A', 'subscribed', 'unsubscribed', 'autoDeleted'].includes(v)) }),
+      fc.record({ startDate: badDay }),
+      fc.record({ endDate: badDay }),
+      fc.record({ limit: fc.oneof(fc.integer({ min: 1001 }), fc.integer({ max: 0 }), fc.constant('ten')) }),
+      fc.record({ offset: fc.oneof(fc.integer({ max: -1 }), fc.constant('x')) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(bad, fc.boolean(), async (query, count) => {
+        const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
+        if (count && (qs.has('limit') || qs.has('offset'))) return;
+        const res = await api.get(`/v1/lists/${listId}/subscribers${count ? '/count' : ''}?${qs}`);
+        expect(res.status, qs.toString()).toBe(400);
+        expect(res.body).toMatchObject({ Ok: false, Error: { Code: 'INVALID_REQUEST', HttpStatusCode: 400 }, Value: null });
+      }),
+      { numRuns: 60 },
+    );
+    expect(await snapshot(api, listId)).toEqual(before);
   });
 });

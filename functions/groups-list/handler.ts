@@ -1,9 +1,10 @@
 import { apiHandler } from '#shared/http/api-handler';
 import { listIdParams } from '#shared/http/schemas';
 import { listGroups } from '#shared/lists/groups';
-import { groupView } from '#shared/lists/views';
+import { v1CollectionQuery } from '#shared/lists/schemas';
+import { pageRows, v1GroupRow } from '#shared/lists/views';
 
-/** SPEC L8: groups of a list in creation order. */
-export const handler = apiHandler({ params: listIdParams }, async ({ params, workspaceId, deps }) =>
-  (await listGroups(deps, workspaceId, params.listId)).map(groupView),
+/** SPEC L8, 그룹 조회 (reference/api-webhook_list-api_2024-04-18.md): groups of a list, sorted and paged; null when none. */
+export const handler = apiHandler({ params: listIdParams, query: v1CollectionQuery }, async ({ params, query, workspaceId, deps }) =>
+  pageRows((await listGroups(deps, workspaceId, params.listId)).map(v1GroupRow), query),
 );

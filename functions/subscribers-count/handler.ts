@@ -1,9 +1,12 @@
+import { z } from 'zod';
 import { apiHandler } from '#shared/http/api-handler';
 import { listIdParams } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
-import { countByStatus } from '#shared/subscribers/queries';
+import { countSubscribers, filterQuery, toFilter } from '#shared/subscribers/lookups';
 
-/** SPEC L8: subscriber counts by status. */
-export const handler = apiHandler({ params: listIdParams }, async ({ params, workspaceId, deps }) =>
-  countByStatus(deps, await loadListContext(deps, workspaceId, params.listId)),
+const query = z.object(filterQuery);
+
+/** SPEC L8, 구독자 숫자 조회 (reference/api-webhook_list-api_2024-04-18.md): an integer. */
+export const handler = apiHandler({ params: listIdParams, query }, async ({ params, query, workspaceId, deps }) =>
+  countSubscribers(deps, await loadListContext(deps, workspaceId, params.listId), toFilter(query)),
 );

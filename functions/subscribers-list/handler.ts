@@ -2,17 +2,17 @@ import { z } from 'zod';
 import { apiHandler } from '#shared/http/api-handler';
 import { listIdParams, numericId } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
-import { pageSubscribers } from '#shared/subscribers/queries';
-import { v1Statuses } from '#shared/subscribers/status';
+import { v1PagingQuery } from '#shared/lists/schemas';
+import { filterQuery, listSubscribers, toFilter, v1SubscriberRow } from '#shared/subscribers/lookups';
 
-const query = z.object({
-  status: z.enum(v1Statuses).optional(),
-  groupId: numericId.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(1000).optional(),
+const query = z.object({ ...filterQuery, ...v1PagingQuery, groupId: numericId.optional() });
+
+/**
+ * SPEC L8, 구독자 목록 조회 (reference/api-webhook_list-api_2024-04-18.md): an array of rows,
+ * offset/limit (≤ 1,000) paged; `groupId` is our extra filter.
+ */
+export const handler = apiHandler({ params: listIdParams, query }, async ({ params, query, workspaceId, deps }) => {
+  const ctx = await loadListContext(deps, workspaceId, params.listId);
+  const rows = await listSubscribers(deps, ctx, { ...toFilter(query), offset: query.offset, limit: query.limit, ...(query.groupId ? { groupId: query.groupId } : {}) });
+  return rows.map((r) => v1SubscriberRow(r, ctx.list.fields));
 });
-
-/** SPEC L8: subscribers, newest first, paged by cursor, filterable by status and group. */
-export const handler = apiHandler({ params: listIdParams, query }, async ({ params, query, workspaceId, deps }) =>
-  pageSubscribers(deps, await loadListContext(deps, workspaceId, params.listId), query),
-);

@@ -5,12 +5,19 @@ import { loadListContext } from '#shared/lists/model';
 import { subscribe } from '#shared/subscribers/subscribe';
 import { assertAcceptsAdds } from '#shared/lists/linked';
 
-const request = z.object({
-  eventOccurredBy: z.enum(['MANUAL', 'SUBSCRIBER']).default('MANUAL'),
-  confirmEmailYN: z.enum(['Y', 'N']).default('N'),
-  groupIds: z.array(numericId).default([]),
-  subscribers: z.array(z.record(z.string(), z.unknown())),
-});
+const eventOccurredBy = z.enum(['MANUAL', 'SUBSCRIBER']);
+
+const request = z
+  .object({
+    eventOccurredBy: eventOccurredBy.optional(),
+    // The old spelling, still sent by many callers (issue 13); the correct one wins when both are there.
+    eventOccuredBy: eventOccurredBy.optional(),
+    confirmEmailYN: z.enum(['Y', 'N']).default('N'),
+    // null means none, as callers' typed clients send an absent list (issue 13); ids as strings or numbers.
+    groupIds: z.array(numericId).nullish().transform((ids) => ids ?? []),
+    subscribers: z.array(z.record(z.string(), z.unknown())),
+  })
+  .transform(({ eventOccurredBy: correct, eventOccuredBy: old, ...rest }) => ({ ...rest, eventOccurredBy: correct ?? old ?? 'MANUAL' }));
 
 /** SPEC L4: the seed shows the body both bare and wrapped in a one-element array; both are accepted. */
 const body = z.union([request, z.tuple([request])]).transform((b) => (Array.isArray(b) ? b[0] : b));

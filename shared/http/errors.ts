@@ -44,6 +44,8 @@ export const errorCatalog = {
   AUTOMATION_ILLEGAL_STATE: { status: 409, message: '자동 이메일의 현재 상태에서는 할 수 없는 작업입니다.' },
   AUTOMATION_INVALID: { status: 400, message: '자동 이메일 설정이 올바르지 않습니다.' },
   AUTOMATION_API_RATE: { status: 429, message: '자동 이메일 API 요청은 1초당 3회로 제한됩니다.' },
+  // Issue 13: the original's A3a refusal, which callers compare byte for byte (its own text answer, shared/http/conventions/a3a.ts).
+  AUTOMATION_SUBSCRIBER_UNKNOWN: { status: 400, message: '구독자 상태를 파악할 수 없습니다.' },
   AUTOMATION_VALUES_TOO_LARGE: { status: 413, message: '자동 이메일 API로 보내는 값은 64KB를 넘을 수 없습니다.' },
   CONFIRMATION_INVALID: { status: 400, message: '구독 확인 링크가 올바르지 않거나 만료되었습니다.' },
 

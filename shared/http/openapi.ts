@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { RouteDefinition } from '#shared/routes';
 import type { ApiHandler } from './api-handler';
 import { errorCatalog } from './errors';
-import { versionOf } from './conventions/index';
+import { isA3a, versionOf } from './conventions/index';
 import { v2ErrorResponse } from './v2-schemas';
 
 type Json = Record<string, unknown>;
@@ -49,6 +49,15 @@ const envelope = (value: Json = {}): Json => ({
 });
 
 /** v2 answers (issue 13): the handler's declared result as bare JSON, or text `ok`; refusals `{code, httpStatusCode, message}`. */
+/** The automated-email API's text answers (shared/http/conventions/a3a.ts); its other refusals are in the envelope. */
+function a3aResponses(): Json {
+  return {
+    '200': { description: 'Accepted: the text `ok`', content: { 'text/plain': { schema: { type: 'string', const: 'ok' } } } },
+    '400': { description: 'Not a subscribed member of the list: `구독자 상태를 파악할 수 없습니다.`; a malformed request: the envelope', content: { 'text/plain': { schema: { type: 'string' } } } },
+    default: { description: 'An error in the envelope', content: { 'application/json': { schema: envelope({ type: 'null' }) } } },
+  };
+}
+
 function v2Responses(response: z.ZodType | undefined): Json {
   const schema = response ? schemaOf(response) : {};
   const text = schema.const === 'ok';
@@ -83,7 +92,9 @@ export async function buildOpenApi(routes: readonly RouteDefinition[], repoRoot:
           ? { '200': { description: 'An HTML page', content: { 'text/html': {} } } }
           : versionOf(route.path) === 'v2'
             ? v2Responses(contract.response)
-            : {
+            : isA3a(route.path)
+              ? a3aResponses()
+              : {
                 '200': { description: 'The envelope with the result in Value', content: { 'application/json': { schema: envelope() } } },
                 default: { description: 'An error in the envelope', content: { 'application/json': { schema: envelope({ type: 'null' }) } } },
               },

@@ -11,3 +11,10 @@ export { numericId };
 
 /** L5-L7 bodies: an array of emails (elements are checked one by one, never failing the request). */
 export const emailArrayBody = z.array(z.unknown()).max(10_000);
+/**
+ * L5 (and L6) bodies: the bare array of the reference page, or `{"subscribers": [...]}` as
+ * callers' typed clients send it (issue 13).
+ */
+export const emailListBody = z
+  .union([emailArrayBody, z.object({ subscribers: emailArrayBody })])
+  .transform((b) => (Array.isArray(b) ? b : b.subscribers));

@@ -9,13 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, batchWrite, keyString, type Item, type WriteRequest } from '#shared/db/batch';
-import { keys, shardOf, SUBSCRIBER_SHARDS } from '#shared/table/keys';
+import { INDEX_BLOCK, keys, shardOf, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import { loadListContext } from '#shared/lists/model';
 import { subscriberItem, batchPartition } from '#shared/subscribers/store';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import { countsByShard } from '#shared/subscribers/queries';
 import { subscriberStatuses, type SubscriberStatus } from '#shared/subscribers/status';
+import { kstDay } from '#shared/subscribers/v1-format';
 import { adapter, withAccessToken } from '#shared/integrations/connections';
 import type { OutboxEvent } from '#shared/webhooks/events';
 import { logger } from '#shared/logger';
@@ -106,10 +107,14 @@ async function carryOptOuts(deps: TaskDeps, listId: number, previousGen: number,
   const wanted = new Set(await shardsWithOptOuts(deps, listId, previousGen));
   const lookups = members.filter((m) => wanted.has(m.shard));
   if (!lookups.length) return;
-  const found = await batchGet(deps.db, deps.tableName, lookups.map((m) => keys.subscriber(listId, previousGen, m.record.email, m.shard)), ['status']);
+  const found = await batchGet(deps.db, deps.tableName, lookups.map((m) => keys.subscriber(listId, previousGen, m.record.email, m.shard)), ['status', 'statusAt']);
   for (const m of lookups) {
     const old = found.get(keyString(keys.subscriber(listId, previousGen, m.record.email, m.shard)));
-    if (old?.status === 'unsubscribed' || old?.status === 'autoDeleted') m.record.status = old.status;
+    if (old?.status === 'unsubscribed' || old?.status === 'autoDeleted') {
+      m.record.status = old.status;
+      // The look-ups date an opt-out by when it happened, not by the import (v1 startDate/endDate).
+      if (typeof old.statusAt === 'string') m.record.statusAt = old.statusAt;
+    }
   }
 }
 
@@ -120,7 +125,12 @@ export interface PageResult {
   skipped: number;
   /** Members written per status and shard: summed into the counters at the switch. */
   perShard: Record<SubscriberStatus, number[]>;
+  /** The first status-index position after this page's: the switch starts the sequences past every page. */
+  nextPos?: number;
 }
+
+/** Status-index positions of a page start at a block boundary, so no two pages share a block counter (each page puts its own). */
+const pagePositions = (page: number, pageSize: number) => page * Math.ceil(pageSize / INDEX_BLOCK) * INDEX_BLOCK;
 
 const emptyPerShard = (): Record<SubscriberStatus, number[]> =>
   Object.fromEntries(subscriberStatuses.map((s) => [s, new Array<number>(SUBSCRIBER_SHARDS).fill(0)])) as Record<SubscriberStatus, number[]>;
@@ -174,6 +184,7 @@ async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResu
       groupIds: [],
       createdAt: m.joinedAt ?? now,
       updatedAt: now,
+      statusAt: m.joinedAt ?? now,
       version: 1,
       addedBy: 'MANUAL',
     };
@@ -181,10 +192,21 @@ async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResu
   });
   await carryOptOuts(deps, input.listId, input.previousGen, members);
   const perShard = emptyPerShard();
+  // The status index (v1 look-ups): each member a position of the page's range, each block of
+  // positions counted in its own item, put by this page alone (a retried page puts the same).
+  // Positions count per shard and status inside the page, so blocks fill as the API's do.
+  const firstPos = pagePositions(input.page, input.pageSize);
+  const blocks = new Map<string, Item>();
   const writes: WriteRequest[] = members.map(({ record, shard }) => {
     perShard[record.status][shard]! += 1;
+    record.index = { day: kstDay(record.statusAt), pos: firstPos + perShard[record.status][shard]! - 1 };
+    const key = keys.indexBlock(input.listId, input.gen, shard, record.status, record.index.day, Math.floor(record.index.pos / INDEX_BLOCK));
+    const block = blocks.get(key.SK + key.PK) ?? { ...key, type: 'indexBlock', n: 0 };
+    block.n = Number(block.n) + 1;
+    blocks.set(key.SK + key.PK, block);
     return { put: subscriberItem(input, record, shard) as Item };
   });
+  for (const block of blocks.values()) writes.push({ put: block });
   const read = page.members.length + page.skipped;
   const job = await loadJob(deps, input.listId, input.jobId);
   if (job?.status !== 'running') throw new ImportSuperseded(`job is ${job?.status ?? 'gone'}`);
@@ -196,7 +218,7 @@ async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResu
       Key: keys.importJob(input.listId, input.jobId),
       // Progress only (a retried page may count twice); the switch writes the exact totals.
       UpdateExpression: 'ADD membersRead :r, membersWritten :w, membersSkipped :s',
-      ExpressionAttributeValues: { ':r': read, ':w': writes.length, ':s': read - writes.length },
+      ExpressionAttributeValues: { ':r': read, ':w': members.length, ':s': read - members.length },
       ReturnValues: 'ALL_NEW',
     }),
   );
@@ -204,7 +226,8 @@ async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResu
     await batchWrite(deps.db, deps.tableName, writes.map((w) => ({ delete: { PK: (w as { put: Item }).put.PK, SK: (w as { put: Item }).put.SK } })), t.writeConcurrency);
     throw new ImportSuperseded('the job failed while this page was written');
   }
-  return { page: input.page, read, written: writes.length, skipped: read - writes.length, perShard };
+  const written = members.length;
+  return { page: input.page, read, written, skipped: read - written, perShard, nextPos: pagePositions(input.page + 1, input.pageSize) };
 }
 
 /** The IMPORT_COMPLETED outbox event (and its seal), when the list has an enabled webhook (SPEC L10). */
@@ -249,6 +272,8 @@ export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageRes
   const existing = await loadJob(deps, input.listId, input.jobId);
   if (existing?.status === 'completed') return { switched: true };
   if (existing?.status !== 'running') throw new ImportSuperseded(`job is ${existing?.status ?? 'gone'}`);
+  // API writes after the switch take status-index positions past every imported one.
+  const nextPos = Math.max(0, ...input.pageResults.map((r) => r.nextPos ?? 0));
   await batchWrite(
     deps.db,
     deps.tableName,
@@ -256,6 +281,9 @@ export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageRes
       put: {
         ...keys.counter(input.listId, input.gen, shard),
         type: 'counter',
+        pos_subscribed: nextPos,
+        pos_unsubscribed: nextPos,
+        pos_autoDeleted: nextPos,
         subscribed: perShard.subscribed[shard]!,
         unsubscribed: perShard.unsubscribed[shard]!,
         autoDeleted: perShard.autoDeleted[shard]!,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { isValidEmail, normalizeEmail } from '#shared/subscribers/email';
 import { normalizePhone } from '#shared/subscribers/phone';
+import { parseDateTime } from '#shared/subscribers/v1-format';
 
 export const fieldTypes = ['text', 'number', 'date', 'datetime', 'phone', 'email', 'yesno'] as const;
 export type FieldType = (typeof fieldTypes)[number];
@@ -23,7 +24,12 @@ export const fieldTagSchema = z
 /** Types the original refuses to convert from or to (understanding-subscriber-info). */
 export const fixedTypes: ReadonlySet<FieldType> = new Set(['number', 'date', 'datetime']);
 
-export type FieldValueResult = { ok: true; value: string | number } | { ok: false; kind: 'phone' | 'other' };
+/**
+ * Why a value does not fit its field, and so the v1 bucket it lands in: `phone` → failWrongPhone,
+ * `datetime` (a date or date-time that does not parse) → failValidationDateTime, `validation`
+ * (any other type mismatch) → failValidation.
+ */
+export type FieldValueResult = { ok: true; value: string | number } | { ok: false; kind: 'phone' | 'datetime' | 'validation' };
 
 const DATE = /^(\d{4})[-./](\d{2})[-./](\d{2})$/;
 
@@ -36,22 +42,24 @@ function validDate(y: number, m: number, d: number): boolean {
 export function checkFieldValue(field: CustomField, raw: unknown): FieldValueResult {
   if (raw === null || raw === undefined || raw === '') return { ok: true, value: '' };
   const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : null;
-  if (text === null) return { ok: false, kind: field.type === 'phone' ? 'phone' : 'other' };
+  const other = field.type === 'phone' ? 'phone' : field.type === 'date' || field.type === 'datetime' ? 'datetime' : 'validation';
+  if (text === null) return { ok: false, kind: other };
   switch (field.type) {
     case 'text':
-      return text.length <= 2000 ? { ok: true, value: text } : { ok: false, kind: 'other' };
+      return text.length <= 2000 ? { ok: true, value: text } : { ok: false, kind: 'validation' };
     case 'number': {
       const n = Number(text.replace(/,/g, ''));
-      return text !== '' && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, kind: 'other' };
+      return text !== '' && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, kind: 'validation' };
     }
     case 'date': {
       const m = DATE.exec(text);
-      if (!m || !validDate(Number(m[1]), Number(m[2]), Number(m[3]))) return { ok: false, kind: 'other' };
+      if (!m || !validDate(Number(m[1]), Number(m[2]), Number(m[3]))) return { ok: false, kind: 'datetime' };
       return { ok: true, value: `${m[1]}-${m[2]}-${m[3]}` };
     }
     case 'datetime': {
-      const t = Date.parse(text);
-      return Number.isNaN(t) ? { ok: false, kind: 'other' } : { ok: true, value: new Date(t).toISOString() };
+      // `yyyy-MM-dd HH:mm:ss` as callers send it is Korean time, never the server's zone.
+      const t = parseDateTime(text);
+      return t ? { ok: true, value: t.toISOString() } : { ok: false, kind: 'datetime' };
     }
     case 'phone': {
       const p = normalizePhone(text);
@@ -59,13 +67,13 @@ export function checkFieldValue(field: CustomField, raw: unknown): FieldValueRes
     }
     case 'email': {
       const e = normalizeEmail(text);
-      return isValidEmail(e) ? { ok: true, value: e } : { ok: false, kind: 'other' };
+      return isValidEmail(e) ? { ok: true, value: e } : { ok: false, kind: 'validation' };
     }
     case 'yesno': {
       const v = text.toUpperCase();
       if (['Y', 'YES', 'TRUE'].includes(v)) return { ok: true, value: 'Y' };
       if (['N', 'NO', 'FALSE'].includes(v)) return { ok: true, value: 'N' };
-      return { ok: false, kind: 'other' };
+      return { ok: false, kind: 'validation' };
     }
   }
 }

@@ -80,3 +80,26 @@ export const updateListBody = z
 
 export const groupBody = z.object({ name: z.string().trim().min(1).max(100) });
 export const fieldPatchBody = z.object({ label: z.string().min(1).max(100).optional(), type: z.enum(fieldTypes).optional() }).strict();
+
+/** Upper bound of `limit` in every v1 look-up (the page: "최대 1,000"); also the default. */
+export const V1_MAX_LIMIT = 1000;
+
+const offset = z.coerce.number().int().min(0).max(10_000_000).default(0);
+const limit = z.coerce.number().int().min(1).max(V1_MAX_LIMIT).default(V1_MAX_LIMIT);
+export const v1PagingQuery = { offset, limit };
+
+/** `GET /v1/lists` and `GET /v1/lists/{id}/groups` (the page writes `Id`: sortBy is read case-insensitively). */
+export const v1CollectionQuery = z.object({
+  ...v1PagingQuery,
+  sortBy: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['createdtime', 'id', 'name']))
+    .transform((s) => (s === 'createdtime' ? 'createdTime' : s) as 'createdTime' | 'id' | 'name')
+    .default('id'),
+  orderBy: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['asc', 'desc']))
+    .default('asc'),
+});

@@ -1,4 +1,8 @@
-/** SPEC L4 result buckets, in the order the original prints them (alphabetical). */
+/**
+ * SPEC L4 result buckets, in the order the original prints them (alphabetical). failValidation
+ * and failValidationDateTime appear in real answers of the original (a value that does not fit
+ * its custom field's type; a date or date-time that does not parse), issue 13.
+ */
 export const subscribeBuckets = [
   'failDeny',
   'failDuplicatedEmail',
@@ -7,6 +11,8 @@ export const subscribeBuckets = [
   'failExistPhone',
   'failNoEmail',
   'failUnknown',
+  'failValidation',
+  'failValidationDateTime',
   'failWrongEmail',
   'failWrongPhone',
   'success',

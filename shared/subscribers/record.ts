@@ -15,6 +15,13 @@ export interface SubscriberRecord {
   /** Subscription date (구독일): when the subscriber was first added to the list. */
   createdAt: string;
   updatedAt: string;
+  /**
+   * When the subscriber entered its current status (the look-ups' startDate/endDate filter on
+   * its day). Kept by the store: set to `updatedAt` whenever the status changes.
+   */
+  statusAt: string;
+  /** Its entry in the status index: KST day of `statusAt` and position in the (status, shard) sequence. Set by the store. */
+  index?: { day: string; pos: number };
   /** Optimistic-concurrency counter: every write is conditioned on the version it read. */
   version: number;
   /** Digits of the unique phone field, when given (guarded by a uniqueness item). */
@@ -30,10 +37,15 @@ export const toSubscriberRecord = (item: Record<string, unknown>): SubscriberRec
   groupIds: ((item.groupIds ?? []) as unknown[]).map(Number),
   createdAt: String(item.createdAt),
   updatedAt: String(item.updatedAt),
+  statusAt: String(item.statusAt ?? item.createdAt),
+  ...(isIndex(item.index) ? { index: { day: item.index.day, pos: Number(item.index.pos) } } : {}),
   version: Number(item.version ?? 0),
   ...(item.phoneDigits ? { phoneDigits: String(item.phoneDigits) } : {}),
   addedBy: item.addedBy === 'SUBSCRIBER' ? 'SUBSCRIBER' : 'MANUAL',
 });
+
+const isIndex = (v: unknown): v is { day: string; pos: number } =>
+  typeof v === 'object' && v !== null && typeof (v as { day?: unknown }).day === 'string' && (v as { pos?: unknown }).pos !== undefined;
 
 /**
  * The version a new subscriber item starts at. Random, not 1: a subscriber deleted and added

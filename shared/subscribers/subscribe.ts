@@ -11,6 +11,7 @@ import { isValidEmail, normalizeEmail } from './email';
 import { normalizePhone } from './phone';
 import { applyMutations, eventContextFor, type Decision } from './store';
 import { firstVersion, type EventOccurredBy, type SubscriberRecord } from './record';
+import { serviceTime, statusCodes } from './v1-format';
 import { emptySubscribeResult, type SubscribeBucket, type SubscribeResult } from './buckets';
 import { requestConfirmations } from './confirmation';
 
@@ -34,6 +35,8 @@ export interface PreparedRow {
   phoneDigits?: string;
 }
 
+const fieldBuckets = { phone: 'failWrongPhone', datetime: 'failValidationDateTime', validation: 'failValidation' } as const;
+
 type RowCheck = { ok: true; row: PreparedRow } | { ok: false; bucket: SubscribeBucket; echo: Record<string, unknown> };
 
 export function prepareRow(raw: Record<string, unknown>, fields: readonly CustomField[]): RowCheck {
@@ -53,12 +56,13 @@ export function prepareRow(raw: Record<string, unknown>, fields: readonly Custom
   for (const field of fields) {
     if (field.tag === 'email' || !(field.tag in raw)) continue;
     const checked = checkFieldValue(field, raw[field.tag]);
-    if (!checked.ok) return { ok: false, bucket: checked.kind === 'phone' ? 'failWrongPhone' : 'failUnknown', echo };
+    if (!checked.ok) return { ok: false, bucket: fieldBuckets[checked.kind], echo };
     values[field.tag] = checked.value;
     if (field === phoneField && checked.value !== '') phoneDigits = normalizePhone(String(checked.value)) ?? undefined;
   }
+  // Y/N as documented; JSON true/false as callers' typed clients send it (issue 13).
   const ad = raw.$ad_agreed;
-  const adAgreed = ad === 'Y' || ad === 'N' ? ad : undefined;
+  const adAgreed = ad === 'Y' || ad === true ? 'Y' : ad === 'N' || ad === false ? 'N' : undefined;
   return { ok: true, row: { email, echo, fields: values, ...(adAgreed ? { adAgreed } : {}), ...(phoneDigits ? { phoneDigits } : {}) } };
 }
 
@@ -107,6 +111,7 @@ export function decideRow(
       groupIds,
       createdAt: o.now,
       updatedAt: o.now,
+      statusAt: o.now,
       version: firstVersion(),
       ...(phone ? { phoneDigits: phone } : {}),
       addedBy: o.eventOccurredBy,
@@ -143,22 +148,25 @@ export async function subscribe(
     throw new ApiError('LIST_CONFIRM_LIMIT_EXCEEDED');
   }
   const result = emptySubscribeResult();
+  const rowsOf = new Map<SubscribeBucket, { echo: Record<string, unknown>; email?: string; ad?: 'Y' | 'N' }[]>();
+  const place = (bucket: SubscribeBucket, echo: Record<string, unknown>, email?: string, ad?: 'Y' | 'N') =>
+    rowsOf.set(bucket, [...(rowsOf.get(bucket) ?? []), { echo, ...(email ? { email } : {}), ...(ad ? { ad } : {}) }]);
   const prepared: PreparedRow[] = [];
   const seenEmails = new Set<string>();
   const seenPhones = new Set<string>();
   for (const raw of request.subscribers) {
     const checked = prepareRow(raw, ctx.list.fields);
     if (!checked.ok) {
-      result[checked.bucket].push(checked.echo);
+      place(checked.bucket, checked.echo);
       continue;
     }
     const { row } = checked;
     if (seenEmails.has(row.email)) {
-      result.failDuplicatedEmail.push(row.echo);
+      place('failDuplicatedEmail', row.echo, row.email, row.adAgreed);
       continue;
     }
     if (row.phoneDigits && seenPhones.has(row.phoneDigits)) {
-      result.failDuplicatedPhone.push(row.echo);
+      place('failDuplicatedPhone', row.echo, row.email, row.adAgreed);
       continue;
     }
     seenEmails.add(row.email);
@@ -173,6 +181,7 @@ export async function subscribe(
     phoneTag: uniquePhoneField(ctx.list.fields)?.tag,
   };
   const events = eventContextFor(ctx, request.eventOccurredBy, options.now);
+  const stored = new Map<string, SubscriberRecord>();
   const rows = new Map(prepared.map((r) => [r.email, r]));
   const phones = new Map(prepared.filter((r) => r.phoneDigits).map((r) => [r.email, r.phoneDigits!]));
 
@@ -189,7 +198,8 @@ export async function subscribe(
     }, phones, events);
     // A row whose confirmation email could not be sent is not waiting for anything (issue 12).
     const unsent = await requestConfirmations(deps, ctx, toConfirm, request);
-    for (const row of prepared) result[unsent.has(row.email) ? 'failUnknown' : outcomes.get(row.email)!.result].push(row.echo);
+    for (const row of prepared) place(unsent.has(row.email) ? 'failUnknown' : outcomes.get(row.email)!.result, row.echo, row.email, row.adAgreed);
+    for (const [email, o] of outcomes) if (o.after ?? o.before) stored.set(email, (o.after ?? o.before)!);
   } else {
     const outcomes = await applyMutations(
       deps,
@@ -199,12 +209,38 @@ export async function subscribe(
       phones,
       events,
     );
-    for (const row of prepared) result[outcomes.get(row.email)!.result].push(row.echo);
+    for (const row of prepared) place(outcomes.get(row.email)!.result, row.echo, row.email, row.adAgreed);
+    for (const [email, o] of outcomes) if (o.after ?? o.before) stored.set(email, (o.after ?? o.before)!);
   }
 
   // The original refuses a lone already-subscribed SUBSCRIBER row as an error (seed 002).
-  if (request.subscribers.length === 1 && result.failExistEmail.length === 1) {
+  if (request.subscribers.length === 1 && rowsOf.get('failExistEmail')?.length === 1) {
     throw new ApiError('LIST_ALREADY_SUBSCRIBED');
   }
+  for (const [bucket, rows] of rowsOf) {
+    for (const r of rows) result[bucket].push(bucketRow(r.echo, r.email ? stored.get(r.email) : undefined, { eventOccurredBy: request.eventOccurredBy, now: options.now, ad: r.ad }));
+  }
   return result;
+}
+
+/**
+ * A result-bucket row: the row as sent (email normalised) and what callers' strict decoders
+ * read besides (issue 13): `$type` how the subscriber was added (MANUAL | SUBSCRIBER), `$status`
+ * S/D/A as in the look-ups, `$createdTime` / `$modifiedTime` in the service's time format, and
+ * `stb_ad_agreement`. A row with no stored subscriber (a refused row, a double opt-in waiting
+ * for its link) has `$status` "" and the request's time and consent.
+ */
+export function bucketRow(
+  echo: Record<string, unknown>,
+  stored: SubscriberRecord | undefined,
+  fallback: { eventOccurredBy: EventOccurredBy; now: string; ad: 'Y' | 'N' | undefined },
+): Record<string, unknown> {
+  return {
+    ...echo,
+    $type: stored?.addedBy ?? fallback.eventOccurredBy,
+    $status: stored ? statusCodes[stored.status] : '',
+    $createdTime: serviceTime(stored?.createdAt ?? fallback.now),
+    $modifiedTime: serviceTime(stored?.updatedAt ?? fallback.now),
+    stb_ad_agreement: (stored?.adAgreed ?? fallback.ad) === 'Y',
+  };
 }

@@ -142,6 +142,7 @@ function decideAdd(
       groupIds: [],
       createdAt: o.now,
       updatedAt: o.now,
+      statusAt: o.now,
       version: firstVersion(),
       ...(phone ? { phoneDigits: phone } : {}),
       addedBy: 'MANUAL',
@@ -318,8 +319,8 @@ export const v2View = (s: SubscriberRecord, ctx: ListContext): V2SubscriberView 
 };
 
 /**
- * GET /v2/lists/{id}/subscribers: newest first over the status index (GSI1) of every shard and
- * status asked for, `offset` rows skipped. Each partition is read only as far as offset + limit
+ * GET /v2/lists/{id}/subscribers: newest status change first over the status index (GSI1) of
+ * every shard and status asked for, `offset` rows skipped. Each partition is read only as far as offset + limit
  * (at most), never the whole list; deep offsets cost their depth (docs/data-model.md).
  */
 export async function pageV2(
@@ -353,6 +354,9 @@ export async function pageV2(
       return items;
     }),
   );
-  const merged = perPartition.flat().sort((a, b) => (String(a.GSI1SK) < String(b.GSI1SK) ? 1 : String(a.GSI1SK) > String(b.GSI1SK) ? -1 : 0));
+  // Each partition comes in the order its subscribers entered the status (the status index's
+  // per-shard positions, docs/data-model.md); across partitions that order is the time they did.
+  const entered = (i: Record<string, unknown>) => `${String(i.statusAt ?? i.createdAt)}#${String(i.email)}`;
+  const merged = perPartition.flat().sort((a, b) => (entered(a) < entered(b) ? 1 : entered(a) > entered(b) ? -1 : 0));
   return merged.slice(options.offset, want).map((i) => v2View(toSubscriberRecord(i), ctx));
 }

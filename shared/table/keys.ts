@@ -17,6 +17,13 @@ export const EVENT_PARTITIONS = 4;
 
 /** Due-index and lease-index partitions: the dispatcher queries each when it runs. */
 export const DUE_SHARDS = 4;
+/**
+ * Subscribers per index block (v1 look-ups, docs/data-model.md): each subscriber holds a position
+ * in its (status, shard) sequence, and every block of INDEX_BLOCK positions of one status-change
+ * day has a counter item, so an offset is found by summing counters, not by reading rows.
+ */
+export const INDEX_BLOCK = 100;
+
 /** Counter items of an automated email's figures, summed on read (no hot item under a burst). */
 export const STAT_SHARDS = 8;
 
@@ -64,11 +71,25 @@ export const keys = {
     SK: `S#${email}`,
   }),
   subscriberPrefix: 'S#',
-  /** Status index: one GSI1 partition per list, generation, shard and status, in subscription order. */
-  subscriberGsi: (listId: number, gen: number, email: string, status: SubscriberStatus, createdAt: string, shard = shardOf(email)) => ({
+  /**
+   * Status index: one GSI1 partition per list, generation, shard and status, sorted by the day
+   * (KST, YYYYMMDD) the subscriber entered the status, then its position in the sequence.
+   */
+  subscriberGsi: (listId: number, gen: number, email: string, status: SubscriberStatus, day: string, pos: number, shard = shardOf(email)) => ({
     GSI1PK: `SUBST#${pad(listId)}#${gen}#${shard}#${status}`,
-    GSI1SK: `${createdAt}#${email}`,
+    GSI1SK: `${day}#${pad(pos)}#${email}`,
   }),
+  /** The status-index sort key where a block of positions of one day starts. */
+  subscriberGsiBlockStart: (day: string, block: number) => `${day}#${pad(block * INDEX_BLOCK)}`,
+  /**
+   * How many subscribers of a status entered it on `day` with a position in `block`: moved in
+   * the same transaction as the subscribers, in the shard's partition (deleted with it).
+   */
+  indexBlock: (listId: number, gen: number, shard: number, status: SubscriberStatus, day: string, block: number) => ({
+    PK: `SUB#${pad(listId)}#${gen}#${shard}`,
+    SK: `#IX#${status}#${day}#${pad(block, 10)}`,
+  }),
+  indexBlockPrefix: (status: SubscriberStatus) => `#IX#${status}#`,
   subscriberStatusPartition: (listId: number, gen: number, shard: number, status: SubscriberStatus) =>
     `SUBST#${pad(listId)}#${gen}#${shard}#${status}`,
   /** Group membership, stored beside the subscriber in the same shard partition. */
@@ -77,7 +98,10 @@ export const keys = {
     SK: `G#${pad(groupId)}#${email}`,
   }),
   membershipPrefix: (groupId: number) => `G#${pad(groupId)}#`,
-  /** Per-shard counters of subscribers by status; summed for the counts look-up. */
+  /**
+   * Per-shard counters of subscribers by status; summed for the counts look-up. The same item
+   * holds the next status-index position of each status (`pos_<status>`).
+   */
   counter: (listId: number, gen: number, shard: number) => ({
     PK: `SUB#${pad(listId)}#${gen}#${shard}`,
     SK: '#COUNT',

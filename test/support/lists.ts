@@ -35,30 +35,55 @@ export async function createGroup(api: ApiClient, listId: number, name = `group-
   return res.json.id;
 }
 
-export async function counts(api: ApiClient, listId: number) {
-  const res = await api.get<{ subscribed: number; unsubscribed: number; autoDeleted: number; total: number }>(
-    `/v1/lists/${listId}/subscribers/count`,
-  );
+/** The v1 count look-up (an integer) for one status code, or every status. */
+export async function countOf(api: ApiClient, listId: number, query = ''): Promise<number> {
+  const res = await api.get<number>(`/v1/lists/${listId}/subscribers/count${query ? `?${query}` : ''}`);
   expect(res.body.Ok, res.text).toBe(true);
+  expect(Number.isInteger(res.body.Value), res.text).toBe(true);
   return res.body.Value;
 }
 
-/** Every subscriber of the list (walking all pages), by email. */
+/** Counts by status, from one v1 count look-up per status (S, D, A) and one for the total. */
+export async function counts(api: ApiClient, listId: number) {
+  const [subscribed, unsubscribed, autoDeleted, total] = await Promise.all(['status=S', 'status=D', 'status=A', ''].map((q) => countOf(api, listId, q)));
+  return { subscribed: subscribed!, unsubscribed: unsubscribed!, autoDeleted: autoDeleted!, total: total! };
+}
+
+/** A row of the v1 subscriber look-up (reference/api-webhook_list-api_2024-04-18.md). */
+export interface V1Row extends Record<string, unknown> {
+  email: string;
+  status: 'S' | 'D' | 'A';
+  createdTime: string;
+  modifiedTime: string;
+  stb_ad_agreement: boolean;
+  groupIds: number[];
+}
+
+const statusWords = { S: 'subscribed', D: 'unsubscribed', A: 'autoDeleted' } as const;
+
+/** Our words for a look-up row, so tests read status and consent as the domain names them. */
+export function asSubscriber(row: V1Row): Subscriber {
+  const { status, stb_ad_agreement, createdTime: _c, modifiedTime: _m, created_time: _c2, modified_time: _m2, ...rest } = row;
+  return { ...rest, status: statusWords[status], $ad_agreed: stb_ad_agreement ? 'Y' : 'N' };
+}
+
+/** Every subscriber of the list (walking all pages by offset), by email. `query` filters (status=S, groupId=…). */
 export async function allSubscribers(api: ApiClient, listId: number, query = ''): Promise<Map<string, Subscriber>> {
   const out = new Map<string, Subscriber>();
-  let cursor: string | null = null;
-  do {
-    const qs = new URLSearchParams(query);
-    qs.set('limit', '100');
-    if (cursor) qs.set('cursor', cursor);
-    const res = await api.get<{ items: Subscriber[]; nextCursor: string | null }>(`/v1/lists/${listId}/subscribers?${qs}`);
+  const limit = 1000;
+  for (let offset = 0; ; offset += limit) {
+    const qs = new URLSearchParams(query.replace(/status=(subscribed|unsubscribed|autoDeleted)/, (_, w: string) => `status=${w === 'subscribed' ? 'S' : w === 'unsubscribed' ? 'D' : 'A'}`));
+    qs.set('limit', String(limit));
+    qs.set('offset', String(offset));
+    const res = await api.get<V1Row[]>(`/v1/lists/${listId}/subscribers?${qs}`);
     expect(res.body.Ok, res.text).toBe(true);
-    for (const s of res.body.Value.items) {
-      expect(out.has(s.email), `duplicate ${s.email} across pages`).toBe(false);
-      out.set(s.email, s);
+    expect(Array.isArray(res.body.Value), res.text).toBe(true);
+    for (const row of res.body.Value) {
+      expect(out.has(row.email), `duplicate ${row.email} across pages`).toBe(false);
+      out.set(row.email, asSubscriber(row));
     }
-    cursor = res.body.Value.nextCursor;
-  } while (cursor);
+    if (res.body.Value.length < limit) break;
+  }
   return out;
 }
 

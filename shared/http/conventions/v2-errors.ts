@@ -13,31 +13,6 @@ export interface V2Error {
   readonly message?: string;
 }
 
-/**
- * Not a refusal of the request's content but of the call itself: these keep their own status in
- * v2 too (the yml is silent; API Gateway's own answers cannot branch on the version, see
- * infra/constructs/api.ts). So does every 5xx (shared/http/conventions/v2.ts); every other error answers 400.
- */
-export const v2KeepsStatus: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'UNAUTHORIZED',
-  'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-  'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'TOO_MANY_REQUESTS',
-  'AUTOMATION_API_RATE',
-  'INTERNAL_ERROR',
-  'INTEGRATION_NOT_CONFIGURED',
-  'INTEGRATION_AUTH_FAILED',
-  'INTEGRATION_UNAVAILABLE',
-  // The local runtime's and the public routes' own refusals (issues 12, 14).
-  'PUBLIC_RATE_LIMITED',
-  'STORAGE_FULL',
-  'DATABASE_UNAVAILABLE',
-  'SUBSCRIBER_TOO_LARGE',
-  'AUTOMATION_VALUES_TOO_LARGE',
-]);
-
 /** Partial on purpose: a code added to the catalog without a line here answers Data.InvalidRequest (400) or Service.Unavailable (5xx). */
 export const v2Errors: Partial<Record<ErrorCode, V2Error>> = {
   INVALID_JSON: { code: 'Data.InvalidRequest' },

@@ -4,7 +4,8 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError, errorCatalog, type ErrorCode } from '../errors';
-import { v2Errors, v2KeepsStatus } from './v2-errors';
+import { v2Errors } from './v2-errors';
+import { keepsItsStatus } from './call-refusals';
 
 export interface V2ErrorBody {
   code: string;
@@ -17,8 +18,8 @@ const jsonHeaders = { 'Content-Type': 'application/json; charset=utf-8' };
 export function v2ErrorBody(code: ErrorCode, detail?: string): V2ErrorBody {
   const mapped = v2Errors[code];
   const status = errorCatalog[code].status;
-  // 5xx is the server's state, not the request's fault (STORAGE_FULL, DATABASE_UNAVAILABLE): it keeps its status, as docs/api.md says.
-  const httpStatusCode = v2KeepsStatus.has(code) || status >= 500 ? status : 400;
+  // A refusal of the call itself (and any 5xx) keeps its status; every other refusal answers 400, as docs/api.md says.
+  const httpStatusCode = keepsItsStatus(code) ? status : 400;
   const name = mapped?.code ?? (httpStatusCode >= 500 ? 'Service.Unavailable' : 'Data.InvalidRequest');
   const base = mapped?.message ?? errorCatalog[code].message;
   return { code: `stberror.Errors.${name}`, httpStatusCode, message: detail ? `${base} (${detail})` : base };
