@@ -9,8 +9,11 @@ import { benchSubscribe } from './subscribe';
 import { benchDispatch } from './dispatch';
 import { benchImport } from './import';
 import { benchV2 } from './v2';
+import { benchSends } from './sends';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe, dispatch: benchDispatch, import: benchImport, v2: benchV2 };
+// Issue 16: benchmarks measured against their floor in the same run (bench/floor.ts).
+benches.sends = benchSends;
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length ? names : Object.keys(benches);
