@@ -6,6 +6,7 @@
  * `BENCH_SENDS=2000 npm run bench -- sends` for a quick run.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { round, startBenchApp, listBasics } from './harness';
 import { batchWriteFloor, costOf, measured, transactionFloor } from './floor';
 
@@ -63,6 +64,8 @@ export async function benchSends(): Promise<Record<string, unknown>> {
     const sendUnits = { ...run.units, readUnits: run.units.readUnits - subscribeOnly.units.readUnits, writeUnits: run.units.writeUnits - subscribeOnly.units.writeUnits };
     return {
       sends: SENDS,
+      // The machine is shared: the 1, 5 and 15 minute load averages at the end of the run.
+      loadAverage: loadavg().map((l) => round(l, 1)),
       ratios: {
         toFloor: round(allSent / (subscribeSeconds + floorSeconds), 2),
         sendsToWriteFloor: round((allSent - subscribeSeconds) / floorSeconds, 2),
