@@ -10,6 +10,7 @@ import { benchDispatch } from './dispatch';
 import { benchImport } from './import';
 import { benchV2 } from './v2';
 import { benchV1Lookup } from './v1-lookup';
+import { benchSends } from './sends';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   subscribe: benchSubscribe,
@@ -17,6 +18,8 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   import: benchImport,
   // Issue 13: the v2 batch add and the v1 look-up at offset 10,000.
   v2: async () => ({ ...(await benchV2()), v1Lookup: await benchV1Lookup() }),
+  // Issue 16: benchmarks measured against their floor in the same run (bench/floor.ts).
+  sends: benchSends,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -40,6 +40,9 @@ import {
   type PendingItem,
 } from './triggers';
 import { addWallMinutes, instantOf, minuteOf, nextOpening, nextRecurrence, wallOf } from './time';
+import { claimedRecordOf, type SendingRecord } from './send-record';
+
+export type { SendingRecord };
 
 export type DispatchDeps = Deps;
 
@@ -227,36 +230,6 @@ async function holdItems(deps: DispatchDeps, items: readonly PendingItem[], auto
   }
 }
 
-/** A send record while it is being sent: claimed under a lease, or waiting for a retry. */
-export interface SendingRecord {
-  PK: string;
-  SK: string;
-  GSI1PK: string;
-  GSI1SK: string;
-  type: 'send';
-  status: 'sending';
-  sendId: string;
-  automationId: number;
-  listId: number;
-  workspaceId: string;
-  email: string;
-  dueAt: string;
-  triggeredAt: string;
-  vars?: Record<string, unknown>;
-  claimedAt: string;
-  /** Whoever holds this id may record the result; a sweeper that takes the send over changes it. */
-  leaseId: string;
-  leaseUntil: string;
-  /** When the attempt under this lease began (what the mailer's look-up is asked about). */
-  attemptedAt: string;
-  firstAttemptAt: string;
-  attempts: number;
-  /** The last attempt failed transiently: certainly not sent, mail again at `leaseUntil`. */
-  notSent?: boolean;
-  lastError?: string;
-  /** SES's `Send` event for this send arrived (shared/mail/bounces.ts): it was accepted. */
-  acceptedMessageId?: string;
-}
 
 /** The entry that sweeps a lease or retry ending at `until`: the first minute that starts after it. */
 const sweepEntry = (deps: DispatchDeps, until: Date) => scheduleDueMinute(deps, minuteOf(new Date(until.getTime() + 60_000)));
@@ -268,33 +241,11 @@ const sweepEntry = (deps: DispatchDeps, until: Date) => scheduleDueMinute(deps, 
  */
 async function claim(deps: DispatchDeps, items: readonly PendingItem[]): Promise<SendingRecord[]> {
   const now = deps.clock.now();
-  const nowIso = now.toISOString();
   const leaseUntil = new Date(now.getTime() + SEND_LEASE_MS);
   // The entry that finds these sends should this process die holding them, before they exist.
   await sweepEntry(deps, leaseUntil);
   const leaseId = randomUUID();
-  const records = items.map(
-    (item): SendingRecord => ({
-      ...keys.send(item.sendId),
-      ...keys.sendLeaseGsi(leaseUntil.toISOString(), item.sendId),
-      type: 'send',
-      status: 'sending',
-      sendId: item.sendId,
-      automationId: item.automationId,
-      listId: item.listId,
-      workspaceId: item.workspaceId,
-      email: item.email,
-      dueAt: item.dueAt,
-      triggeredAt: item.triggeredAt,
-      ...(item.vars ? { vars: item.vars } : {}),
-      claimedAt: nowIso,
-      leaseId,
-      leaseUntil: leaseUntil.toISOString(),
-      attemptedAt: nowIso,
-      firstAttemptAt: nowIso,
-      attempts: 0,
-    }),
-  );
+  const records = items.map((item) => claimedRecordOf(item, leaseId, now, leaseUntil));
   const committed = await commitCounted(
     deps,
     items[0]!.automationId,
@@ -309,12 +260,37 @@ async function claim(deps: DispatchDeps, items: readonly PendingItem[]): Promise
   return records.filter((_, i) => committed[i]);
 }
 
-interface SendContext {
+/** What mailing a claimed send needs: its email, list and subscriber, and which emails' sent facts some trigger watches. */
+export interface SendContext {
   automations: Loaded['automations'];
   lists: Loaded['lists'];
+  /** By `listId \u0000 email`. */
   subscribers: Map<string, SubscriberRecord>;
   watched: ReadonlySet<number>;
 }
+
+/**
+ * Issue 16: mails sends their caller claimed itself (the trigger's transaction wrote them
+ * `sending`) and records each result, as a dispatcher does for the sends it claims from the
+ * queue. This is the pipeline's entry for whatever creates sends due now. `watched` is asked once
+ * per deliverer (one batch of facts), not once per chunk.
+ */
+export function claimedSendDeliverer(deps: DispatchDeps) {
+  const watchedOf = new Map<string, Promise<Set<number>>>();
+  return async (records: readonly SendingRecord[], context: Omit<SendContext, 'watched'>): Promise<number> => {
+    if (!records.length) return 0;
+    const workspaces = [...new Set(records.map((r) => r.workspaceId))];
+    const watched = new Set<number>();
+    for (const ws of workspaces) {
+      if (!watchedOf.has(ws)) watchedOf.set(ws, watchedIds(deps, [ws]));
+      for (const id of await watchedOf.get(ws)!) watched.add(id);
+    }
+    crashAt('send:claimed');
+    return mailAndRecord(deps, records, { ...context, watched });
+  };
+}
+
+export const subscriberContextKey = (listId: number, email: string) => `${listId}\u0000${email}`;
 
 type Outcome =
   | { kind: 'sent'; messageId?: string }
@@ -629,6 +605,7 @@ export async function emitEmailFacts(deps: Pick<Deps, 'db' | 'tableName' | 'cloc
 
 /** Not-opened / not-clicked checks (A3): the watched send got no open (click) in time → the trigger is met. */
 async function runChecks(deps: DispatchDeps, checks: readonly PendingItem[], automations: Loaded['automations']) {
+  const deliver = claimedSendDeliverer(deps);
   for (const item of checks) {
     const res = await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { PK: item.PK, SK: item.SK }, ReturnValues: 'ALL_OLD' }));
     if (!res.Attributes || !item.check) continue; // another dispatcher took it
@@ -637,8 +614,7 @@ async function runChecks(deps: DispatchDeps, checks: readonly PendingItem[], aut
     const key = item.check.kind === 'open' ? keys.sendOpen(item.check.sendId) : keys.sendClick(item.check.sendId, item.check.url ? urlHash(item.check.url) : 'ANY');
     const seen = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true }));
     if (seen.Item) continue;
-    const due = await enqueueFires(deps, a, [{ email: item.email, triggerIndex: item.check.triggerIndex, at: new Date(item.dueAt), onceKey: `t${item.check.triggerIndex}` }], item.sendId);
-    if (due.length) await sendPending(deps, due);
+    await enqueueFires(deps, a, [{ email: item.email, triggerIndex: item.check.triggerIndex, at: new Date(item.dueAt), onceKey: `t${item.check.triggerIndex}` }], item.sendId, { deliver });
   }
 }
 
@@ -667,6 +643,10 @@ export async function anniversaryScan(deps: DispatchDeps, automationId: number):
   const now = deps.clock.now();
   let sent = 0;
   const failures: unknown[] = [];
+  const deliverer = claimedSendDeliverer(deps);
+  const deliver = async (records: readonly SendingRecord[], context: Omit<SendContext, 'watched'>) => {
+    sent += await deliverer(records, context);
+  };
   for (const [index, t] of a.triggers.entries()) {
     if (t.type !== 'anniversary') continue;
     const target = wallOf(instantOf(addWallMinutes(wallOf(now, a.timeZone), t.daysBefore * 1440), a.timeZone), a.timeZone);
@@ -684,8 +664,7 @@ export async function anniversaryScan(deps: DispatchDeps, automationId: number):
       if (!fires.length) continue;
       // A shard that fails (issue 12) does not cost the other shards their anniversaries.
       try {
-        const due = await enqueueFires(deps, a, fires, `anniversary:${a.automationId}:${minuteOf(now)}:${shard}`);
-        sent += (await sendPending(deps, due)).sent;
+        await enqueueFires(deps, a, fires, `anniversary:${a.automationId}:${minuteOf(now)}:${shard}`, { deliver });
       } catch (error) {
         failures.push(error);
         logger.error('anniversary scan: shard failed', { automationId, shard, error: error as Error });

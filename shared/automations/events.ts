@@ -1,26 +1,19 @@
-/** The events worker's automation step: an outbox event's facts → pending sends → those due now are sent. */
+/** The events worker's automation step: an outbox event's facts → pending sends, and those due now claimed and sent at once. */
 import type { Deps } from '#shared/runtime/deps';
 import type { OutboxEvent } from '#shared/webhooks/events';
 import { evaluateFacts, firesOf, workspaceAutomations } from './triggers';
-import { sendPending } from './dispatch';
+import { claimedSendDeliverer } from './dispatch';
 import { logger } from '#shared/logger';
 
 export async function processFacts(deps: Deps, event: OutboxEvent): Promise<void> {
   if (!event.facts?.length) return;
-  const due = await evaluateFacts(deps, {
-    eventId: event.eventId,
-    workspaceId: event.workspaceId,
-    listId: event.listId,
-    occurredAt: event.occurredAt,
-    facts: event.facts,
-  });
-  if (!due.length) return;
-  try {
-    await sendPending(deps, due);
-  } catch (error) {
-    // Queued already, with a safety-net entry that sends them: the batch's facts were taken.
-    logger.error('events worker: sends due now not sent; the safety-net dispatch sends them', { error: error as Error });
-  }
+  // Each transaction's sends are mailed as soon as it commits; one that fails to mail is the
+  // sweeper's when its lease ends, so the batch's facts count as taken either way.
+  await evaluateFacts(
+    deps,
+    { eventId: event.eventId, workspaceId: event.workspaceId, listId: event.listId, occurredAt: event.occurredAt, facts: event.facts },
+    { deliver: claimedSendDeliverer(deps) },
+  );
 }
 
 /**

@@ -16,14 +16,18 @@ export type StatName = 'queued' | 'sending' | 'sent' | 'failed' | 'dropped' | 'o
 export const STAT_NAMES: readonly StatName[] = ['queued', 'sending', 'sent', 'failed', 'dropped', 'opens', 'uniqueOpens', 'clicks', 'uniqueClicks'];
 export type StatDelta = Partial<Record<StatName, number>>;
 
-/** The `ADD` of `delta` on one of the email's figures items, as a transaction item (none for a zero delta). */
-export function statsWrite(tableName: string, automationId: number, delta: StatDelta): Tx | undefined {
+/**
+ * The `ADD` of `delta` on one of the email's figures items, as a transaction item (none for a zero
+ * delta). `shard`: writers running side by side each take their own, so their transactions do not
+ * cancel each other on one figures item (issue 16); random otherwise.
+ */
+export function statsWrite(tableName: string, automationId: number, delta: StatDelta, shard?: number): Tx | undefined {
   const entries = Object.entries(delta).filter(([, v]) => v);
   if (!entries.length) return undefined;
   return {
     Update: {
       TableName: tableName,
-      Key: keys.automationStats(automationId, Math.floor(Math.random() * STAT_SHARDS)),
+      Key: keys.automationStats(automationId, (shard ?? Math.floor(Math.random() * STAT_SHARDS)) % STAT_SHARDS),
       UpdateExpression: `ADD ${entries.map((_, i) => `#n${i} :v${i}`).join(', ')}`,
       ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#n${i}`, k])),
       ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
@@ -77,10 +81,12 @@ export async function commitCounted(
   });
   if (current.length) packs.push(current);
 
-  const attempt = async (indexes: number[]): Promise<'ok' | 'condition'> => {
+  // Each worker its own figures item; a conflict (another process on it) moves to a random one.
+  const base = Math.floor(Math.random() * STAT_SHARDS);
+  const attempt = async (indexes: number[], lane: number): Promise<'ok' | 'condition'> => {
     const members = indexes.map((i) => units[i]!);
     for (let round = 0; ; round++) {
-      const stats = statsWrite(deps.tableName, automationId, sumDeltas(members.map((m) => m.delta)));
+      const stats = statsWrite(deps.tableName, automationId, sumDeltas(members.map((m) => m.delta)), round === 0 ? base + lane : undefined);
       const items = [...members.flatMap((m) => m.writes), ...(options.extra?.(members) ?? []), ...(stats ? [stats] : [])];
       if (!items.length) return 'ok';
       try {
@@ -98,10 +104,10 @@ export async function commitCounted(
     }
   };
 
-  const run = async (first: number[]) => {
+  const run = async (first: number[], lane: number) => {
     let indexes = first;
     for (let round = 0; round < 2; round++) {
-      if ((await attempt(indexes)) === 'ok') {
+      if ((await attempt(indexes, lane)) === 'ok') {
         for (const i of indexes) committed[i] = true;
         return;
       }
@@ -113,17 +119,17 @@ export async function commitCounted(
     }
     for (const part of chunk(indexes, 8)) {
       await Promise.all(
-        part.map(async (i) => {
-          if ((await attempt([i])) === 'ok') committed[i] = true;
+        part.map(async (i, k) => {
+          if ((await attempt([i], lane + k)) === 'ok') committed[i] = true;
         }),
       );
     }
   };
   let next = 0;
-  const worker = async () => {
-    while (next < packs.length) await run(packs[next++]!);
+  const worker = async (lane: number) => {
+    while (next < packs.length) await run(packs[next++]!, lane);
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, packs.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, packs.length) }, (_, lane) => worker(lane)));
   return committed;
 }
 

@@ -5,6 +5,12 @@
 
 /** A claim's lease: a dispatcher that has not recorded a result by then is taken for dead. */
 export const SEND_LEASE_MS = 10 * 60_000;
+/**
+ * The lease of a send claimed in its trigger's own transaction (issue 16): it is mailed right after
+ * that commit, so a short lease is plenty, and a worker that dies first leaves it to the sweeper
+ * about as soon as the queue's safety-net entry would have sent it (two minutes).
+ */
+export const DIRECT_CLAIM_LEASE_MS = 60_000;
 /** A dispatcher does not start mailing a send whose lease ends sooner than this. */
 export const LEASE_MARGIN_MS = 30_000;
 /** First retry after a transient failure; doubled each attempt up to RETRY_MAX_INTERVAL_MS. */

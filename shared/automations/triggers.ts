@@ -6,10 +6,10 @@
  * retried after a crash) changes nothing: send ids derive from the event, and a subscriber's
  * history remembers the last event it took.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { batchGet, batchWrite, backoff } from '#shared/db/batch';
+import { batchGet, batchWrite, backoff, chunk } from '#shared/db/batch';
 import { keys } from '#shared/table/keys';
 import { TRANSACTION_BUDGET_BYTES, jsonBytes } from '#shared/db/item-size';
 import type { Deps } from '#shared/runtime/deps';
@@ -21,6 +21,9 @@ import { addDelay, ceilToMinute, minuteOf, nextOpening } from './time';
 import { workspaceAutomations } from './automations';
 import { commitCounted, statsWrite, type Tx } from './figures';
 import { crashAt } from '#shared/faults/crash-at';
+import { logger } from '#shared/logger';
+import { claimedRecordOf, type SendingRecord } from './send-record';
+import { DIRECT_CLAIM_LEASE_MS } from './send-policy';
 
 export { workspaceAutomations };
 
@@ -130,13 +133,17 @@ export function firesOf(automations: readonly AutomationRecord[], event: FactEve
   return out;
 }
 
-/** The whole of SPEC A3 for one batch of facts. Returns the pending sends already due. */
-export async function evaluateFacts(deps: EngineDeps, event: FactEvent): Promise<PendingItem[]> {
+/**
+ * The whole of SPEC A3 for one batch of facts. Returns the sends that were due at once, claimed in
+ * their trigger's transaction: mailed already when `options.deliver` is given, else left to the
+ * caller (or, should it die, to the sweeper when their short lease ends).
+ */
+export async function evaluateFacts(deps: EngineDeps, event: FactEvent, options: EnqueueOptions = {}): Promise<SendingRecord[]> {
   if (!event.facts.length) return [];
   const automations = await workspaceAutomations(deps, event.workspaceId);
   if (!automations.length) return [];
-  const due: PendingItem[] = [];
-  for (const [a, fires] of firesOf(automations, event)) due.push(...(await enqueueFires(deps, a, fires, event.eventId)));
+  const due: SendingRecord[] = [];
+  for (const [a, fires] of firesOf(automations, event)) due.push(...(await enqueueFires(deps, a, fires, event.eventId, options)));
   const gone = event.facts.filter((f) => f.kind === 'gone').map((f) => f.email);
   if (gone.length) await purgePending(deps, automations.filter((a) => a.listId === event.listId), gone);
   const sent = event.facts.filter((f) => f.kind === 'emailSent');
@@ -186,17 +193,63 @@ export const searchTextOf = (s: SubscriberRecord) =>
   [s.email, ...Object.values(s.fields).map(String)].join('\u0001').toLowerCase().slice(0, SEARCH_TEXT_MAX_CHARS);
 
 
+/** What mailing the sends claimed due now needs (dispatch.ts, `claimedSendDeliverer`). */
+export interface ClaimedContext {
+  automations: Map<number, AutomationRecord | undefined>;
+  lists: Map<number, ListRecord | undefined>;
+  /** By `listId \u0000 email`. */
+  subscribers: Map<string, SubscriberRecord>;
+}
+
+export interface EnqueueOptions {
+  /** Mails sends claimed due now, right after the transaction that claimed them. */
+  deliver?: (records: readonly SendingRecord[], context: ClaimedContext) => Promise<unknown>;
+}
+
+/** Transactions of one call in flight at once, each on its own figures item. */
+const TX_CONCURRENCY = 2;
+const CONFLICT_ROUNDS = 8;
+
+const cancelCodes = (error: TransactionCanceledException) => (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+
 /**
  * Decides and queues the fires of one automated email. Each subscriber's writes (history,
  * pending sends, replaced repeats) commit together, conditioned on the history version read.
+ * A send due at once is not queued but claimed in that same transaction (its record written
+ * `sending` under a short lease, issue 16), and handed to `options.deliver` after the commit.
  */
-export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires: readonly Fire[], eventId: string): Promise<PendingItem[]> {
+export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires: readonly Fire[], eventId: string, options: EnqueueOptions = {}): Promise<SendingRecord[]> {
   const list = await loadList(deps, a.listId);
   if (!list) return [];
   const byEmail = new Map<string, Fire[]>();
   for (const f of fires) byEmail.set(f.email, [...(byEmail.get(f.email) ?? []), f]);
-  let emails = [...byEmail.keys()];
-  const queued: PendingItem[] = [];
+  const claimed: SendingRecord[] = [];
+  const context: ClaimedContext = { automations: new Map([[a.automationId, a]]), lists: new Map([[list.listId, list]]), subscribers: new Map() };
+  // Slices of subscribers, two at a time: one slice's reads overlap another's writes and mails.
+  const slices = chunk([...byEmail.keys()], SLICE);
+  let nextSlice = 0;
+  const sliceWorker = async () => {
+    while (nextSlice < slices.length) await enqueueSlice(deps, a, list, byEmail, slices[nextSlice++]!, eventId, options, context, claimed);
+  };
+  await Promise.all(Array.from({ length: Math.min(SLICE_CONCURRENCY, slices.length) }, sliceWorker));
+  return claimed;
+}
+
+const SLICE = 400;
+const SLICE_CONCURRENCY = 2;
+
+async function enqueueSlice(
+  deps: EngineDeps,
+  a: AutomationRecord,
+  list: ListRecord,
+  byEmail: ReadonlyMap<string, Fire[]>,
+  slice: string[],
+  eventId: string,
+  options: EnqueueOptions,
+  context: ClaimedContext,
+  claimed: SendingRecord[],
+): Promise<void> {
+  let emails = slice;
   for (let round = 0; emails.length; round++) {
     if (round >= 8) throw new Error('trigger history kept conflicting; gave up');
     if (round > 0) await backoff(round);
@@ -210,15 +263,28 @@ export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires:
       if (item.type === 'subscriber') subscribers.set(String(item.email), toSubscriberRecord(item));
       else if (item.type === 'automationSubscriber') histories.set(String(item.SK), item as unknown as History);
     }
-    const plans: Array<{ email: string; writes: Tx[]; items: PendingItem[] }> = [];
+    const now = deps.clock.now();
+    const nowIso = now.toISOString();
+    const leaseUntil = new Date(now.getTime() + DIRECT_CLAIM_LEASE_MS);
+    const leaseId = randomUUID();
+    const plans: Array<{ email: string; writes: Tx[]; items: PendingItem[]; claims: SendingRecord[] }> = [];
     for (const email of emails) {
       const subscriber = subscribers.get(email);
       // Nothing is sent to an address that is not a subscribed member of the list (A3a, A5).
       if (!subscriber || subscriber.status !== 'subscribed') continue;
       const stored = histories.get(email);
       if (stored?.lastEventId === eventId) continue; // this event was taken already
-      const plan = decide(deps.tableName, a, subscriber, stored, byEmail.get(email)!, eventId, deps.clock.now());
-      if (plan) plans.push({ email, ...plan });
+      const plan = decide(deps.tableName, a, subscriber, stored, byEmail.get(email)!, eventId, now);
+      if (!plan) continue;
+      context.subscribers.set(`${list.listId}\u0000${email}`, subscriber);
+      // Due now: claimed here (only a running email's fires reach this); later: queued.
+      const claims = plan.items.filter((q) => q.dueAt <= nowIso).map((q) => claimedRecordOf(q, leaseId, now, leaseUntil));
+      const queued = plan.items.filter((q) => q.dueAt > nowIso);
+      plan.writes.push(
+        ...queued.map((item) => ({ Put: { TableName: deps.tableName, Item: item as unknown as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(PK)' } })),
+        ...claims.map((record) => ({ Put: { TableName: deps.tableName, Item: record as unknown as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(PK)' } })),
+      );
+      plans.push({ email, writes: plan.writes, items: queued, claims });
     }
     // A recurring email's new trigger replaces its queued repeat: only a repeat still queued is
     // deleted and counted (one a dispatcher just claimed is its to count).
@@ -229,49 +295,69 @@ export async function enqueueFires(deps: EngineDeps, a: AutomationRecord, fires:
       for (const w of plan.writes) if (w.Delete) w.Delete.ConditionExpression = 'attribute_exists(PK)';
     }
     // The entries that will send these exist before the sends do (issue 12): a crash after the
-    // commit cannot leave a queued send without the entry of its minute.
-    const now = deps.clock.now().getTime();
-    const minutes = new Set(plans.flatMap((p) => p.items).map((q) => (new Date(q.dueAt).getTime() <= now ? minuteOf(new Date(now + SAFETY_NET_MS)) : minuteOf(new Date(q.dueAt)))));
+    // commit cannot leave a queued send without the entry of its minute, nor a claimed one
+    // without the entry that sweeps it when its lease ends.
+    const minutes = new Set(plans.flatMap((p) => p.items).map((q) => minuteOf(new Date(q.dueAt))));
+    if (plans.some((p) => p.claims.length)) minutes.add(minuteOf(new Date(leaseUntil.getTime() + 60_000)));
     for (const minute of minutes) await scheduleDueMinute(deps, minute);
     const failed: string[] = [];
     // Up to 100 items a transaction, the figures item included: a subscriber's writes never split.
-    const txs: Array<{ writes: Tx[]; emails: string[]; items: PendingItem[]; queued: number; bytes: number }> = [];
+    const txs: Array<{ writes: Tx[]; emails: string[]; claims: SendingRecord[]; queued: number; bytes: number }> = [];
     for (const plan of plans) {
       let last = txs[txs.length - 1];
       const bytes = jsonBytes(plan.writes);
       // ... and within the byte budget of a transaction (issue 12: pending sends carry A3a values).
       if (!last || last.writes.length + plan.writes.length > 98 || last.bytes + bytes > TRANSACTION_BUDGET_BYTES) {
-        txs.push((last = { writes: [], emails: [], items: [], queued: 0, bytes: 0 }));
+        txs.push((last = { writes: [], emails: [], claims: [], queued: 0, bytes: 0 }));
       }
       last.bytes += bytes;
       last.writes.push(...plan.writes);
       last.emails.push(plan.email);
-      last.items.push(...plan.items);
+      last.claims.push(...plan.claims);
       last.queued += plan.items.length - plan.writes.filter((w) => w.Delete).length;
     }
-    await Promise.all(
-      txs.map(async (tx) => {
-        const stats = statsWrite(deps.tableName, a.automationId, { queued: tx.queued });
-        try {
-          await deps.db.send(new TransactWriteCommand({ TransactItems: [...tx.writes, ...(stats ? [stats] : [])] }));
-          queued.push(...tx.items);
-          crashAt('queue:committed');
-        } catch (error) {
-          if (!(error instanceof TransactionCanceledException)) throw error;
+    const base = Math.floor(Math.random() * 1000);
+    let next = 0;
+    const worker = async (lane: number) => {
+      while (next < txs.length) {
+        const tx = txs[next++]!;
+        if (!(await commitTx(deps, a.automationId, tx, base + lane))) {
           failed.push(...tx.emails);
+          continue;
         }
-      }),
-    );
+        crashAt('queue:committed');
+        claimed.push(...tx.claims);
+        if (!options.deliver || !tx.claims.length) continue;
+        // Claimed and committed: should mailing fail, the sweeper finishes them when the lease ends.
+        try {
+          await options.deliver(tx.claims, context);
+        } catch (error) {
+          logger.error('sends claimed at their trigger not delivered; the sweeper finishes them', { automationId: a.automationId, sends: tx.claims.length, error: error as Error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TX_CONCURRENCY, txs.length) }, (_, lane) => worker(lane)));
     emails = failed;
   }
-  // Sends due now are the caller's to send at once. Should it die first, the entry two minutes on
-  // (scheduled above) sends them; by then they are normally gone, so the safety net does not race
-  // the caller for them.
-  const now = deps.clock.now().getTime();
-  return queued.filter((q) => new Date(q.dueAt).getTime() <= now);
 }
 
-const SAFETY_NET_MS = 2 * 60_000;
+/**
+ * One trigger transaction with its figures. False when a condition failed (a history changed
+ * since it was read: its subscribers are decided again); conflicts alone are tried again.
+ */
+async function commitTx(deps: EngineDeps, automationId: number, tx: { writes: Tx[]; claims: SendingRecord[]; queued: number }, shard: number): Promise<boolean> {
+  for (let round = 0; ; round++) {
+    const stats = statsWrite(deps.tableName, automationId, { queued: tx.queued, sending: tx.claims.length }, round === 0 ? shard : undefined);
+    try {
+      await deps.db.send(new TransactWriteCommand({ TransactItems: [...tx.writes, ...(stats ? [stats] : [])] }));
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      if (cancelCodes(error).includes('ConditionalCheckFailed') || round >= CONFLICT_ROUNDS) return false;
+      await backoff(round + 1);
+    }
+  }
+}
 
 /**
  * The scheduler entry of a due minute (`due-YYYY-MM-DDTHHMM`); creating it twice is harmless.
@@ -331,6 +417,7 @@ function decide(
   eventId: string,
   now: Date,
 ): { writes: Tx[]; items: PendingItem[] } | undefined {
+  // `writes`: the history and the replaced repeats; the caller adds each item, queued or claimed.
   const h: History = stored ? { ...emptyHistory(), ...stored, satisfied: [...(stored.satisfied ?? [])], fired: [...(stored.fired ?? [])], pending: { ...(stored.pending ?? {}) } } : emptyHistory();
   const items: PendingItem[] = [];
   const replaced: string[] = [];
@@ -386,7 +473,6 @@ function decide(
           : { ConditionExpression: 'attribute_not_exists(PK)' }),
       },
     },
-    ...items.map((item) => ({ Put: { TableName: tableName, Item: item as unknown as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(PK)' } })),
     ...replaced.map((sk) => ({ Delete: { TableName: tableName, Key: { PK: keys.pendingPartition(a.automationId), SK: sk } } })),
   ];
   return { writes, items };

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@smithy/types';
+import { tallyCapacity } from './capacity';
 
 export interface DbClientOptions {
   /** DynamoDB Local's URL; absent in AWS. */
@@ -31,5 +32,8 @@ export function createDocumentClient(options: DbClientOptions = {}): DynamoDBDoc
     logger: quietLogger,
   });
   // A copy: lib-dynamodb writes its own defaults (convertTopLevelContainer) into the object it gets.
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { ...marshallOptions } });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { ...marshallOptions } });
+  // Issue 16: capacity units tallied per call only when asked for (benchmarks, a cost investigation).
+  if (process.env.DYNAMODB_CAPACITY_TALLY === '1') tallyCapacity(doc);
+  return doc;
 }
