@@ -73,9 +73,9 @@ describe('issue 15: the form settings', () => {
     expect(set.status, set.text).toBe(200);
     const after = (await api.get<ListView>(`/v2/lists/${listId}`)).json;
     expect(after).toMatchObject({ formEnabled: true, formLanguage: 'en', formConfirmEmail: false, formTitle: 'Join us', formDescription: 'Weekly news', formFields: ['channel', 'name'] });
-    // The v1 look-up shows them too.
-    const v1 = await api.get<{ id: number; formEnabled: boolean }[]>('/v1/lists');
-    expect(v1.body.Value.find((l) => l.id === listId)?.formEnabled).toBe(true);
+    // The v1 look-up keeps the reference's row shape (issue 13: {id, name, createdTime}), no settings.
+    const v1 = await api.get<Record<string, unknown>[]>('/v1/lists');
+    expect(Object.keys(v1.body.Value.find((l) => l.id === listId) ?? {}).sort()).toEqual(['createdTime', 'id', 'name']);
   });
 });
 
