@@ -3,7 +3,10 @@
  * or of anyone holding a link from an email, and shows that it gets nowhere and changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '#shared/table/keys';
+import { verifiedSender } from './support/senders';
+import { confirmRequest, expectSender, SPOOF_NAME, spoofingList } from './support/sender-spoofing';
 import { createHmac } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import { apiClient, startTestApp, useTestApp, type ApiClient, type TestApp } from './support/app';
@@ -12,7 +15,7 @@ import { createApiKey } from '#shared/workspaces/api-keys';
 import { startConnect, valueOf } from './support/integrations';
 import { consentForm, newBrowser, submitConsent } from './support/browser';
 import { createTokenBucketLimiter } from '#shared/local/rate-limiter';
-import { allSubscribers, createList } from './support/lists';
+import { allSubscribers, createList, listBasics } from './support/lists';
 import { add, baseAutomation, dashboard, mailsTo, started, waitFor } from './support/automations';
 
 let app: TestApp;
@@ -129,6 +132,51 @@ describe('a tenant writing hostile email content', () => {
     const unsubscribeLinks = (h: string) => [...h.matchAll(/href="([^"]*\/v1\/subscriptions\/unsubscribe\?token=[^"]+)"/g)].length;
     expect(unsubscribeLinks(await html('Hidden'))).toBe(1);
     expect(unsubscribeLinks(await html('Shown'))).toBe(1);
+  });
+});
+
+describe('a tenant sending as someone else (sender spoofing)', () => {
+  it("a list's senderName of `Evil\" <ceo@bank.example>, \"x` stays a display name in the confirmation mail's From (and its Message-ID)", async () => {
+    const listId = await spoofingList(api, 'spoof-confirm');
+    const res = await api.post(`/v1/lists/${listId}/subscribers`, confirmRequest('stranger@example.com'));
+    expect(res.body.Ok, res.text).toBe(true);
+    const [mail] = await waitFor(() => mailsTo(app, 'stranger@example.com'), (m) => m.length > 0);
+    expectSender(mail!, app.runtime.deps.systemSender, SPOOF_NAME);
+  });
+
+  it("an automated email's senderName stays a display name: the From is the list's verified sender", async () => {
+    const listId = await createList(api, 'spoof-auto');
+    await started(api, listId, { subject: 'Spoof', senderName: SPOOF_NAME, senderEmail: 'news@example.com' });
+    await add(api, listId, [{ email: 'reader-spoof@example.com' }]);
+    const [mail] = await waitFor(() => mailsTo(app, 'reader-spoof@example.com'), (m) => m.length > 0);
+    expectSender(mail!, 'news@example.com', SPOOF_NAME);
+  });
+
+  it("another workspace's verified sender (or any unverified address) cannot be saved as an automated email's sender: refused, nothing saved", async () => {
+    const victimList = await createList(api, 'victim-sender');
+    await verifiedSender(api, victimList, 'ceo@bank.example');
+    const attacker = await app.newWorkspace();
+    const listId = await createList(attacker.api, 'attacker-sender');
+    const body = baseAutomation(listId, { senderEmail: 'ceo@bank.example' });
+    const refused = await attacker.api.post('/v2/automations', body);
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.error).toMatchObject({ code: 'stberror.Errors.Authorization.PermissionDenied', message: expect.stringContaining('발신자') });
+    // Adding the address to the attacker's list proves nothing: the link goes to the address's owner.
+    expect((await attacker.api.post(`/v2/lists/${listId}/senders`, { email: 'ceo@bank.example' })).json).toEqual({ authorized: false });
+    expect((await attacker.api.post('/v2/automations', body)).status).toBe(400);
+    expect((await attacker.api.get<unknown[]>(`/v2/automations?listId=${listId}`)).json).toEqual([]);
+  });
+
+  it('a running automated email whose sender is no longer a verified sender of the list mails nothing: its sends fail with the reason', async () => {
+    const listId = await createList(api, 'sender-gone');
+    const email = await started(api, listId, { subject: 'Gone', senderEmail: 'gone@brand.example' });
+    // What a race between a sender's removal and a start leaves (the API refuses the removal itself).
+    await app.runtime.deps.db.send(new DeleteCommand({ TableName: app.runtime.deps.tableName, Key: keys.listSender(listId, 'gone@brand.example') }));
+    await add(api, listId, [{ email: 'reader-gone@example.com' }]);
+    const figures = await waitFor(() => dashboard(api, email.automationId), (d) => d.failed === 1);
+    expect(figures).toMatchObject({ failed: 1, sent: 0 });
+    expect(JSON.stringify(figures.recentFailures)).toContain('SENDER_NOT_VERIFIED');
+    expect(await mailsTo(app, 'reader-gone@example.com')).toEqual([]);
   });
 });
 

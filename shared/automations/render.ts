@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Deps } from '#shared/runtime/deps';
-import type { OutgoingMail } from '#shared/ports/mailer';
+import { mailbox, type OutgoingMail } from '#shared/ports/mailer';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import type { ListRecord } from '#shared/lists/model';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#shared/subscribers/unsubscribe-links';
@@ -91,7 +91,8 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
 
   const senderName = a.senderName || list.senderName;
   return {
-    from: senderName ? `"${senderName.replace(/["\\]/g, '')}" <${a.senderEmail}>` : a.senderEmail,
+    // Structured (issue 14): the name is the tenant's and stays a display name whatever it holds.
+    from: mailbox(a.senderEmail, senderName),
     to: subscriber.email,
     subject: merge(a.subject, textValues).replace(/[\r\n]+/g, ' '),
     html,

@@ -8,7 +8,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { keys } from '#shared/table/keys';
 import { sleep } from '#shared/db/batch';
-import { isTransient } from '#shared/ports/mailer';
+import { isTransient, mailbox } from '#shared/ports/mailer';
 import { logger } from '#shared/logger';
 import type { Deps } from '#shared/runtime/deps';
 import type { ListContext } from '#shared/lists/model';
@@ -70,7 +70,8 @@ export async function requestConfirmations(
       const link = `${deps.publicBaseUrl}${CONFIRM_PATH}?token=${encodeURIComponent(deps.signer.sign('confirm', id, expiresAt))}`;
       const listName = escapeHtml(ctx.list.name);
       const mail = {
-        from: `"${ctx.list.senderName || ctx.list.name}" <${deps.systemSender}>`,
+        // Structured (issue 14): a senderName with quotes or `<…>` stays a display name.
+        from: mailbox(deps.systemSender, ctx.list.senderName || ctx.list.name),
         to: row.email,
         subject: `[${ctx.list.name}] 구독을 확인해 주세요`,
         html:
