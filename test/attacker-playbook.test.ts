@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#shared/table/keys';
+import { claimConfirmationSlot, CONFIRMATION_SLOT_SECONDS } from '#shared/subscribers/confirmation-slot';
 import { verifiedSender } from './support/senders';
 import { confirmRequest, expectSender, SPOOF_NAME, spoofingList } from './support/sender-spoofing';
 import { createHmac } from 'node:crypto';
@@ -177,6 +178,32 @@ describe('a tenant sending as someone else (sender spoofing)', () => {
     expect(figures).toMatchObject({ failed: 1, sent: 0 });
     expect(JSON.stringify(figures.recentFailures)).toContain('SENDER_NOT_VERIFIED');
     expect(await mailsTo(app, 'reader-gone@example.com')).toEqual([]);
+  });
+});
+
+describe('the public: mail bombing a stranger through double opt-in', () => {
+  it('the same `confirmEmailYN: Y` request repeated mails one confirmation per address and list per hour; the first link still confirms', async () => {
+    const listId = await createList(api, 'bombing');
+    const other = await createList(api, 'bombing-other');
+    for (let i = 0; i < 5; i++) {
+      const res = await api.post(`/v1/lists/${listId}/subscribers`, confirmRequest('bombed@example.com'));
+      expect(res.body.Ok, res.text).toBe(true);
+    }
+    expect((await api.post(`/v1/lists/${other}/subscribers`, confirmRequest('bombed@example.com'))).body.Ok).toBe(true);
+    const mails = await mailsTo(app, 'bombed@example.com');
+    expect(mails.map((m) => String(m.subject))).toEqual(['[bombing] 구독을 확인해 주세요', '[bombing-other] 구독을 확인해 주세요']);
+    const link = /https?:\/\/\S+\/v1\/subscriptions\/confirm\?token=[^\s"<>]+/.exec(String(mails[0]!.text))![0];
+    expect((await fetch(link)).status).toBe(200);
+    expect((await allSubscribers(api, listId)).get('bombed@example.com')?.status).toBe('subscribed');
+  });
+
+  it('the hour is one conditional put on a small item with a TTL: free again when it has passed, whether or not TTL has deleted it', async () => {
+    const deps = app.runtime.deps;
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    expect(await claimConfirmationSlot(deps, 424242, 'x@example.com', t0)).toBe(true);
+    expect(await claimConfirmationSlot(deps, 424242, 'X@example.com', new Date(t0.getTime() + 59 * 60_000))).toBe(false);
+    expect(await claimConfirmationSlot(deps, 424243, 'x@example.com', t0)).toBe(true);
+    expect(await claimConfirmationSlot(deps, 424242, 'x@example.com', new Date(t0.getTime() + (CONFIRMATION_SLOT_SECONDS + 1) * 1000))).toBe(true);
   });
 });
 

@@ -290,7 +290,8 @@ describe('senders (the yml: 주소록 - 발신자 이메일 주소)', () => {
     expect(created.status, created.text).toBe(201);
     const id = created.json.automationId;
     // Editing to an address that is not verified is refused the same way, and changes nothing.
-    expectRefused(await api.put(`/v2/automations/${id}`, { ...body, senderEmail: 'other@brand.example' }), 'Authorization.PermissionDenied');
+    const { listId: _listId, ...content } = body;
+    expectRefused(await api.put(`/v2/automations/${id}`, { ...content, senderEmail: 'other@brand.example' }), 'Authorization.PermissionDenied');
     expect((await api.get<{ senderEmail: string }>(`/v2/automations/${id}`)).json.senderEmail).toBe('auto@brand.example');
     const started = await api.post<{ state: string }>(`/v2/automations/${id}/start`);
     expect(started.json.state, started.text).toBe('running');

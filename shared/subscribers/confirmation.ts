@@ -15,6 +15,7 @@ import type { ListContext } from '#shared/lists/model';
 import { loadListContext } from '#shared/lists/model';
 import { uniquePhoneField } from '#shared/lists/fields';
 import { applyMutations, eventContextFor } from './store';
+import { claimConfirmationSlot, releaseConfirmationSlot } from './confirmation-slot';
 import type { PreparedRow, SubscribeRequest } from './subscribe';
 import { decideRow } from './subscribe';
 
@@ -49,6 +50,8 @@ export async function requestConfirmations(
   const unsent = new Set<string>();
   await Promise.all(
     rows.map(async (row) => {
+      // Issue 14: one confirmation mail per address and list per hour; a repeat waits for the first link.
+      if (!(await claimConfirmationSlot(deps, ctx.list.listId, row.email, now))) return;
       const id = randomUUID();
       await deps.db.send(
         new PutCommand({
@@ -94,6 +97,7 @@ export async function requestConfirmations(
           logger.warn('confirmation email not sent', { listId: ctx.list.listId, attempts: attempt, error: error as Error });
           unsent.add(row.email);
           await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: keys.confirmation(id) }));
+          await releaseConfirmationSlot(deps, ctx.list.listId, row.email);
           return;
         }
       }
