@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiHandler } from '#shared/http/api-handler';
-import { listIdParams, numericId } from '#shared/http/schemas';
+import { fieldValues, listIdParams, numericId } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
 import { subscribe } from '#shared/subscribers/subscribe';
 import { assertAcceptsAdds } from '#shared/lists/linked';
@@ -9,7 +9,7 @@ const request = z.object({
   eventOccurredBy: z.enum(['MANUAL', 'SUBSCRIBER']).default('MANUAL'),
   confirmEmailYN: z.enum(['Y', 'N']).default('N'),
   groupIds: z.array(numericId).default([]),
-  subscribers: z.array(z.record(z.string(), z.unknown())),
+  subscribers: z.array(fieldValues),
 });
 
 /** SPEC L4: the seed shows the body both bare and wrapped in a one-element array; both are accepted. */

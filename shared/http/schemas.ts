@@ -11,3 +11,14 @@ export { numericId };
 
 /** L5-L7 bodies: an array of emails (elements are checked one by one, never failing the request). */
 export const emailArrayBody = z.array(z.unknown()).max(10_000);
+
+/**
+ * Issue 14 (R1): a subscriber's field value as a request may send it: a string, number, boolean
+ * or null. An object or array (however deep) is refused with the request, before any write.
+ */
+export const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: 'a field value must be a string, number, boolean or null',
+});
+
+/** A subscriber row or a `fields` object: names to field values. */
+export const fieldValues = z.record(z.string(), fieldValue);
