@@ -65,3 +65,18 @@ describe('R1 (issue 14): field values of the wrong type', () => {
     expect((await allSubscribers(api, listId)).size).toBe(0);
   });
 });
+
+describe('prototype keys (issue 14)', () => {
+  it('merge tags named after Object.prototype members render empty, never `function Object() …`', async () => {
+    const { merge, mergeValues } = await import('#shared/automations/render');
+    const subscriber = { email: 'p@example.com', adAgreed: 'N', fields: {} } as unknown as Parameters<typeof mergeValues>[0];
+    const values = mergeValues(subscriber, undefined, true);
+    for (const tag of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(merge(`[$%${tag}%$]`, values), tag).toBe('[]');
+    }
+    fc.assert(fc.property(fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype)), (tag) => merge(`$%${tag}%$`, values) === ''));
+    // A tag that is a real value stays one, whatever its name.
+    const withValues = mergeValues(subscriber, { constructor: 'built', toString: 'said' }, false);
+    expect(merge('$%constructor%$ $%toString%$', withValues)).toBe('built said');
+  });
+});
