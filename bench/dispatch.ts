@@ -26,16 +26,17 @@ export async function benchDispatch(): Promise<Record<string, unknown>> {
     const outbox = app.runtime.outboxDir;
     // Warm-up: a small list through the same path.
     const warm = (await app.call('POST', '/v2/lists', { ...listBasics, name: 'warm' })) as { id: number };
-    const warmA = (await app.call('POST', '/v2/automations', automation(warm.id))) as { automationId: number };
+    // Issue 14: an automated email is saved only with a verified sender of its list.
     await app.verifiedSender(warm.id, automation(warm.id).senderEmail);
+    const warmA = (await app.call('POST', '/v2/automations', automation(warm.id))) as { automationId: number };
     await app.call('POST', `/v2/automations/${warmA.automationId}/start`);
     const warmBefore = outboxCount(outbox);
     await app.call('POST', `/v1/lists/${warm.id}/subscribers`, { eventOccurredBy: 'MANUAL', subscribers: rows(500, 'warm') });
     await until(() => outboxCount(outbox) - warmBefore >= 500);
 
     const list = (await app.call('POST', '/v2/lists', { ...listBasics, name: 'bench' })) as { id: number };
-    const a = (await app.call('POST', '/v2/automations', automation(list.id))) as { automationId: number };
     await app.verifiedSender(list.id, automation(list.id).senderEmail);
+    const a = (await app.call('POST', '/v2/automations', automation(list.id))) as { automationId: number };
     await app.call('POST', `/v2/automations/${a.automationId}/start`);
     const before = outboxCount(outbox);
     const t0 = performance.now();
@@ -50,6 +51,7 @@ export async function benchDispatch(): Promise<Record<string, unknown>> {
 
     // 100,000 pending sends: 10,000 subscribers × 10 sends each, due over the next days.
     const qList = (await app.call('POST', '/v2/lists', { ...listBasics, name: 'queue', fields: [{ tag: 'name', label: '이름' }, { tag: 'city', label: '도시' }] })) as { id: number };
+    await app.verifiedSender(qList.id, automation(qList.id).senderEmail);
     const qa = (await app.call('POST', '/v2/automations', { ...automation(qList.id), delay: { value: 1, unit: 'days' } })) as AutomationRecord;
     for (let i = 0; i < QUEUED_SUBSCRIBERS / 2000; i++) {
       await app.call('POST', `/v1/lists/${qList.id}/subscribers`, { eventOccurredBy: 'MANUAL', subscribers: rows(2000, `q${i}`, true) });

@@ -4,6 +4,7 @@ import { useTestApp, type ApiClient, type TestApp, type TestWorkspace } from './
 import { createGroup, createList } from './support/lists';
 import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import { queryAll } from '#shared/db/batch';
+import { verifiedSender } from './support/senders';
 import { act, add, baseAutomation, createAutomation, mailsTo, movableClock, settle, waitFor, type AutomationView } from './support/automations';
 
 const clock = movableClock();
@@ -29,6 +30,7 @@ describe('A1 content', () => {
       recurrence: 'weekly',
       timeZone: 'Europe/Berlin',
     });
+    await verifiedSender(api, listId, full.senderEmail);
     const created = await api.post<AutomationView>('/v2/automations', full);
     expect(created.status, created.text).toBe(201);
     const { listId: _l, ...content } = full;

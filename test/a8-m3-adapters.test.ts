@@ -89,7 +89,7 @@ describe('M3 shared sending rate', () => {
     const deps = app.runtime.deps;
     const a = createRateLimitedMailer(sink, deps, 5);
     const b = createRateLimitedMailer(sink, deps, 5);
-    const mail = { from: 'a@example.com', to: 'b@example.com', subject: 's', html: 'h' };
+    const mail = { from: { address: 'a@example.com' }, to: 'b@example.com', subject: 's', html: 'h' };
     await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).send(mail)));
     expect(sent).toHaveLength(12);
     const perSecond = new Map<number, number>();

@@ -3,7 +3,11 @@
  * or of anyone holding a link from an email, and shows that it gets nowhere and changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '#shared/table/keys';
+import { claimConfirmationSlot, CONFIRMATION_SLOT_SECONDS } from '#shared/subscribers/confirmation-slot';
+import { verifiedSender } from './support/senders';
+import { confirmRequest, expectSender, SPOOF_NAME, spoofingList } from './support/sender-spoofing';
 import { createHmac } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import { apiClient, startTestApp, useTestApp, type ApiClient, type TestApp } from './support/app';
@@ -12,7 +16,7 @@ import { createApiKey } from '#shared/workspaces/api-keys';
 import { startConnect, valueOf } from './support/integrations';
 import { consentForm, newBrowser, submitConsent } from './support/browser';
 import { createTokenBucketLimiter } from '#shared/local/rate-limiter';
-import { allSubscribers, createList } from './support/lists';
+import { allSubscribers, createList, listBasics } from './support/lists';
 import { add, baseAutomation, dashboard, mailsTo, started, waitFor } from './support/automations';
 
 let app: TestApp;
@@ -129,6 +133,77 @@ describe('a tenant writing hostile email content', () => {
     const unsubscribeLinks = (h: string) => [...h.matchAll(/href="([^"]*\/v1\/subscriptions\/unsubscribe\?token=[^"]+)"/g)].length;
     expect(unsubscribeLinks(await html('Hidden'))).toBe(1);
     expect(unsubscribeLinks(await html('Shown'))).toBe(1);
+  });
+});
+
+describe('a tenant sending as someone else (sender spoofing)', () => {
+  it("a list's senderName of `Evil\" <ceo@bank.example>, \"x` stays a display name in the confirmation mail's From (and its Message-ID)", async () => {
+    const listId = await spoofingList(api, 'spoof-confirm');
+    const res = await api.post(`/v1/lists/${listId}/subscribers`, confirmRequest('stranger@example.com'));
+    expect(res.body.Ok, res.text).toBe(true);
+    const [mail] = await waitFor(() => mailsTo(app, 'stranger@example.com'), (m) => m.length > 0);
+    expectSender(mail!, app.runtime.deps.systemSender, SPOOF_NAME);
+  });
+
+  it("an automated email's senderName stays a display name: the From is the list's verified sender", async () => {
+    const listId = await createList(api, 'spoof-auto');
+    await started(api, listId, { subject: 'Spoof', senderName: SPOOF_NAME, senderEmail: 'news@example.com' });
+    await add(api, listId, [{ email: 'reader-spoof@example.com' }]);
+    const [mail] = await waitFor(() => mailsTo(app, 'reader-spoof@example.com'), (m) => m.length > 0);
+    expectSender(mail!, 'news@example.com', SPOOF_NAME);
+  });
+
+  it("another workspace's verified sender (or any unverified address) cannot be saved as an automated email's sender: refused, nothing saved", async () => {
+    const victimList = await createList(api, 'victim-sender');
+    await verifiedSender(api, victimList, 'ceo@bank.example');
+    const attacker = await app.newWorkspace();
+    const listId = await createList(attacker.api, 'attacker-sender');
+    const body = baseAutomation(listId, { senderEmail: 'ceo@bank.example' });
+    const refused = await attacker.api.post('/v2/automations', body);
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.error).toMatchObject({ code: 'stberror.Errors.Authorization.PermissionDenied', message: expect.stringContaining('발신자') });
+    // Adding the address to the attacker's list proves nothing: the link goes to the address's owner.
+    expect((await attacker.api.post(`/v2/lists/${listId}/senders`, { email: 'ceo@bank.example' })).json).toEqual({ authorized: false });
+    expect((await attacker.api.post('/v2/automations', body)).status).toBe(400);
+    expect((await attacker.api.get<unknown[]>(`/v2/automations?listId=${listId}`)).json).toEqual([]);
+  });
+
+  it('a running automated email whose sender is no longer a verified sender of the list mails nothing: its sends fail with the reason', async () => {
+    const listId = await createList(api, 'sender-gone');
+    const email = await started(api, listId, { subject: 'Gone', senderEmail: 'gone@brand.example' });
+    // What a race between a sender's removal and a start leaves (the API refuses the removal itself).
+    await app.runtime.deps.db.send(new DeleteCommand({ TableName: app.runtime.deps.tableName, Key: keys.listSender(listId, 'gone@brand.example') }));
+    await add(api, listId, [{ email: 'reader-gone@example.com' }]);
+    const figures = await waitFor(() => dashboard(api, email.automationId), (d) => d.failed === 1);
+    expect(figures).toMatchObject({ failed: 1, sent: 0 });
+    expect(JSON.stringify(figures.recentFailures)).toContain('SENDER_NOT_VERIFIED');
+    expect(await mailsTo(app, 'reader-gone@example.com')).toEqual([]);
+  });
+});
+
+describe('the public: mail bombing a stranger through double opt-in', () => {
+  it('the same `confirmEmailYN: Y` request repeated mails one confirmation per address and list per hour; the first link still confirms', async () => {
+    const listId = await createList(api, 'bombing');
+    const other = await createList(api, 'bombing-other');
+    for (let i = 0; i < 5; i++) {
+      const res = await api.post(`/v1/lists/${listId}/subscribers`, confirmRequest('bombed@example.com'));
+      expect(res.body.Ok, res.text).toBe(true);
+    }
+    expect((await api.post(`/v1/lists/${other}/subscribers`, confirmRequest('bombed@example.com'))).body.Ok).toBe(true);
+    const mails = await mailsTo(app, 'bombed@example.com');
+    expect(mails.map((m) => String(m.subject))).toEqual(['[bombing] 구독을 확인해 주세요', '[bombing-other] 구독을 확인해 주세요']);
+    const link = /https?:\/\/\S+\/v1\/subscriptions\/confirm\?token=[^\s"<>]+/.exec(String(mails[0]!.text))![0];
+    expect((await fetch(link)).status).toBe(200);
+    expect((await allSubscribers(api, listId)).get('bombed@example.com')?.status).toBe('subscribed');
+  });
+
+  it('the hour is one conditional put on a small item with a TTL: free again when it has passed, whether or not TTL has deleted it', async () => {
+    const deps = app.runtime.deps;
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    expect(await claimConfirmationSlot(deps, 424242, 'x@example.com', t0)).toBe(true);
+    expect(await claimConfirmationSlot(deps, 424242, 'X@example.com', new Date(t0.getTime() + 59 * 60_000))).toBe(false);
+    expect(await claimConfirmationSlot(deps, 424243, 'x@example.com', t0)).toBe(true);
+    expect(await claimConfirmationSlot(deps, 424242, 'x@example.com', new Date(t0.getTime() + (CONFIRMATION_SLOT_SECONDS + 1) * 1000))).toBe(true);
   });
 });
 

@@ -16,7 +16,7 @@ import { isPermanent, isTransient, MailError, type OutgoingMail } from '#shared/
 import { nextAttemptAt, RETRY_DEADLINE_MS } from '#shared/automations/send-policy';
 
 const mail = (to: string, key?: string, size = 2000): OutgoingMail => ({
-  from: 'news@example.com',
+  from: { address: 'news@example.com' },
   to,
   subject: 'Hello',
   html: `<p>${'x'.repeat(size)}</p>`,

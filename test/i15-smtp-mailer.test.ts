@@ -81,7 +81,7 @@ describe('issue 15: the SMTP mailer against a real SMTP server', () => {
     const subject = '[주간 뉴스레터] 3월 첫째 주 소식: 새로운 기능과 구독자 여러분께 드리는 감사 인사 🎉';
     const unsubscribe = listUnsubscribeHeaders(deps, 'ws-1', 42, 'hong@example.com');
     const mail: OutgoingMail = {
-      from: '"스티비 뉴스레터 팀" <news@example.com>',
+      from: { name: '스티비 뉴스레터 팀', address: 'news@example.com' },
       to: '"홍길동" <hong@example.com>',
       subject,
       html: '<p>안녕하세요, 홍길동 님. 이번 주 소식입니다.</p>',
@@ -127,7 +127,7 @@ describe('issue 15: the SMTP mailer against a real SMTP server', () => {
   it('issue 12: a 4xx answer is transient, a 5xx answer permanent, a refused login and an unreachable server are errors, nothing delivered', async () => {
     const mailer = createSmtpMailer(url());
     const before = received.length;
-    const base = { from: 'news@example.com', subject: '제목', html: '<p>본문</p>' };
+    const base = { from: { address: 'news@example.com' }, subject: '제목', html: '<p>본문</p>' };
     const busy = await mailer.send({ ...base, to: 'busy@example.com' }).catch((e: unknown) => e);
     expect(isTransient(busy)).toBe(true);
     const nobody = await mailer.send({ ...base, to: 'nobody@example.com' }).catch((e: unknown) => e);

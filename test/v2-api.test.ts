@@ -279,16 +279,21 @@ describe('senders (the yml: 주소록 - 발신자 이메일 주소)', () => {
     expectRefused(await api.del(`/v2/lists/${second}/senders/editor@shop.example`), 'Data.InvalidRequest');
   });
 
-  it('an automated email starts only from a verified sender address of its list (shared/automations)', async () => {
+  it('an automated email is saved and starts only with a verified sender address of its list (shared/automations; issue 14: checked at save time)', async () => {
     const listId = await createList(api, 'auto sender');
-    const created = await api.post<{ automationId: number }>('/v2/automations', baseAutomation(listId, { senderEmail: 'auto@brand.example' }));
+    const body = baseAutomation(listId, { senderEmail: 'auto@brand.example' });
+    expectRefused(await api.post('/v2/automations', body), 'Authorization.PermissionDenied');
+    expect((await api.post(`/v2/lists/${listId}/senders`, { email: 'auto@brand.example' })).json).toEqual({ authorized: false });
+    expectRefused(await api.post('/v2/automations', body), 'Authorization.PermissionDenied');
+    expect((await api.get<unknown[]>(`/v2/automations?listId=${listId}`)).json).toEqual([]);
+    await verifiedSender(api, listId, 'auto@brand.example');
+    const created = await api.post<{ automationId: number }>('/v2/automations', body);
     expect(created.status, created.text).toBe(201);
     const id = created.json.automationId;
-    expectRefused(await api.post(`/v2/automations/${id}/start`), 'Authorization.PermissionDenied');
-    expectRefused(await api.post(`/v2/automations/${id}/schedule`, { startAt: new Date(Date.now() + 3_600_000).toISOString() }), 'Authorization.PermissionDenied');
-    expect((await api.post(`/v2/lists/${listId}/senders`, { email: 'auto@brand.example' })).json).toEqual({ authorized: false });
-    expectRefused(await api.post(`/v2/automations/${id}/start`), 'Authorization.PermissionDenied');
-    await verifiedSender(api, listId, 'auto@brand.example');
+    // Editing to an address that is not verified is refused the same way, and changes nothing.
+    const { listId: _listId, ...content } = body;
+    expectRefused(await api.put(`/v2/automations/${id}`, { ...content, senderEmail: 'other@brand.example' }), 'Authorization.PermissionDenied');
+    expect((await api.get<{ senderEmail: string }>(`/v2/automations/${id}`)).json.senderEmail).toBe('auto@brand.example');
     const started = await api.post<{ state: string }>(`/v2/automations/${id}/start`);
     expect(started.json.state, started.text).toBe('running');
     // The sender of a running automated email cannot be removed from under it.

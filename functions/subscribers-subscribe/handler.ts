@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiHandler } from '#shared/http/api-handler';
-import { listIdParams, numericId } from '#shared/http/schemas';
+import { fieldValues, listIdParams, numericId } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
 import { subscribe } from '#shared/subscribers/subscribe';
 import { assertAcceptsAdds } from '#shared/lists/linked';
@@ -15,7 +15,7 @@ const request = z
     confirmEmailYN: z.enum(['Y', 'N']).default('N'),
     // null means none, as callers' typed clients send an absent list (issue 13); ids as strings or numbers.
     groupIds: z.array(numericId).nullish().transform((ids) => ids ?? []),
-    subscribers: z.array(z.record(z.string(), z.unknown())),
+    subscribers: z.array(fieldValues),
   })
   .transform(({ eventOccurredBy: correct, eventOccuredBy: old, ...rest }) => ({ ...rest, eventOccurredBy: correct ?? old ?? 'MANUAL' }));
 

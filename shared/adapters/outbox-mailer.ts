@@ -3,7 +3,7 @@ import { readdirSync, unlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { MailError, type Mailer, type MailLookup, type OutgoingMail } from '#shared/ports/mailer';
+import { MailError, nodemailerMessage, type Mailer, type MailLookup, type OutgoingMail } from '#shared/ports/mailer';
 
 /**
  * File-system errors that say the outbox could not take the message now but may later: a full
@@ -56,11 +56,11 @@ export function createOutboxMailer(directory: string): Mailer {
 
   const write = async (mail: OutgoingMail): Promise<{ messageId: string }> => {
     // Tags are SES metadata, not headers; the outbox keeps them visible as X-Tag-* headers.
-    const { tags, idempotencyKey, ...message } = mail;
-    const tagHeaders = Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [`X-Tag-${k}`, v]));
+    const { idempotencyKey } = mail;
+    const tagHeaders = Object.fromEntries(Object.entries(mail.tags ?? {}).map(([k, v]) => [`X-Tag-${k}`, v]));
     let info;
     try {
-      info = await composer.sendMail({ ...message, headers: { ...mail.headers, ...tagHeaders } });
+      info = await composer.sendMail(nodemailerMessage(mail, { ...mail.headers, ...tagHeaders }));
     } catch (error) {
       throw new MailError('permanent', `message could not be composed: ${(error as Error).message}`, { cause: error });
     }
@@ -126,9 +126,8 @@ export function createSmtpMailer(url: string): Mailer {
   const transport = nodemailer.createTransport(url);
   return {
     async send(mail: OutgoingMail) {
-      const { tags: _tags, idempotencyKey: _key, ...message } = mail;
       try {
-        const info = await transport.sendMail(message);
+        const info = await transport.sendMail(nodemailerMessage(mail));
         return { messageId: String(info.messageId) };
       } catch (error) {
         throw classifySmtp(error);

@@ -1,6 +1,6 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import nodemailer from 'nodemailer';
-import { MailError, type Mailer, type MailLookup, type OutgoingMail } from '#shared/ports/mailer';
+import { MailError, nodemailerMessage, type Mailer, type MailLookup, type OutgoingMail } from '#shared/ports/mailer';
 
 /** SES answers that mean "not now" (the message was not accepted; try again later). */
 const TRANSIENT_SES_ERRORS = new Set(['TooManyRequestsException', 'ThrottlingException', 'LimitExceededException', 'SendingPausedException', 'InternalFailure', 'ServiceUnavailable']);
@@ -35,8 +35,8 @@ export function createSesMailer(client = new SESv2Client({}), configurationSetNa
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
   return {
     async send(mail: OutgoingMail) {
-      const { tags, idempotencyKey, ...message } = mail;
-      const info = await composer.sendMail({ ...message, headers: { ...mail.headers } });
+      const { tags, idempotencyKey } = mail;
+      const info = await composer.sendMail(nodemailerMessage(mail, { ...mail.headers }));
       const allTags = { ...(tags ?? {}), ...(idempotencyKey ? { sendId: idempotencyKey } : {}) };
       try {
         const res = await client.send(

@@ -71,10 +71,15 @@ const itemOf = (a: AutomationRecord) => ({
   ...a,
 });
 
-export async function createAutomation(deps: StoreDeps, workspaceId: string, listId: number, raw: unknown): Promise<AutomationRecord> {
+type SenderDeps = Parameters<typeof assertVerifiedSender>[0];
+
+export async function createAutomation(deps: StoreDeps & SenderDeps, workspaceId: string, listId: number, raw: unknown): Promise<AutomationRecord> {
   const input = parseInput(raw);
   const ctx = await loadListContext(deps, workspaceId, listId);
   await checkReferences(deps, ctx, input);
+  // Issue 14: an automated email is saved only with a verified sender of its list, so no
+  // workspace can name another's SES identity (or any address) as its From.
+  await assertVerifiedSender(deps, { workspaceId, listId }, input.senderEmail);
   const automationId = await nextId(deps, 'automation');
   const now = deps.clock.now().toISOString();
   const record: AutomationRecord = {
@@ -172,12 +177,13 @@ async function save(deps: StoreDeps, before: AutomationRecord, next: AutomationR
 }
 
 /** Editing only in draft and paused (A2); a paused email's schedules follow the edit. */
-export async function updateAutomation(deps: ScheduleDeps, workspaceId: string, automationId: number, raw: unknown): Promise<AutomationRecord> {
+export async function updateAutomation(deps: ScheduleDeps & SenderDeps, workspaceId: string, automationId: number, raw: unknown): Promise<AutomationRecord> {
   const input = parseInput(raw);
   const current = await findAutomation(deps, workspaceId, automationId);
   if (current.state !== 'draft' && current.state !== 'paused') throw illegalState(current.state, 'edit (only draft or paused)');
   const ctx = await loadListContext(deps, workspaceId, current.listId);
   await checkReferences(deps, ctx, input, automationId);
+  await assertVerifiedSender(deps, { workspaceId, listId: current.listId }, input.senderEmail);
   const saved = await save(deps, current, { ...current, ...input });
   if (saved.state === 'paused') await syncSchedules(deps, saved);
   return saved;
@@ -244,7 +250,7 @@ export interface TransitionInput {
 
 /** SPEC A2's transitions; anything else is refused naming the current state. */
 export async function transition(
-  deps: ScheduleDeps & Parameters<typeof assertVerifiedSender>[0],
+  deps: ScheduleDeps & SenderDeps,
   workspaceId: string,
   automationId: number,
   action: Transition,

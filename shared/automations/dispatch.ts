@@ -29,6 +29,7 @@ import type { AutomationRecord } from './model';
 import { applyTransition, automationById, getAutomation } from './automations';
 import { commitCounted, statsWrite, type CountedUnit, type Tx } from './figures';
 import { renderMail, urlHash } from './render';
+import { isVerifiedSender } from '#shared/senders/senders';
 import { LEASE_MARGIN_MS, SEND_LEASE_MS, nextAttemptAt } from './send-policy';
 import {
   enqueueFires,
@@ -306,15 +307,29 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
 async function mailAndRecord(deps: DispatchDeps, records: readonly SendingRecord[], ctx: SendContext): Promise<number> {
   if (!records.length) return 0;
   const outcomes = new Map<SendingRecord, Outcome>();
+  // Issue 14: never mail from a sender that is not (or no longer) a verified sender of the list,
+  // whatever was checked when the email was saved or started (a race with a sender's removal, an
+  // email saved before the check). One look-up per automated email and batch.
+  const unverified = new Set<number>();
+  for (const automationId of new Set(records.map((r) => r.automationId))) {
+    const a = ctx.automations.get(automationId);
+    if (a && !(await isVerifiedSender(deps, { workspaceId: a.workspaceId, listId: a.listId }, a.senderEmail))) unverified.add(automationId);
+  }
+  for (const record of records) {
+    if (!unverified.has(record.automationId)) continue;
+    outcomes.set(record, { kind: 'failed', reason: `SENDER_NOT_VERIFIED: ${ctx.automations.get(record.automationId)!.senderEmail} is not a verified sender of the list` });
+  }
+  if (unverified.size) logger.warn('sends refused: the sender is not verified for the list', { automationIds: [...unverified] });
+  const toMail = records.filter((r) => !unverified.has(r.automationId));
   let next = 0;
   const worker = async () => {
-    while (next < records.length) {
-      const record = records[next++]!;
+    while (next < toMail.length) {
+      const record = toMail[next++]!;
       outcomes.set(record, await mailOne(deps, record, ctx));
       crashAt('send:mailed');
     }
   };
-  await Promise.all(Array.from({ length: Math.min(MAIL_CONCURRENCY, records.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(MAIL_CONCURRENCY, toMail.length) }, worker));
   return recordOutcomes(deps, outcomes, ctx);
 }
 

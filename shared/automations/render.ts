@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Deps } from '#shared/runtime/deps';
-import type { OutgoingMail } from '#shared/ports/mailer';
+import { mailbox, type OutgoingMail } from '#shared/ports/mailer';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import type { ListRecord } from '#shared/lists/model';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#shared/subscribers/unsubscribe-links';
@@ -37,16 +37,17 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * other markup into the email (reference/email_automation_api.md).
  */
 export function mergeValues(subscriber: SubscriberRecord, vars: Record<string, unknown> | undefined, escape: boolean) {
-  const own: Record<string, string> = { email: subscriber.email, $ad_agreed: subscriber.adAgreed === 'Y' ? 'Y' : '' };
+  // Null-prototype maps (issue 14): a tag named `constructor` or `__proto__` is a plain key here.
+  const own: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, { email: subscriber.email, $ad_agreed: subscriber.adAgreed === 'Y' ? 'Y' : '' });
   for (const [k, v] of Object.entries(subscriber.fields)) own[k] = String(v);
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(own)) out[k] = escape ? escapeHtml(v) : v;
   for (const [k, v] of Object.entries(vars ?? {})) if (k !== 'subscriber' && v !== null && v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
   return out;
 }
 
 export const merge = (template: string, values: Record<string, string>) =>
-  template.replace(/\$%([^%$\s]{1,100})%\$/g, (_, tag: string) => values[tag] ?? '');
+  template.replace(/\$%([^%$\s]{1,100})%\$/g, (_, tag: string) => (Object.hasOwn(values, tag) ? values[tag]! : ''));
 
 /**
  * SPEC M1: whether the email's own HTML shows the unsubscribe link: `$%unsubscribe%$` as the
@@ -91,7 +92,8 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
 
   const senderName = a.senderName || list.senderName;
   return {
-    from: senderName ? `"${senderName.replace(/["\\]/g, '')}" <${a.senderEmail}>` : a.senderEmail,
+    // Structured (issue 14): the name is the tenant's and stays a display name whatever it holds.
+    from: mailbox(a.senderEmail, senderName),
     to: subscriber.email,
     subject: merge(a.subject, textValues).replace(/[\r\n]+/g, ' '),
     html,

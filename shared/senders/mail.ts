@@ -1,4 +1,4 @@
-import type { OutgoingMail } from '#shared/ports/mailer';
+import { mailbox, type OutgoingMail } from '#shared/ports/mailer';
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -6,7 +6,7 @@ const escapeHtml = (s: string) =>
 /** The mail that asks an address to confirm it may be used as a sender. */
 export function senderVerificationMail(from: string, to: string, link: string): OutgoingMail {
   return {
-    from,
+    from: mailbox(from),
     to,
     subject: '발신자 이메일 주소를 인증해 주세요',
     html:

@@ -176,16 +176,19 @@ export async function listSenderKeys(deps: SenderDeps, listId: number) {
   return (await listSenderEmails(deps, listId)).map((e) => keys.listSender(listId, e));
 }
 
-/**
- * Issue 13: automated emails send only from a verified sender address of their list. Checked
- * where one starts sending (start, schedule, resume).
- */
-export async function assertVerifiedSender(deps: SenderDeps, list: { workspaceId: string; listId: number }, rawEmail: string): Promise<void> {
+/** A sender address of the list that is verified for its workspace (issue 13); the dispatcher asks before it mails (issue 14). */
+export async function isVerifiedSender(deps: SenderDeps, list: { workspaceId: string; listId: number }, rawEmail: string): Promise<boolean> {
   const email = normalizeEmail(rawEmail);
   const { workspaceId, listId } = list;
-  if (!(await hasListSender(deps, listId, email)) || !(await isVerified(deps, workspaceId, await readWorkspaceSender(deps, workspaceId, email)))) {
-    throw new ApiError('SENDER_NOT_VERIFIED', `senderEmail=${email}`);
-  }
+  return (await hasListSender(deps, listId, email)) && (await isVerified(deps, workspaceId, await readWorkspaceSender(deps, workspaceId, email)));
+}
+
+/**
+ * Issue 13: automated emails send only from a verified sender address of their list. Checked
+ * where one is saved (issue 14) and where one starts sending (start, schedule, resume).
+ */
+export async function assertVerifiedSender(deps: SenderDeps, list: { workspaceId: string; listId: number }, rawEmail: string): Promise<void> {
+  if (!(await isVerifiedSender(deps, list, rawEmail))) throw new ApiError('SENDER_NOT_VERIFIED', `senderEmail=${normalizeEmail(rawEmail)}`);
 }
 
 export type SenderConfirmOutcome = 'confirmed' | 'invalid';

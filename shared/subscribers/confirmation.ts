@@ -8,13 +8,14 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { keys } from '#shared/table/keys';
 import { sleep } from '#shared/db/batch';
-import { isTransient } from '#shared/ports/mailer';
+import { isTransient, mailbox } from '#shared/ports/mailer';
 import { logger } from '#shared/logger';
 import type { Deps } from '#shared/runtime/deps';
 import type { ListContext } from '#shared/lists/model';
 import { loadListContext } from '#shared/lists/model';
 import { uniquePhoneField } from '#shared/lists/fields';
 import { applyMutations, eventContextFor } from './store';
+import { claimConfirmationSlot, releaseConfirmationSlot } from './confirmation-slot';
 import type { PreparedRow, SubscribeRequest } from './subscribe';
 import { decideRow } from './subscribe';
 
@@ -49,6 +50,8 @@ export async function requestConfirmations(
   const unsent = new Set<string>();
   await Promise.all(
     rows.map(async (row) => {
+      // Issue 14: one confirmation mail per address and list per hour; a repeat waits for the first link.
+      if (!(await claimConfirmationSlot(deps, ctx.list.listId, row.email, now))) return;
       const id = randomUUID();
       await deps.db.send(
         new PutCommand({
@@ -70,7 +73,8 @@ export async function requestConfirmations(
       const link = `${deps.publicBaseUrl}${CONFIRM_PATH}?token=${encodeURIComponent(deps.signer.sign('confirm', id, expiresAt))}`;
       const listName = escapeHtml(ctx.list.name);
       const mail = {
-        from: `"${ctx.list.senderName || ctx.list.name}" <${deps.systemSender}>`,
+        // Structured (issue 14): a senderName with quotes or `<…>` stays a display name.
+        from: mailbox(deps.systemSender, ctx.list.senderName || ctx.list.name),
         to: row.email,
         subject: `[${ctx.list.name}] 구독을 확인해 주세요`,
         html:
@@ -93,6 +97,7 @@ export async function requestConfirmations(
           logger.warn('confirmation email not sent', { listId: ctx.list.listId, attempts: attempt, error: error as Error });
           unsent.add(row.email);
           await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: keys.confirmation(id) }));
+          await releaseConfirmationSlot(deps, ctx.list.listId, row.email);
           return;
         }
       }

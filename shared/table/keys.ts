@@ -137,6 +137,8 @@ export const keys = {
 
   /** A double opt-in waiting for its link to be followed. */
   confirmation: (token: string) => ({ PK: `CONFIRM#${token}`, SK: '#META' }),
+  /** Issue 14: the hour in which a list last mailed a confirmation to an address (the address hashed: bounded, not in keys). */
+  confirmationSlot: (listId: number, emailHash: string) => ({ PK: `CONFIRMSLOT#${pad(listId)}#${emailHash}`, SK: '#META' }),
 
   // Automated emails (SPEC A1-A8). docs/automations.md explains the flow.
   /** An automated email, in its list's partition: loading a list loads its automations too. */

@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ApiError } from '../errors';
+import { jsonDepth, MAX_BODY_DEPTH } from '../json-depth';
 
 export type ParsedEvent = APIGatewayProxyEvent & { parsedBody?: unknown };
 
@@ -23,10 +24,14 @@ export const jsonBody = (): MiddlewareObj<ParsedEvent> => ({
     if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType.trim())) {
       throw new ApiError('UNSUPPORTED_MEDIA_TYPE');
     }
+    let parsed: unknown;
     try {
-      event.parsedBody = JSON.parse(raw);
+      parsed = JSON.parse(raw);
     } catch {
       throw new ApiError('INVALID_JSON');
     }
+    // Issue 14 (R1): refused here, before any handler could write part of it.
+    if (jsonDepth(parsed) > MAX_BODY_DEPTH) throw new ApiError('INVALID_REQUEST', `(body): nested deeper than ${MAX_BODY_DEPTH} levels`);
+    event.parsedBody = parsed;
   },
 });

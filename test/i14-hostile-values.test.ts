@@ -1,0 +1,82 @@
+/**
+ * Issue 14, hostile values (SPEC R1, W3): deeply nested bodies, values of the wrong type and
+ * prototype keys (`__proto__`, `constructor`, `toString`) as field names, tags, merge tags and
+ * API-trigger variables. Each gets a clear 400 in its version's shape, or is treated as the plain
+ * name it is; nothing is written before the answer is certain, no answer is a 500.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { useTestApp, type ApiClient, type TestApp } from './support/app';
+import { allSubscribers, counts, createList, subscribe } from './support/lists';
+import { jsonDepth, MAX_BODY_DEPTH } from '#shared/http/json-depth';
+import { add, mailsTo, started, waitFor } from './support/automations';
+
+let app: TestApp;
+let api: ApiClient;
+useTestApp((s) => ({ app, api } = s));
+
+const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+describe('R1 (issue 14): a deeply nested value is refused before anything is written', () => {
+  it('a row with a 50,000-level nested value answers 400 in the v1 envelope; no subscriber written, no automated email sent', async () => {
+    const listId = await createList(api, 'deep', [{ tag: 'name', label: '이름' }]);
+    await started(api, listId, { subject: 'Deep welcome' });
+    const body = `{"eventOccurredBy":"MANUAL","confirmEmailYN":"N","subscribers":[{"email":"deep@example.com","name":${nested(50_000)}}]}`;
+    const res = await api.post(`/v1/lists/${listId}/subscribers`, body);
+    expect(res.status, res.text).toBe(400);
+    expect(res.body).toMatchObject({ Ok: false, Error: { Code: 'INVALID_REQUEST', HttpStatusCode: 400 } });
+    expect(res.body.Error!.Message).toContain(`nested deeper than ${MAX_BODY_DEPTH} levels`);
+    expect((await allSubscribers(api, listId)).size).toBe(0);
+    expect((await counts(api, listId)).total).toBe(0);
+    // The control: the same row with a plain value is written and triggers the email.
+    await add(api, listId, [{ email: 'plain@example.com', name: 'plain' }]);
+    await waitFor(() => mailsTo(app, 'plain@example.com'), (m) => m.length > 0);
+    expect(await mailsTo(app, 'deep@example.com')).toEqual([]);
+  });
+
+  it('every JSON route refuses it the same way: v2 in its error object', async () => {
+    const res = await api.post('/v2/lists', `{"name":"x","senderName":"a","companyName":"b","companyContact":"c","companyAddress":"d","fields":${nested(50_000)}}`);
+    expect(res.status, res.text).toBe(400);
+    expect(res.error).toMatchObject({ code: 'stberror.Errors.Data.InvalidRequest', httpStatusCode: 400 });
+    expect(res.error!.message).toContain('nested deeper');
+  });
+
+  it('jsonDepth counts without recursion and stops past its limit', () => {
+    expect(jsonDepth(1)).toBe(0);
+    expect(jsonDepth({ a: [1, { b: {} }] })).toBe(4);
+    expect(jsonDepth(JSON.parse(nested(200_000)))).toBe(Infinity);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: MAX_BODY_DEPTH }), (n) => jsonDepth(JSON.parse(nested(n) || '0')) === n),
+    );
+  });
+});
+
+describe('R1 (issue 14): field values of the wrong type', () => {
+  it('an object or array as a field value answers 400 in the version\'s shape before any write (v1 and v2); no 500, nothing written', async () => {
+    const listId = await createList(api, 'types', [{ tag: 'name', label: '이름' }]);
+    for (const value of [{ a: 1 }, [1, 2], { toString: 'x' }]) {
+      const res = await subscribe(api, listId, { subscribers: [{ email: 'fine@example.com', name: 'ok' }, { email: 'typed@example.com', name: value }] });
+      expect(res.status, res.text).toBe(400);
+      expect(res.body).toMatchObject({ Ok: false, Error: { Code: 'INVALID_REQUEST' } });
+      const v2 = await api.post(`/v2/lists/${listId}/subscribers`, { subscriber: { email: 'typed2@example.com', status: 'subscribed', fields: { name: value } } });
+      expect(v2.status, v2.text).toBe(400);
+      expect(v2.error?.code).toBe('stberror.Errors.Data.InvalidRequest');
+    }
+    expect((await allSubscribers(api, listId)).size).toBe(0);
+  });
+});
+
+describe('prototype keys (issue 14)', () => {
+  it('merge tags named after Object.prototype members render empty, never `function Object() …`', async () => {
+    const { merge, mergeValues } = await import('#shared/automations/render');
+    const subscriber = { email: 'p@example.com', adAgreed: 'N', fields: {} } as unknown as Parameters<typeof mergeValues>[0];
+    const values = mergeValues(subscriber, undefined, true);
+    for (const tag of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(merge(`[$%${tag}%$]`, values), tag).toBe('[]');
+    }
+    fc.assert(fc.property(fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype)), (tag) => merge(`$%${tag}%$`, values) === ''));
+    // A tag that is a real value stays one, whatever its name.
+    const withValues = mergeValues(subscriber, { constructor: 'built', toString: 'said' }, false);
+    expect(merge('$%constructor%$ $%toString%$', withValues)).toBe('built said');
+  });
+});
