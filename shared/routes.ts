@@ -110,6 +110,18 @@ export const routes: readonly RouteDefinition[] = [
   route('v2-groups-assign', 'POST', '/v2/lists/{listId}/groups/{groupId}/assign', 'RW', ['L7'], '구독자 그룹 할당: {subscriber}'),
   route('v2-groups-release', 'POST', '/v2/lists/{listId}/groups/{groupId}/release', 'RW', ['L7'], '구독자 그룹 해제: {subscriber}'),
 
+  // Regular emails, the v2 API's /emails (issue 15); docs/api.md "Regular emails".
+  route('emails-list', 'GET', '/v2/emails', 'R', ['A1'], '이메일 목록 조회: tagIds, listId, offset, limit ≤ 100'),
+  route('emails-create', 'POST', '/v2/emails', 'RW', ['A1'], '일반 이메일 생성 → {id}'),
+  route('emails-get', 'GET', '/v2/emails/{emailId}', 'R', ['A1', 'A7'], '이메일 정보 조회 (with the send\'s figures)'),
+  route('emails-update', 'PUT', '/v2/emails/{emailId}', 'RW', ['A1'], '일반 이메일 정보 수정 (작성 중 only)'),
+  { ...route('emails-delete', 'DELETE', '/v2/emails/{emailId}', 'RW', ['A1'], '일반 이메일 삭제 (a reservation goes with it)'), schedules: true },
+  route('emails-copy', 'POST', '/v2/emails/{emailId}/copy', 'RW', ['A1'], '이메일 복사 → {id} of a new draft'),
+  route('emails-tags-assign', 'POST', '/v2/emails/{emailId}/tags/assign', 'RW', ['A1'], '태그 할당: ?tagIds=1,2'),
+  route('emails-tags-release', 'POST', '/v2/emails/{emailId}/tags/release', 'RW', ['A1'], '태그 해제: ?tagIds=1,2'),
+  route('emails-content-get', 'GET', '/v2/emails/{emailId}/content', 'R', ['A1'], '콘텐츠 조회 (text/html)'),
+  route('emails-content-set', 'POST', '/v2/emails/{emailId}/content', 'RW', ['A1'], '콘텐츠 수정: a text/html body with $%tag%$ merge tags'),
+
   // List webhooks (L10, R4)
   route('webhooks-list', 'GET', '/v2/lists/{listId}/webhooks', 'R', ['L10'], 'Webhooks of a list'),
   route('webhooks-create', 'POST', '/v2/lists/{listId}/webhooks', 'RW', ['L10', 'R4'], 'Create a webhook (signing secret shown once)'),

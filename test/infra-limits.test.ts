@@ -98,12 +98,14 @@ function expectWithinLimitsAndDeployed({ stack, templates, counts }: Synth, tabl
 const deploymentIdOf = (s: Synth) => resourcesOf(s.templates[0]!, 'AWS::ApiGateway::Deployment')[0]![0];
 
 /** 150 routes: the 58 of today, about 40 of a v2 API and regular emails in areas of their own, and more in today's busiest shared stacks. */
+// Issue 15 made /emails real: its area is grown to 30 routes, the busiest shared stack takes what is left of 150.
+const emailRoutes = routes.filter((r) => r.id.startsWith('emails-')).length;
 const grown = [
   ...routes,
-  ...syntheticRoutes('emails', 30),
+  ...syntheticRoutes('emails', 30 - emailRoutes),
   ...syntheticRoutes('regular', 20),
   ...syntheticRoutes('automations', 20),
-  ...syntheticRoutes('subscribers', 150 - routes.length - 70),
+  ...syntheticRoutes('subscribers', 150 - routes.length - (30 - emailRoutes) - 40),
 ];
 
 describe('issue 11: room to grow', () => {
@@ -121,7 +123,7 @@ describe('issue 11: room to grow', () => {
     expect(new Set(grown.map((r) => r.id)).size).toBe(150);
     const s = await synth(grown);
     expectWithinLimitsAndDeployed(s, grown);
-    expect(s.counts.size).toBe(Object.keys(sharedRouteStacks).length + 2 + 1); // + Emails, Regular, the root
+    expect(s.counts.size).toBe(Object.keys(sharedRouteStacks).length + 1 + 1); // + Regular, the root (Emails is a listed stack since issue 15)
     // A new route changes the deployment's logical id, so CloudFormation deploys the stage again
     // (the same routes give the same id: nothing is redeployed for nothing).
     expect(deploymentIdOf(s)).not.toBe(deploymentIdOf(today));
