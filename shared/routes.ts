@@ -121,6 +121,11 @@ export const routes: readonly RouteDefinition[] = [
   route('emails-tags-release', 'POST', '/v2/emails/{emailId}/tags/release', 'RW', ['A1'], '태그 해제: ?tagIds=1,2'),
   route('emails-content-get', 'GET', '/v2/emails/{emailId}/content', 'R', ['A1'], '콘텐츠 조회 (text/html)'),
   route('emails-content-set', 'POST', '/v2/emails/{emailId}/content', 'RW', ['A1'], '콘텐츠 수정: a text/html body with $%tag%$ merge tags'),
+  route('emails-logs', 'GET', '/v2/emails/{emailId}/logs', 'R', ['A7'], '이메일 상세 통계 조회: per-recipient sent / failed / opened / clicked'),
+  // Sending checks the sender is verified (issue 13) and starts the email-send state machine; a reservation is a scheduler entry (A8).
+  { ...route('emails-send', 'POST', '/v2/emails/{emailId}/send', 'RW', ['M1', 'M3'], '일반 이메일 발송: to the list or its groups, fanned out'), senderIdentities: true },
+  { ...route('emails-reserve', 'POST', '/v2/emails/{emailId}/reserve', 'RW', ['A8'], '일반 이메일 발송 예약: reserveTime YYYYMMDDhhmmss (KST)'), schedules: true, senderIdentities: true },
+  { ...route('emails-cancel-reserve', 'POST', '/v2/emails/{emailId}/cancel-reserve', 'RW', ['A8'], '일반 이메일 발송 예약 취소 (up to the minute)'), schedules: true },
 
   // List webhooks (L10, R4)
   route('webhooks-list', 'GET', '/v2/lists/{listId}/webhooks', 'R', ['L10'], 'Webhooks of a list'),

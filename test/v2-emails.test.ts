@@ -8,20 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { useTestApp, type ApiClient, type TestApp, type TestWorkspace } from './support/app';
 import { createGroup, createList } from './support/lists';
 import { verifiedSender } from './support/senders';
+import { expectOk, expectRefused } from './support/emails';
 
 let app: TestApp;
 let api: ApiClient;
 useTestApp((s) => ({ app, api } = s));
-
-export const expectOk = (res: { status: number; text: string; headers: Headers }) => {
-  expect(res.status, res.text).toBe(200);
-  expect(res.text).toBe('ok');
-  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-};
-export const expectRefused = (res: { status: number; text: string; error?: { code: string; httpStatusCode: number; message: string } }, code: string, status = 400) => {
-  expect(res.status, res.text).toBe(status);
-  expect(res.error, res.text).toEqual({ code: `stberror.Errors.${code}`, httpStatusCode: status, message: expect.stringMatching(/[가-힣]/) });
-};
 
 type Email = Record<string, unknown> & { id: number; status: number; tagIds: number[] };
 type Page = { total: number; offset: number; limit: number; items: Email[] };

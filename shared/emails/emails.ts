@@ -297,7 +297,7 @@ export async function readFigures(deps: Pick<Deps, 'db' | 'tableName'>, emailId:
       ConsistentRead: true,
     }),
   );
-  const figures: SendFigures = { queued: 0, sending: 0, sent: 0, failed: 0, opens: 0, uniqueOpens: 0, clicks: 0, uniqueClicks: 0 };
+  const figures: SendFigures = { queued: 0, sending: 0, sent: 0, failed: 0, opens: 0, uniqueOpens: 0, clicks: 0, uniqueClicks: 0, clickLogs: 0 };
   for (const item of res.Items ?? []) for (const k of Object.keys(figures) as (keyof SendFigures)[]) figures[k] += Number(item[k] ?? 0);
   return figures;
 }

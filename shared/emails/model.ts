@@ -87,6 +87,8 @@ export interface SendFigures {
   uniqueOpens: number;
   clicks: number;
   uniqueClicks: number;
+  /** Click entries in the logs (the first MAX_CLICKED_LINKS clicks of each recipient). */
+  clickLogs: number;
 }
 
 /** The yml's GetEmailResponse, then ours beyond it (tagIds, reserveTime, and the send's figures when asked). */

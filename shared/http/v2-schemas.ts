@@ -104,7 +104,7 @@ export const v2EmailResponse = z.object({
   tagIds: z.array(z.number().int()),
   reserveTime: z.string().nullable(),
   sendProgress: z
-    .object({ queued: z.number(), sending: z.number(), sent: z.number(), failed: z.number(), opens: z.number(), uniqueOpens: z.number(), clicks: z.number(), uniqueClicks: z.number() })
+    .object({ queued: z.number(), sending: z.number(), sent: z.number(), failed: z.number(), opens: z.number(), uniqueOpens: z.number(), clicks: z.number(), uniqueClicks: z.number(), clickLogs: z.number() })
     .optional(),
 });
 export const v2EmailsPage = z.object({ total: z.number().int(), offset: z.number().int(), limit: z.number().int(), items: z.array(v2EmailResponse) });
