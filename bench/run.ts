@@ -9,8 +9,9 @@ import { benchSubscribe } from './subscribe';
 import { benchDispatch } from './dispatch';
 import { benchImport } from './import';
 import { benchV2 } from './v2';
+import { benchSend } from './send';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe, dispatch: benchDispatch, import: benchImport, v2: benchV2 };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { subscribe: benchSubscribe, dispatch: benchDispatch, import: benchImport, v2: benchV2, send: benchSend };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length ? names : Object.keys(benches);
