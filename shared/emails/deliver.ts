@@ -154,7 +154,8 @@ export async function deliver(deps: Deps, input: DeliverInput): Promise<DeliverR
   );
   crashAt('email:claimed');
   const mine: Claim[] = recipients.filter((_, i) => claimed[i]).map((subscriber) => ({ subscriber, sendId: sendIdOfRecipient(emailId, subscriber.email), leaseId, attemptedAt: nowIso }));
-  const { taken, held } = await takeOverDead(deps, emailId, recipients.filter((_, i) => !claimed[i]));
+  const { taken, held, ours } = await takeOverDead(deps, emailId, recipients.filter((_, i) => !claimed[i]), leaseId);
+  for (const subscriber of ours) mine.push({ subscriber, sendId: sendIdOfRecipient(emailId, subscriber.email), leaseId, attemptedAt: nowIso });
   const outcomes = new Map<Claim, Outcome>();
   const toMail = [...mine];
   for (const c of taken) {
@@ -222,17 +223,23 @@ async function mailOne(deps: Deps, input: DeliverInput, c: Claim): Promise<Outco
  * gone (lease ended, or claimed before this local runtime started) is taken over, and what the
  * mailer knows of the interrupted attempt decides; one still held is counted `held`.
  */
-async function takeOverDead(deps: Deps, emailId: number, recipients: readonly SubscriberRecord[]): Promise<{ taken: Claim[]; held: number }> {
-  if (!recipients.length) return { taken: [], held: 0 };
+async function takeOverDead(deps: Deps, emailId: number, recipients: readonly SubscriberRecord[], leaseId: string): Promise<{ taken: Claim[]; held: number; ours: SubscriberRecord[] }> {
+  if (!recipients.length) return { taken: [], held: 0, ours: [] };
   const now = deps.clock.now();
   const nowIso = now.toISOString();
   const before = deps.sendTakeoverBefore?.toISOString();
   const found = await batchGet(deps.db, deps.tableName, recipients.map((s) => keys.emailRecipient(emailId, s.email)));
   const taken: Claim[] = [];
+  const ours: SubscriberRecord[] = [];
   let held = 0;
   for (const s of recipients) {
     const item = found.get(keyString(keys.emailRecipient(emailId, s.email)));
     if (!item || item.status !== 'sending') continue;
+    // Our own claim: the SDK retried a claim transaction that had committed (a timeout on a loaded machine).
+    if (item.leaseId === leaseId) {
+      ours.push(s);
+      continue;
+    }
     const dead = String(item.leaseUntil) <= nowIso || (before !== undefined && String(item.claimedAt) < before);
     if (!dead) {
       held++;
@@ -245,7 +252,7 @@ async function takeOverDead(deps: Deps, emailId: number, recipients: readonly Su
       held++;
       continue;
     }
-    const leaseId = randomUUID();
+    const newLease = randomUUID();
     try {
       await deps.db.send(
         new UpdateCommand({
@@ -254,14 +261,14 @@ async function takeOverDead(deps: Deps, emailId: number, recipients: readonly Su
           UpdateExpression: 'SET leaseId = :new, leaseUntil = :until, attemptedAt = :now',
           ConditionExpression: '#s = :sending AND leaseId = :old',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':new': leaseId, ':until': new Date(now.getTime() + RECIPIENT_LEASE_MS).toISOString(), ':now': nowIso, ':sending': 'sending', ':old': item.leaseId },
+          ExpressionAttributeValues: { ':new': newLease, ':until': new Date(now.getTime() + RECIPIENT_LEASE_MS).toISOString(), ':now': nowIso, ':sending': 'sending', ':old': item.leaseId },
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) continue;
       throw error;
     }
-    taken.push({ subscriber: s, sendId, leaseId, attemptedAt: nowIso, known });
+    taken.push({ subscriber: s, sendId, leaseId: newLease, attemptedAt: nowIso, known });
   }
-  return { taken, held };
+  return { taken, held, ours };
 }
