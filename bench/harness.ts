@@ -65,6 +65,8 @@ export async function startBenchApp() {
     verifiedSender,
     runtime,
     workspaceId: ws.workspaceId,
+    /** The workspace's AccessToken (requests that are not JSON, e.g. an email's HTML). */
+    key: key.secret,
     close: async () => {
       await runtime.close();
       await dynamo.stop();

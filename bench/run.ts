@@ -11,6 +11,7 @@ import { benchImport } from './import';
 import { benchV2 } from './v2';
 import { benchV1Lookup } from './v1-lookup';
 import { benchSends } from './sends';
+import { benchSend } from './send';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   subscribe: benchSubscribe,
@@ -20,6 +21,8 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   v2: async () => ({ ...(await benchV2()), v1Lookup: await benchV1Lookup() }),
   // Issue 16: benchmarks measured against their floor in the same run (bench/floor.ts).
   sends: benchSends,
+  // Issue 15: a regular email to 10,000 recipients, and the fan-out.
+  send: benchSend,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

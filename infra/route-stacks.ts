@@ -27,6 +27,8 @@ export const sharedRouteStacks: Readonly<Record<string, readonly string[]>> = {
   Forms: ['forms'],
   Automations: ['automations', 'tracking'],
   Workspace: ['docs', 'api', 'integrations', 'imports'],
+  // Regular emails (issue 15): the v2 API's /emails.
+  Emails: ['emails'],
 };
 
 const stackOfArea = new Map(Object.entries(sharedRouteStacks).flatMap(([stack, areas]) => areas.map((area) => [area, stack] as const)));

@@ -10,6 +10,7 @@ import { Automation } from './constructs/automation';
 import { Imports, importTaskFunctions } from './constructs/imports';
 import { Mail } from './constructs/mail';
 import { Observability } from './constructs/observability';
+import { EmailSends } from './constructs/email-sends';
 import { Webhooks } from './constructs/webhooks';
 import { PublicRateLimit, type WafWindowSeconds } from './constructs/public-rate-limit';
 import type { RouteDefinition } from '../shared/routes';
@@ -56,6 +57,8 @@ export class NewsletterStack extends Stack {
   readonly api: Api;
   readonly automation: Automation;
   readonly imports: Imports;
+  /** Issue 15: the email-send state machine of regular emails. */
+  readonly emailSends: EmailSends;
   readonly mail: Mail;
   readonly webhooks: Webhooks;
   /** The HMAC key of links in emails (see HouseFunctionProps.signingSecret for why Secrets Manager). */
@@ -131,6 +134,17 @@ export class NewsletterStack extends Stack {
     const importsStart = this.api.functions.get('imports-start')!;
     importsStart.addEnvironment('IMPORT_STATE_MACHINE_ARN', this.imports.stateMachine.stateMachineArn);
     this.imports.stateMachine.grantStartExecution(importsStart);
+    // Issue 15: regular emails' sends; the send route starts them now, the dispatcher at a reserved time.
+    const emailSends = (this.emailSends = new EmailSends(this, 'EmailSends', {
+      table: this.data.table,
+      signingSecret,
+      mail: this.mail,
+      publicBaseUrl: this.api.publicBaseUrl,
+      mailRatePerSecond: this.automation.mailRatePerSecond,
+    }));
+    emailSends.grantStart(this.api.functions.get('emails-send')!);
+    emailSends.grantStart(this.automation.dispatcher);
+    this.mail.grantSenderIdentities(this.automation.dispatcher);
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.data.table, signingSecret });
     // SPEC A8: functions that start, pause, end or send schedule dispatcher entries; the events
     // worker turns facts into sends and mails those due at once, so it schedules and sends too.

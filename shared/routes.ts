@@ -117,6 +117,23 @@ export const routes: readonly RouteDefinition[] = [
   route('v2-groups-assign', 'POST', '/v2/lists/{listId}/groups/{groupId}/assign', 'RW', ['L7'], '구독자 그룹 할당: {subscriber}'),
   route('v2-groups-release', 'POST', '/v2/lists/{listId}/groups/{groupId}/release', 'RW', ['L7'], '구독자 그룹 해제: {subscriber}'),
 
+  // Regular emails, the v2 API's /emails (issue 15); docs/api.md "Regular emails".
+  route('emails-list', 'GET', '/v2/emails', 'R', ['A1'], '이메일 목록 조회: tagIds, listId, offset, limit ≤ 100'),
+  route('emails-create', 'POST', '/v2/emails', 'RW', ['A1'], '일반 이메일 생성 → {id}'),
+  route('emails-get', 'GET', '/v2/emails/{emailId}', 'R', ['A1', 'A7'], '이메일 정보 조회 (with the send\'s figures)'),
+  route('emails-update', 'PUT', '/v2/emails/{emailId}', 'RW', ['A1'], '일반 이메일 정보 수정 (작성 중 only)'),
+  { ...route('emails-delete', 'DELETE', '/v2/emails/{emailId}', 'RW', ['A1'], '일반 이메일 삭제 (a reservation goes with it)'), schedules: true },
+  route('emails-copy', 'POST', '/v2/emails/{emailId}/copy', 'RW', ['A1'], '이메일 복사 → {id} of a new draft'),
+  route('emails-tags-assign', 'POST', '/v2/emails/{emailId}/tags/assign', 'RW', ['A1'], '태그 할당: ?tagIds=1,2'),
+  route('emails-tags-release', 'POST', '/v2/emails/{emailId}/tags/release', 'RW', ['A1'], '태그 해제: ?tagIds=1,2'),
+  route('emails-content-get', 'GET', '/v2/emails/{emailId}/content', 'R', ['A1'], '콘텐츠 조회 (text/html)'),
+  route('emails-content-set', 'POST', '/v2/emails/{emailId}/content', 'RW', ['A1'], '콘텐츠 수정: a text/html body with $%tag%$ merge tags'),
+  route('emails-logs', 'GET', '/v2/emails/{emailId}/logs', 'R', ['A7'], '이메일 상세 통계 조회: per-recipient sent / failed / opened / clicked'),
+  // Sending checks the sender is verified (issue 13) and starts the email-send state machine; a reservation is a scheduler entry (A8).
+  { ...route('emails-send', 'POST', '/v2/emails/{emailId}/send', 'RW', ['M1', 'M3'], '일반 이메일 발송: to the list or its groups, fanned out'), senderIdentities: true },
+  { ...route('emails-reserve', 'POST', '/v2/emails/{emailId}/reserve', 'RW', ['A8'], '일반 이메일 발송 예약: reserveTime YYYYMMDDhhmmss (KST)'), schedules: true, senderIdentities: true },
+  { ...route('emails-cancel-reserve', 'POST', '/v2/emails/{emailId}/cancel-reserve', 'RW', ['A8'], '일반 이메일 발송 예약 취소 (up to the minute)'), schedules: true },
+
   // List webhooks (L10, R4)
   route('webhooks-list', 'GET', '/v2/lists/{listId}/webhooks', 'R', ['L10'], 'Webhooks of a list'),
   route('webhooks-create', 'POST', '/v2/lists/{listId}/webhooks', 'RW', ['L10', 'R4'], 'Create a webhook (signing secret shown once)'),

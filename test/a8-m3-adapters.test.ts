@@ -12,7 +12,7 @@ import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, Resour
 import { createEventBridgeScheduler } from '#shared/adapters/eventbridge-scheduler';
 import { startEmbeddedScheduler } from '#shared/local/embedded-scheduler';
 import { createRateLimitedMailer } from '#shared/mail/rate-limit';
-import type { DispatchEvent } from '#shared/ports/scheduler';
+import type { ScheduledEvent } from '#shared/ports/scheduler';
 import type { Mailer } from '#shared/ports/mailer';
 import { useTestApp, type TestApp } from './support/app';
 import { movableClock, waitFor } from './support/automations';
@@ -62,7 +62,7 @@ describe('A8 embedded scheduler', () => {
   it('A8: runs entries when the clock reaches them, once for one-time, daily again for daily; a restart keeps them', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sched-')), 'schedules.json');
     const clock = movableClock(new Date('2026-03-02T23:59:00Z'));
-    const ran: DispatchEvent[] = [];
+    const ran: ScheduledEvent[] = [];
     const first = startEmbeddedScheduler({ clock, run: async (e) => ran.push(e), file, intervalMs: 20 });
     await first.at('once', new Date('2026-03-03T00:10:00Z'), { kind: 'due', minute: '2026-03-03T00:10' });
     await first.at('once', new Date('2026-03-03T00:20:00Z'), { kind: 'due', minute: 'ignored' });

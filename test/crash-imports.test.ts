@@ -80,7 +80,7 @@ describe('issue 12: a job whose execution is gone (in-process)', () => {
     const listId = await linkedList(api, 'sixshop');
     // The job is committed but its execution never starts: the process died in between.
     const ws = (await app.runtime.deps.db.send(new GetCommand({ TableName: app.runtime.deps.tableName, Key: keys.list(listId) }))).Item!.workspaceId as string;
-    const { job } = await startImportJob({ ...app.runtime.deps, workflow: { startImport: async () => ({ executionId: 'never-ran' }) } }, ws, listId);
+    const { job } = await startImportJob({ ...app.runtime.deps, workflow: { startImport: async () => ({ executionId: 'never-ran' }), startEmailSend: async () => ({ executionId: 'never-ran' }) } }, ws, listId);
 
     const fresh = await api.get<JobView>(`/v2/lists/${listId}/imports/${job.jobId}`);
     expect(fresh.status, fresh.text).toBe(200);

@@ -98,13 +98,17 @@ function expectWithinLimitsAndDeployed({ stack, templates, counts }: Synth, tabl
 const deploymentIdOf = (s: Synth) => resourcesOf(s.templates[0]!, 'AWS::ApiGateway::Deployment')[0]![0];
 
 /** 150 routes: the 58 of today, about 40 of a v2 API and regular emails in areas of their own, and more in today's busiest shared stacks. */
+// Issue 15 made /emails real: its area is grown to 30 routes, the busiest shared stack takes what is left of 150.
+const emailRoutes = routes.filter((r) => r.id.startsWith('emails-')).length;
+const rest = 150 - routes.length - (30 - emailRoutes) - 20;
+const automationsExtra = Math.max(0, Math.min(20, rest));
 const grown = [
   ...routes,
-  ...syntheticRoutes('emails', 30),
+  ...syntheticRoutes('emails', 30 - emailRoutes),
   ...syntheticRoutes('regular', 20),
-  // Today's table has grown past 80 routes (issue 15's form): the shared stacks' extra routes make up the rest of 150.
-  ...syntheticRoutes('automations', Math.max(0, Math.min(20, 150 - routes.length - 50))),
-  ...syntheticRoutes('subscribers', Math.max(0, 150 - routes.length - 70)),
+  // The rest of 150 in today's busiest shared stacks (the table keeps growing: issue 15's form and /emails).
+  ...syntheticRoutes('automations', automationsExtra),
+  ...syntheticRoutes('subscribers', Math.max(0, rest - automationsExtra)),
 ];
 
 describe('issue 11: room to grow', () => {
@@ -122,7 +126,7 @@ describe('issue 11: room to grow', () => {
     expect(new Set(grown.map((r) => r.id)).size).toBe(150);
     const s = await synth(grown);
     expectWithinLimitsAndDeployed(s, grown);
-    expect(s.counts.size).toBe(Object.keys(sharedRouteStacks).length + 2 + 1); // + Emails, Regular, the root
+    expect(s.counts.size).toBe(Object.keys(sharedRouteStacks).length + 1 + 1); // + Regular, the root (Emails is a listed stack since issue 15)
     // A new route changes the deployment's logical id, so CloudFormation deploys the stage again
     // (the same routes give the same id: nothing is redeployed for nothing).
     expect(deploymentIdOf(s)).not.toBe(deploymentIdOf(today));

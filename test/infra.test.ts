@@ -334,8 +334,8 @@ describe('issue 3: automation, imports, mail', () => {
 
   it('M2/A8: only mail senders may send, as the sender domain through the configuration set', () => {
     const sends = resources('AWS::IAM::Policy').flatMap(([, p]) => statementsOf(p)).filter((s) => [s.Action].flat().includes('ses:SendEmail'));
-    // Routes that send (double opt-in, "send now"), the dispatcher and the events worker.
-    expect(sends).toHaveLength(routes.filter((r) => r.sendsMail).length + 2);
+    // Routes that send (double opt-in, "send now"), the dispatcher, the events worker and the regular emails' page task (issue 15).
+    expect(sends).toHaveLength(routes.filter((r) => r.sendsMail).length + 3);
     for (const s of sends) {
       expect(json(s.Resource)).toContain(`":identity/",{"Ref":"${logicalId(stack.mail.identity)}"}`);
       expect(json(s.Resource)).toContain(`":configuration-set/",{"Ref":"${logicalId(stack.mail.configurationSet)}"}`);

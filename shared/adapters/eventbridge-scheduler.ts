@@ -10,7 +10,7 @@ import {
   ResourceNotFoundException,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import type { DispatchEvent, Scheduler } from '#shared/ports/scheduler';
+import type { ScheduledEvent, Scheduler } from '#shared/ports/scheduler';
 
 export interface EventBridgeSchedulerConfig {
   groupName: string;
@@ -25,7 +25,7 @@ const safeName = (name: string) => name.replace(/[^0-9A-Za-z._-]/g, '-').slice(0
 const atExpression = (at: Date) => `at(${at.toISOString().slice(0, 19)})`;
 
 export function createEventBridgeScheduler(config: EventBridgeSchedulerConfig, client = new SchedulerClient({})): Scheduler {
-  const target = (event: DispatchEvent) => ({
+  const target = (event: ScheduledEvent) => ({
     Arn: config.dispatcherArn,
     RoleArn: config.roleArn,
     Input: JSON.stringify(event),

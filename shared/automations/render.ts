@@ -26,6 +26,8 @@ export interface TrackingPayload {
   e: string;
   /** The link's target (clicks only). */
   u?: string;
+  /** A regular email's id (issue 15; `a` is 0 then). */
+  r?: number;
 }
 
 export const urlHash = (url: string) => createHash('sha256').update(url).digest('base64url').slice(0, 22);
@@ -66,9 +68,44 @@ export interface RenderInput {
 }
 
 export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'>, input: RenderInput): OutgoingMail {
-  const { automation: a, list, subscriber, sendId } = input;
+  const a = input.automation;
+  return renderContent(deps, {
+    content: a,
+    list: input.list,
+    subscriber: input.subscriber,
+    sendId: input.sendId,
+    vars: input.vars,
+    tracking: { a: a.automationId },
+    tags: { automationId: String(a.automationId) },
+  });
+}
+
+/** What is rendered: an automated email's content, or a regular email's (issue 15). */
+export interface MailContent {
+  html: string;
+  subject: string;
+  preheader?: string;
+  senderName?: string;
+  senderEmail: string;
+}
+
+export interface ContentRenderInput {
+  content: MailContent;
+  list: ListRecord;
+  subscriber: SubscriberRecord;
+  sendId: string;
+  vars?: Record<string, unknown>;
+  /** Which email the opens and clicks count for: `a` an automated email's id (0 for a regular one), `r` a regular email's. */
+  tracking: Pick<TrackingPayload, 'a' | 'r'>;
+  /** SES message tags beside workspaceId and listId. */
+  tags: Record<string, string>;
+}
+
+/** One email for one subscriber: merge tags, tracked links, the pixel, the preheader, the unsubscribe link and RFC 8058 headers. */
+export function renderContent(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'>, input: ContentRenderInput): OutgoingMail {
+  const { content: a, list, subscriber, sendId } = input;
   const expires = Math.floor(deps.clock.now().getTime() / 1000) + TRACKING_SECONDS;
-  const base: TrackingPayload = { s: sendId, a: a.automationId, l: list.listId, w: list.workspaceId, e: subscriber.email };
+  const base: TrackingPayload = { s: sendId, ...input.tracking, l: list.listId, w: list.workspaceId, e: subscriber.email };
   const token = (purpose: 'open' | 'click', extra: Partial<TrackingPayload> = {}) => encodeURIComponent(deps.signer.sign(purpose, JSON.stringify({ ...base, ...extra }), expires));
   const unsubscribe = unsubscribeUrl(deps, list.workspaceId, list.listId, subscriber.email);
 
@@ -98,6 +135,6 @@ export function renderMail(deps: Pick<Deps, 'signer' | 'publicBaseUrl' | 'clock'
     subject: merge(a.subject, textValues).replace(/[\r\n]+/g, ' '),
     html,
     headers: { ...listUnsubscribeHeaders(deps, list.workspaceId, list.listId, subscriber.email), 'X-Send-Id': sendId },
-    tags: { workspaceId: list.workspaceId, listId: String(list.listId), automationId: String(a.automationId) },
+    tags: { workspaceId: list.workspaceId, listId: String(list.listId), ...input.tags },
   };
 }

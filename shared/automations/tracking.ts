@@ -12,6 +12,7 @@ import { addStats } from './automations';
 import { emitEmailFacts } from './dispatch';
 import { urlHash, type TrackingPayload } from './render';
 import { CONTROL_CHARACTERS } from './model';
+import { recordRegularClick, recordRegularOpen } from '#shared/emails/logs';
 
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
@@ -25,7 +26,7 @@ function trackingPayload(raw: string, purpose: 'open' | 'click'): TrackingPayloa
   }
   if (!p || typeof p !== 'object') return undefined;
   const t = p as Record<string, unknown>;
-  const shaped = typeof t.s === 'string' && t.s !== '' && typeof t.a === 'number' && typeof t.l === 'number' && typeof t.w === 'string' && typeof t.e === 'string';
+  const shaped = typeof t.s === 'string' && t.s !== '' && typeof t.a === 'number' && (t.r === undefined || typeof t.r === 'number') && typeof t.l === 'number' && typeof t.w === 'string' && typeof t.e === 'string';
   if (!shaped || (purpose === 'click') !== (typeof t.u === 'string')) return undefined;
   return t as unknown as TrackingPayload;
 }
@@ -62,6 +63,8 @@ export async function recordOpen(deps: Deps, token: string): Promise<boolean> {
   const t = readToken(deps, 'open', token);
   if (!t) return false;
   if (!(await countedThisHour(deps, t.s, 'OPEN'))) return true;
+  // Issue 15: a regular email's open goes to its recipient's log and its figures.
+  if (t.r) return recordRegularOpen(deps, t.r, t.e).then(() => true);
   const at = deps.clock.now().toISOString();
   const unique = await first(deps, keys.sendOpen(t.s), at);
   await addStats(deps, t.a, { opens: 1, ...(unique ? { uniqueOpens: 1 } : {}) });
@@ -75,6 +78,7 @@ export async function recordClick(deps: Deps, token: string): Promise<string | u
   // Control characters never reach a Location header (emails saved before targets were checked).
   if (!t?.u || !/^https?:\/\//i.test(t.u) || CONTROL_CHARACTERS.test(t.u)) return undefined;
   if (!(await countedThisHour(deps, t.s, `CLICK#${urlHash(t.u)}`))) return t.u;
+  if (t.r) return recordRegularClick(deps, t.r, t.e, t.u).then(() => t.u);
   const at = deps.clock.now().toISOString();
   const uniqueSend = await first(deps, keys.sendClick(t.s, 'ANY'), at);
   await first(deps, keys.sendClick(t.s, urlHash(t.u)), at);

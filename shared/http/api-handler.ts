@@ -43,13 +43,15 @@ interface HandlerSpec<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodT
   readonly successStatus?: number;
   /** What a success answers (OpenAPI only; v2 handlers declare it, test/v2-conformance.test.ts reads it). */
   readonly response?: z.ZodType;
+  /** The request body and / or the answer are HTML, not JSON (OpenAPI only; v2 /emails/{id}/content). */
+  readonly html?: { readonly request?: boolean; readonly response?: boolean };
 }
 
 export { Answer };
 
 export type ApiHandler = ((event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>) & {
   /** The request schemas, read by the OpenAPI generator (shared/http/openapi.ts). */
-  readonly contract?: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType; response?: z.ZodType; public?: boolean };
+  readonly contract?: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType; response?: z.ZodType; public?: boolean; html?: { request?: boolean; response?: boolean } };
 };
 
 export function apiHandler<

@@ -82,6 +82,20 @@ export const errorCatalog = {
   SENDER_NOT_FOUND: { status: 400, message: '주소록에 추가되어 있지 않은 발신자 이메일 주소입니다.' },
   SENDER_NOT_VERIFIED: { status: 400, message: '주소록에 추가되어 인증된 발신자 이메일 주소로만 보낼 수 있습니다.' },
   SENDER_IN_USE: { status: 400, message: '실행 중이거나 예약된 자동 이메일이 사용하는 발신자 이메일 주소는 삭제할 수 없습니다.' },
+
+  // Regular emails (v2 /emails, issue 15); their v2 codes are the yml's (conventions/v2-errors.ts).
+  EMAIL_NOT_FOUND: { status: 404, message: '이메일을 찾을 수 없습니다.' },
+  EMAIL_NOT_OWNED: { status: 400, message: '허용되지 않은 요청입니다. (주소록, 그룹, 세그먼트 또는 발신자 이메일 주소를 사용할 수 없습니다.)' },
+  EMAIL_NOT_NORMAL: { status: 400, message: '일반메일 타입이 아닙니다.' },
+  EMAIL_NOT_DRAFT: { status: 400, message: '작성 중 상태가 아닙니다.' },
+  EMAIL_WRONG_STATUS: { status: 400, message: '이메일 상태를 확인 하세요.' },
+  EMAIL_INCOMPLETE: { status: 400, message: '이메일이 완성되지 않았습니다.' },
+  EMAIL_EMPTY_SUBSCRIBER: { status: 400, message: '구독자가 0명입니다.' },
+  EMAIL_NO_HTML: { status: 400, message: 'HTML 파일이 존재하지 않음' },
+  EMAILS_PAGE_LIMIT: { status: 400, message: '이메일 목록 조회는 한 번에 최대 100건까지입니다.' },
+  EMAIL_LOGS_PAGE_LIMIT: { status: 400, message: '이메일 로그 조회는 한 번에 최대 1000건까지입니다.' },
+  EMAIL_TAGS_INVALID: { status: 400, message: '잘못된 tagIds 입니다.' },
+  EMAIL_RESERVE_TIME_INVALID: { status: 400, message: '잘못된 reserveTime 형식 또는 과거 시간' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -58,14 +58,16 @@ function a3aResponses(): Json {
   };
 }
 
-function v2Responses(response: z.ZodType | undefined): Json {
+function v2Responses(response: z.ZodType | undefined, html = false): Json {
   const schema = response ? schemaOf(response) : {};
   const text = schema.const === 'ok';
   return {
-    '200': {
-      description: text ? 'The text `ok`' : 'The result as bare JSON',
-      content: text ? { 'text/plain': { schema: { type: 'string', const: 'ok' } } } : { 'application/json': { schema } },
-    },
+    '200': html
+      ? { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }
+      : {
+          description: text ? 'The text `ok`' : 'The result as bare JSON',
+          content: text ? { 'text/plain': { schema: { type: 'string', const: 'ok' } } } : { 'application/json': { schema } },
+        },
     default: {
       description: 'A refusal: `stberror.Errors.<Area>.<Name>`, HTTP 400 (401 for a missing or bad key, 413, 429, 5xx)',
       content: { 'application/json': { schema: schemaOf(v2ErrorResponse) } },
@@ -87,11 +89,12 @@ export async function buildOpenApi(routes: readonly RouteDefinition[], repoRoot:
       parameters: [...parametersOf('path', contract.params, names), ...parametersOf('query', contract.query, [])],
       ...(route.auth === 'apiKey' ? { security: [{ AccessToken: [] }] } : { security: [] }),
       ...(contract.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(contract.body) } } } } : {}),
+      ...(contract.html?.request ? { requestBody: { required: true, content: { 'text/html': { schema: { type: 'string' } } } } } : {}),
       responses:
         route.auth === 'public'
           ? { '200': { description: 'An HTML page', content: { 'text/html': {} } } }
           : versionOf(route.path) === 'v2'
-            ? v2Responses(contract.response)
+            ? v2Responses(contract.response, contract.html?.response)
             : isA3a(route.path)
               ? a3aResponses()
               : {

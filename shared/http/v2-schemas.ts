@@ -61,3 +61,67 @@ export const v2SubscriberBody = z.object({
   marketingAllowed: z.boolean().optional(),
   fields: fieldValues.optional(),
 });
+
+// Regular emails (v2 /emails, issue 15)
+export const emailIdParams = z.object({ emailId: numericId });
+const idArray = z.array(z.number().int().positive()).max(100);
+export const v2EmailSettingsBody = z
+  .object({
+    subject: z.string().max(500),
+    senderEmail: z.string().max(320),
+    senderName: z.string().max(200),
+    listId: numericId,
+    segmentIds: idArray,
+    groupIds: idArray.nullable(),
+    type: z.number().int(),
+    subType: z.number().int(),
+    abRatio: z.number().int().min(0).max(100),
+    subjectA: z.string().max(500),
+    subjectB: z.string().max(500),
+    senderNameA: z.string().max(200),
+    senderNameB: z.string().max(200),
+  })
+  .partial();
+export const v2CreateEmailBody = v2EmailSettingsBody.required({ subject: true, senderEmail: true, senderName: true, listId: true });
+export const v2EmailResponse = z.object({
+  id: z.number().int(),
+  status: z.number().int(),
+  listId: z.number().int(),
+  type: z.number().int(),
+  subType: z.number().int(),
+  subject: z.string(),
+  subjectA: z.string(),
+  subjectB: z.string(),
+  permanentLink: z.string(),
+  permanentLinkSecondary: z.string(),
+  segmentIds: z.array(z.number().int()),
+  groupIds: z.array(z.number().int()).nullable(),
+  sentTime: z.string(),
+  sentTimeA: z.string(),
+  sentTimeB: z.string(),
+  senderEmail: z.string(),
+  senderName: z.string(),
+  senderNameA: z.string(),
+  senderNameB: z.string(),
+  owner: z.string(),
+  abRatio: z.number().int(),
+  isStarred: z.boolean(),
+  includeUnsubscribed: z.boolean(),
+  createdTime: z.string(),
+  modifiedTime: z.string(),
+  tagIds: z.array(z.number().int()),
+  reserveTime: z.string().nullable(),
+  sendProgress: z
+    .object({ queued: z.number(), sending: z.number(), sent: z.number(), failed: z.number(), opens: z.number(), uniqueOpens: z.number(), clicks: z.number(), uniqueClicks: z.number(), clickLogs: z.number() })
+    .optional(),
+});
+export const v2EmailsPage = z.object({ total: z.number().int(), offset: z.number().int(), limit: z.number().int(), items: z.array(v2EmailResponse) });
+export const v2EmailLogItem = z.object({
+  id: z.number().int(),
+  subscriber: z.string(),
+  action: z.enum(['P', 'F', 'A', 'D', 'O', 'C']),
+  value: z.string(),
+  value2: z.string(),
+  createdTime: z.string(),
+});
+export const v2EmailLogsPage = z.object({ total: z.number().int(), offset: z.number().int(), limit: z.number().int(), items: z.array(v2EmailLogItem) });

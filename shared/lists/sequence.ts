@@ -3,7 +3,7 @@ import { keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 
 /** Numeric ids (lists, groups) as the original has them: one atomic counter per kind. */
-export async function nextId(deps: Pick<Deps, 'db' | 'tableName'>, name: 'list' | 'group' | 'automation'): Promise<number> {
+export async function nextId(deps: Pick<Deps, 'db' | 'tableName'>, name: 'list' | 'group' | 'automation' | 'email'): Promise<number> {
   const res = await deps.db.send(
     new UpdateCommand({
       TableName: deps.tableName,

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import type { Clock } from '#shared/ports/clock';
-import type { DispatchEvent, Scheduler } from '#shared/ports/scheduler';
+import type { ScheduledEvent, Scheduler } from '#shared/ports/scheduler';
 import { instantOf, addWallMinutes, wallOf } from '#shared/automations/time';
 import { logger } from '#shared/logger';
 import { isStoreOutage } from '#shared/http/errors';
@@ -14,7 +14,7 @@ import { isStoreOutage } from '#shared/http/errors';
 interface Entry {
   name: string;
   dueAt: number;
-  event: DispatchEvent;
+  event: ScheduledEvent;
   daily?: { time: string; timeZone: string };
 }
 
@@ -35,7 +35,7 @@ function nextDaily(after: number, time: string, timeZone: string): number {
 
 export function startEmbeddedScheduler(options: {
   clock: Clock;
-  run: (event: DispatchEvent) => Promise<unknown>;
+  run: (event: ScheduledEvent) => Promise<unknown>;
   file?: string;
   intervalMs?: number;
   /** No tick while true (issue 12: the database is down or the disk full). */

@@ -27,6 +27,8 @@ import type { ImportTuning } from '#shared/ports/import-tuning';
 import { startProviderSimulator, type ProviderSimulator } from './provider-simulator';
 import { logger } from '#shared/logger';
 import { createLocalWorkflowRunner, type LocalWorkflowRunner } from './workflow-runner';
+import { emailSendStateMachineDefinition, emailSendTasks } from '#shared/emails/state-machine';
+import { resumeEmailSends, runReservedSend } from '#shared/emails/send';
 import type { StoreGuard } from './store-guard';
 
 export interface LocalRuntimeOptions {
@@ -77,6 +79,8 @@ export interface LocalRuntimeOptions {
    * does; tests that never import need not pay for it.
    */
   readonly warmImports?: boolean;
+  /** Recipients per page task of a regular email's send (issue 15; default 500). */
+  readonly emailPageSize?: number;
   /** Refuses writes on a full disk and every command while the database restarts (issue 12; `npm start` installs one). */
   readonly storeGuard?: StoreGuard;
 }
@@ -90,6 +94,8 @@ export interface LocalRuntime {
   readonly simulator?: ProviderSimulator;
   /** Runs the import state machine in-process. */
   readonly workflow: LocalWorkflowRunner;
+  /** Runs the email-send state machine in-process (issue 15). */
+  readonly emailSends: LocalWorkflowRunner;
   close(): Promise<void>;
 }
 
@@ -116,7 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   let current: Deps | undefined;
   const scheduler = startEmbeddedScheduler({
     clock,
-    run: async (event) => current && runDispatch(current, event),
+    run: async (event) => current && (event.kind === 'emailSend' ? runReservedSend(current, event) : runDispatch(current, event)),
     file: join(options.dataDir, 'schedules.json'),
     intervalMs: options.schedulerIntervalMs,
     paused,
@@ -133,6 +139,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.durableExecutions === false ? {} : { executionsDir: join(options.dataDir, 'executions') }),
     maxResumes: options.importMaxResumes ?? (process.env.IMPORT_MAX_RESUMES ? Number(process.env.IMPORT_MAX_RESUMES) : undefined),
   });
+  // Issue 15: regular emails' sends, the same definition CDK deploys. Its own retry intervals (a
+  // page waits out the lease of recipients another attempt holds); resumed after any number of crashes.
+  const emailSends = createLocalWorkflowRunner({
+    ...(options.durableExecutions === false ? {} : { executionsDir: join(options.dataDir, 'email-executions') }),
+    maxResumes: Number.MAX_SAFE_INTEGER,
+    machine: { label: 'email send', definition: emailSendStateMachineDefinition, tasks: emailSendTasks },
+  });
   if (options.warmImports) void workflow.warm().catch((error: Error) => logger.warn('import runner failed to load', { error: error.message }));
   const depsBase = {
     db,
@@ -148,8 +161,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     sns: options.sns ?? httpsSns,
     tokenCipher: createLocalTokenCipher(loadOrCreateKey(join(options.dataDir, 'integration-token.key'))),
     providers: options.providers ?? simulator!.config,
-    workflow,
+    workflow: { startImport: workflow.start, startEmailSend: emailSends.start },
     ...(options.importTuning ? { importTuning: options.importTuning } : {}),
+    ...(options.emailPageSize ? { emailPageSize: options.emailPageSize } : {}),
+    // Issue 15: recipients a previous process claimed and never recorded are this one's to finish.
+    sendTakeoverBefore: startedAt,
   };
   const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const publicLimit = options.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT;
@@ -172,6 +188,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // Issue 12: imports a previous process left unfinished are resumed (or failed) before anything else runs them.
   const recovered = await workflow.recover();
   if (recovered.resumed.length || recovered.failed.length) logger.warn('import executions recovered', recovered);
+  // Issue 15: sends of regular emails a previous process left running go on (claims make it safe).
+  await emailSends.recover();
+  await resumeEmailSends(deps).catch((error: Error) => logger.error('resuming regular email sends at start failed', { error: error.message }));
   const worker = startEmbeddedWorker(deps, { ...defaultWorkerOptions, ...options.webhookWorker }, options.webhookWorker?.intervalMs ?? 250, paused);
   // Issue 12: this runtime owns its data dir alone, so sends a previous process claimed and never
   // recorded are its to finish now (lease ended or not), and overdue ones go now.
@@ -183,10 +202,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     scheduler,
     ...(simulator ? { simulator } : {}),
     workflow,
+    emailSends,
     close: async () => {
       await sweep;
       await scheduler.stop();
       await workflow.close();
+      await emailSends.close();
       await simulator?.close();
       await worker.stop();
       await server.close();

@@ -14,8 +14,7 @@
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import type { WorkflowRunner } from '#shared/ports/workflow-runner';
-import { importStateMachineDefinition, importTasks, type ImportTaskPlaceholder } from '#shared/imports/state-machine';
+import { importStateMachineDefinition, importTasks } from '#shared/imports/state-machine';
 import { logger } from '#shared/logger';
 import './promise-with-resolvers';
 
@@ -29,29 +28,47 @@ interface StateNode {
   ItemProcessor?: { States: Record<string, StateNode> };
 }
 
+/**
+ * A state machine the runner executes: its one definition and the function id of each Task
+ * placeholder. The import's by default; the email send's (issue 15) is the other.
+ */
+export interface LocalMachine {
+  readonly label: string;
+  readonly definition: { readonly States: unknown };
+  readonly tasks: Readonly<Record<string, string>>;
+  /** The placeholder of the task that fails an execution given up after crashes (none: the record is dropped). */
+  readonly giveUpTask?: string;
+}
+
+export const importMachine: LocalMachine = { label: 'import', definition: importStateMachineDefinition, tasks: importTasks, giveUpTask: 'ImportCompensateFunction' };
+
 /** Task state name → the placeholder of its Resource, for the whole definition (Map processors included). */
-function taskStates(states: Record<string, StateNode>, out = new Map<string, ImportTaskPlaceholder>()) {
+function taskStates(states: Record<string, StateNode>, tasks: LocalMachine['tasks'], out = new Map<string, string>()) {
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === 'Task' && state.Resource) {
       const placeholder = /^\$\{(\w+)\}$/.exec(state.Resource)?.[1];
-      if (!placeholder || !(placeholder in importTasks)) throw new Error(`task ${name} has no known placeholder resource`);
-      out.set(name, placeholder as ImportTaskPlaceholder);
+      if (!placeholder || !(placeholder in tasks)) throw new Error(`task ${name} has no known placeholder resource`);
+      out.set(name, placeholder);
     }
-    if (state.ItemProcessor) taskStates(state.ItemProcessor.States, out);
+    if (state.ItemProcessor) taskStates(state.ItemProcessor.States, tasks, out);
   }
   return out;
 }
 
 /** The definition with each placeholder replaced by a syntactically valid Lambda ARN (never called). */
-function substituted(): unknown {
-  let text = JSON.stringify(importStateMachineDefinition);
-  for (const [placeholder, id] of Object.entries(importTasks)) {
+function substituted(machine: LocalMachine): unknown {
+  let text = JSON.stringify(machine.definition);
+  for (const [placeholder, id] of Object.entries(machine.tasks)) {
     text = text.replaceAll(`\${${placeholder}}`, `arn:aws:lambda:ap-northeast-2:000000000000:function:${id}`);
   }
   return JSON.parse(text);
 }
 
-export interface LocalWorkflowRunner extends WorkflowRunner {
+export interface LocalWorkflowRunner {
+  /** Starts an execution named `name`; one of that name already running is left as is (as StartExecution's ExecutionAlreadyExists). */
+  start(name: string, input: Record<string, unknown>): Promise<{ executionId: string }>;
+  /** `start`, by the import port's name. */
+  startImport(name: string, input: Record<string, unknown>): Promise<{ executionId: string }>;
   /** Resumes (or, past `maxResumes`, fails) every execution a previous process left unfinished. */
   recover(): Promise<{ resumed: string[]; failed: string[] }>;
   /** Resolves when no execution is running (tests and the benchmark wait on it). */
@@ -81,6 +98,8 @@ export interface LocalWorkflowRunnerOptions {
   executionsDir?: string;
   /** Runs again after a crash before the import is failed (default 2; IMPORT_MAX_RESUMES). */
   maxResumes?: number;
+  /** The state machine run (default: the import's). */
+  machine?: LocalMachine;
 }
 
 /** Written whole or not at all, and on disk before the import's start is answered. */
@@ -103,25 +122,26 @@ export function createLocalWorkflowRunner(options: LocalWorkflowRunnerOptions = 
   const aborts = new Map<string, () => void>();
   const dir = options.executionsDir;
   const maxResumes = options.maxResumes ?? DEFAULT_MAX_RESUMES;
+  const spec = options.machine ?? importMachine;
   if (dir) mkdirSync(dir, { recursive: true });
-  let machine: Promise<{ run: (input: unknown) => { result: Promise<unknown>; abort: () => void }; compensate: TaskFn }> | undefined;
+  let machine: Promise<{ run: (input: unknown) => { result: Promise<unknown>; abort: () => void }; compensate?: TaskFn }> | undefined;
 
   const load = async () => {
     const { StateMachine } = await import('aws-local-stepfunctions');
-    const tasks = taskStates(importStateMachineDefinition.States as unknown as Record<string, StateNode>);
+    const tasks = taskStates(spec.definition.States as Record<string, StateNode>, spec.tasks);
     // Handlers return the JSON the Lambda would; the library types that as its JSONValue.
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
-    const modules: Partial<Record<ImportTaskPlaceholder, TaskFn>> = {};
+    const modules: Record<string, TaskFn> = {};
     const retryIntervalOverrides: Record<string, number> = {};
     for (const [stateName, placeholder] of tasks) {
-      const module = (await import(pathToFileURL(resolve(repoRoot, 'functions', importTasks[placeholder], 'handler.ts')).href)) as { handler: TaskFn };
+      const module = (await import(pathToFileURL(resolve(repoRoot, 'functions', spec.tasks[placeholder]!, 'handler.ts')).href)) as { handler: TaskFn };
       modules[placeholder] = module.handler;
       handlers[stateName] = (input) => module.handler(input) as Promise<never>;
       if (options.retryIntervalMs !== undefined) retryIntervalOverrides[stateName] = options.retryIntervalMs;
     }
-    const sm = new StateMachine(substituted() as ConstructorParameters<typeof StateMachine>[0]);
+    const sm = new StateMachine(substituted(spec) as ConstructorParameters<typeof StateMachine>[0]);
     return {
-      compensate: modules.ImportCompensateFunction!,
+      ...(spec.giveUpTask ? { compensate: modules[spec.giveUpTask] } : {}),
       run: (input: unknown) =>
         sm.run(input as Parameters<typeof sm.run>[0], {
           noThrowOnAbort: true,
@@ -150,8 +170,8 @@ export function createLocalWorkflowRunner(options: LocalWorkflowRunnerOptions = 
     const execution = (await machine).run(record.input);
     let aborted = false;
     const done = execution.result.then(
-      () => logger.debug('import execution succeeded', { name: record.name, aborted }),
-      (error: Error) => logger.info('import execution failed', { name: record.name, error: error.message }),
+      () => logger.debug(`${spec.label} execution succeeded`, { name: record.name, aborted }),
+      (error: Error) => logger.info(`${spec.label} execution failed`, { name: record.name, error: error.message }),
     );
     // An execution aborted by close() has not ended: its record stays for the next start.
     track(
@@ -170,6 +190,11 @@ export function createLocalWorkflowRunner(options: LocalWorkflowRunnerOptions = 
   const giveUp = async (record: ExecutionRecord) => {
     machine ??= load();
     const { compensate } = await machine;
+    if (!compensate) {
+      logger.error(`${spec.label} execution given up after crashes`, { name: record.name, attempts: record.attempts });
+      dropRecord(record.name);
+      return;
+    }
     const message = `the local runtime stopped ${record.attempts} times while this import ran; it was given up`;
     logger.warn('import execution given up after crashes', { name: record.name, attempts: record.attempts });
     const done = compensate({ ...(record.input as object), error: { Error: 'INTERRUPTED', Cause: JSON.stringify({ errorMessage: message }) } }).then(
@@ -180,11 +205,13 @@ export function createLocalWorkflowRunner(options: LocalWorkflowRunnerOptions = 
     await done;
   };
 
+  const start = async (name: string, input: Record<string, unknown>) => {
+    if (!running.has(name)) await run({ name, input, startedAt: new Date().toISOString(), attempts: 1, pid: process.pid });
+    return { executionId: `local:${name}` };
+  };
   return {
-    async startImport(name, input) {
-      await run({ name, input, startedAt: new Date().toISOString(), attempts: 1, pid: process.pid });
-      return { executionId: `local:${name}` };
-    },
+    start,
+    startImport: start,
     async recover() {
       const resumed: string[] = [];
       const failed: string[] = [];
@@ -204,7 +231,7 @@ export function createLocalWorkflowRunner(options: LocalWorkflowRunnerOptions = 
           await giveUp(record);
         } else {
           resumed.push(record.name);
-          logger.warn('resuming an import execution the last process left unfinished', { name: record.name, attempt: record.attempts + 1, lastPid: record.pid });
+          logger.warn(`resuming a ${spec.label} execution the last process left unfinished`, { name: record.name, attempt: record.attempts + 1, lastPid: record.pid });
           await run({ ...record, attempts: record.attempts + 1, pid: process.pid });
         }
       }

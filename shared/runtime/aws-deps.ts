@@ -15,7 +15,7 @@ import { httpsSns } from '#shared/adapters/sns-https';
 import type { Scheduler } from '#shared/ports/scheduler';
 import { createEventBridgeScheduler } from '#shared/adapters/eventbridge-scheduler';
 import { createKmsTokenCipher } from '#shared/adapters/kms-token-cipher';
-import { createSfnWorkflowRunner } from '#shared/adapters/sfn-workflow-runner';
+import { sfnStarter } from '#shared/adapters/sfn-workflow-runner';
 import { providersConfigFromEnvironment } from '#shared/integrations/providers';
 import { providers as providerNames, type Provider } from '#shared/ports/provider-config';
 import { logger } from '#shared/logger';
@@ -115,9 +115,11 @@ async function integrationDeps(): Promise<{ part: Pick<Deps, 'providers' | 'toke
       tokenCipher: process.env.TOKEN_KMS_KEY_ID
         ? createKmsTokenCipher(process.env.TOKEN_KMS_KEY_ID)
         : { encrypt: unconfigured('TOKEN_KMS_KEY_ID'), decrypt: unconfigured('TOKEN_KMS_KEY_ID') },
-      workflow: process.env.IMPORT_STATE_MACHINE_ARN
-        ? createSfnWorkflowRunner(process.env.IMPORT_STATE_MACHINE_ARN)
-        : { startImport: unconfigured('IMPORT_STATE_MACHINE_ARN') },
+      workflow: {
+        startImport: process.env.IMPORT_STATE_MACHINE_ARN ? sfnStarter(process.env.IMPORT_STATE_MACHINE_ARN) : unconfigured('IMPORT_STATE_MACHINE_ARN'),
+        // Issue 15: the send route and the dispatcher (reserved emails) start regular emails' sends.
+        startEmailSend: process.env.EMAIL_SEND_STATE_MACHINE_ARN ? sfnStarter(process.env.EMAIL_SEND_STATE_MACHINE_ARN) : unconfigured('EMAIL_SEND_STATE_MACHINE_ARN'),
+      },
     },
   };
 }

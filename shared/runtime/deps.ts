@@ -48,6 +48,13 @@ export interface Deps {
   readonly workflow: WorkflowRunner;
   /** Page size and parallelism of imports (defaults in shared/imports/tasks.ts). */
   readonly importTuning?: Partial<ImportTuning>;
+  /** Recipients per page task of a regular email's send (default shared/emails/send.ts DEFAULT_PAGE_SIZE). */
+  readonly emailPageSize?: number;
+  /**
+   * Regular-email recipients claimed before this instant are this process's to finish whatever
+   * their lease says: the local runtime owns its data dir alone (issue 12), so it sets its start.
+   */
+  readonly sendTakeoverBefore?: Date;
 }
 
 /** What a composition root answers: the deps and, when they are provisional, when to build again. */

@@ -200,4 +200,23 @@ export const keys = {
   listSenderPrefix: 'SENDER#',
   /** A workspace's claim on an address: how it is being verified and when it was (shared by its lists). */
   workspaceSender: (workspaceId: string, email: string) => ({ PK: `WS#${workspaceId}`, SK: `SENDER#${email}` }),
+  // Regular emails (v2 /emails, issue 15). docs/data-model.md "Regular emails".
+  /** A regular email's settings (small: its HTML is a separate item), listed by GSI1 under its workspace. */
+  email: (emailId: number) => ({ PK: `EMAIL#${pad(emailId)}`, SK: '#META' }),
+  emailGsi: (workspaceId: string, emailId: number) => ({ GSI1PK: `WS#${workspaceId}#EMAILS`, GSI1SK: `EMAIL#${pad(emailId)}` }),
+  emailsOfWorkspace: (workspaceId: string) => `WS#${workspaceId}#EMAILS`,
+  /** The email's HTML, beside its settings (up to the 256 KB body cap). */
+  emailContent: (emailId: number) => ({ PK: `EMAIL#${pad(emailId)}`, SK: 'CONTENT' }),
+  /** Per-shard counters of a send (queued, sending, sent, failed, opens, clicks), summed on read. */
+  emailStats: (emailId: number, shard: number) => ({ PK: `EMAIL#${pad(emailId)}`, SK: `STAT#${shard}` }),
+  emailStatPrefix: 'STAT#',
+  /**
+   * One recipient of a send: its claim (created before the mailer is called, so at most once),
+   * its result and its opens and clicks, in SUBSCRIBER_SHARDS partitions per email (the logs read them).
+   */
+  emailRecipient: (emailId: number, email: string, shard = shardOf(email)) => ({ PK: `ESEND#${pad(emailId)}#${shard}`, SK: email }),
+  emailRecipientPartition: (emailId: number, shard: number) => `ESEND#${pad(emailId)}#${shard}`,
+  /** Sends in progress (status 21/22): what a restarted local runtime resumes; few at a time. */
+  emailSending: (emailId: number) => ({ PK: 'ESENDING', SK: `EMAIL#${pad(emailId)}` }),
+  emailSendingPartition: 'ESENDING',
 } as const;

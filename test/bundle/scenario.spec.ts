@@ -259,6 +259,38 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
     expect(welcome.every((m) => m.configurationSet === h.assembly.configurationSets[0])).toBe(true);
   });
 
+  it('issue 15: a regular email is sent through the template\'s email-send state machine, each task in its bundle, and read back', async () => {
+    const listId = state.autoListId!;
+    const email = await ok<{ id: number }>('POST', '/v2/emails', { subject: '$%name%$님, 이번 주 소식', senderEmail: `news@${h.assembly.emailIdentities[0]}`, senderName: '뉴스레터', listId });
+    const html = usable(await call('POST', `/v2/emails/${email.id}/content`, { body: '<p>$%name%$님 <a href="https://example.com/n">기사</a></p>', headers: { 'Content-Type': 'text/html' } }));
+    expect(html.status, explain(html)).toBe(200);
+    expect(usable(await call('GET', `/v2/emails/${email.id}/content`)).text()).toContain('$%name%$');
+    await ok('POST', `/v2/emails/${email.id}/tags/assign?tagIds=1,2`);
+    await ok('POST', `/v2/emails/${email.id}/tags/release?tagIds=2`);
+    await ok('PUT', `/v2/emails/${email.id}`, { senderName: '뉴스레터 팀' });
+    expect((await ok<{ total: number }>('GET', `/v2/emails?listId=${listId}&tagIds=1`)).total).toBe(1);
+    const copy = await ok<{ id: number }>('POST', `/v2/emails/${email.id}/copy`);
+    await ok('DELETE', `/v2/emails/${copy.id}`);
+    const before = h.stub.executions.length;
+    await ok('POST', `/v2/emails/${email.id}/send`);
+    expect(h.stub.executions.length, 'the send route started an execution').toBe(before + 1);
+    await h.stub.executions.at(-1)!.done;
+    const done = await ok<{ status: number; sendProgress: { sent: number } }>('GET', `/v2/emails/${email.id}`);
+    expect(done.status).toBe(3);
+    const page = h.assembly.functions.find((f) => f.path.endsWith('/EmailSends/EmailSendPageFunction'))!;
+    expect(page, h.assembly.functions.map((f) => f.path).join(', ')).toBeDefined();
+    const sent = h.stub.mails.filter((m) => m.caller === page.path && String(m.parsed.subject).includes('이번 주 소식'));
+    expect(sent.length, 'mails from the page task').toBeGreaterThan(0);
+    expect(done.sendProgress.sent).toBe(sent.length);
+    const logs = await ok<{ items: Array<{ action: string }> }>('GET', `/v2/emails/${email.id}/logs`);
+    expect(logs.items.filter((i) => i.action === 'P')).toHaveLength(sent.length);
+    // A reservation is an EventBridge Scheduler entry, cancelled again.
+    const later = await ok<{ id: number }>('POST', `/v2/emails/${email.id}/copy`);
+    const reserveTime = new Date(Date.now() + 9 * 3_600_000 + 3_600_000).toISOString().replace(/\D/g, '').slice(0, 14);
+    await ok('POST', `/v2/emails/${later.id}/reserve?reserveTime=${reserveTime}`);
+    await ok('POST', `/v2/emails/${later.id}/cancel-reserve`);
+  });
+
   it('A7, M1: the open pixel is a real GIF after API Gateway\'s binary handling; the click redirects; RFC 8058 one-click unsubscribes', async () => {
     const worker = h.lambda.byArnOrName(h.stream.mapping.functionName);
     const mailTo = (email: string) =>

@@ -75,4 +75,19 @@ export const v2Errors: Partial<Record<ErrorCode, V2Error>> = {
   SENDER_NOT_FOUND: { code: 'List.NotExistEmail' },
   SENDER_NOT_VERIFIED: { code: 'Authorization.PermissionDenied' },
   SENDER_IN_USE: { code: 'Data.InvalidRequest' },
+
+  // Regular emails (issue 15): the yml's codes for /emails. Another workspace's email answers
+  // exactly like a missing one (W1), as the yml's "not the owner" PermissionDenied.
+  EMAIL_NOT_FOUND: { code: 'Authorization.PermissionDenied', message: '허용되지 않은 요청입니다.' },
+  EMAIL_NOT_OWNED: { code: 'Authorization.PermissionDenied' },
+  EMAIL_NOT_NORMAL: { code: 'Email.NotEmailTypeNomal' },
+  EMAIL_NOT_DRAFT: { code: 'Data.InvalidRequest' },
+  EMAIL_WRONG_STATUS: { code: 'Email.WrongStatus' },
+  EMAIL_INCOMPLETE: { code: 'Email.IncompleteEmail' },
+  EMAIL_EMPTY_SUBSCRIBER: { code: 'Email.EmptySubscriber' },
+  EMAIL_NO_HTML: { code: 'Editor.NoHTMLExist' },
+  EMAILS_PAGE_LIMIT: { code: 'Data.LimitExceeded' },
+  EMAIL_LOGS_PAGE_LIMIT: { code: 'Data.LimitExceeded' },
+  EMAIL_TAGS_INVALID: { code: 'Data.InvalidRequest' },
+  EMAIL_RESERVE_TIME_INVALID: { code: 'Data.InvalidRequest' },
 };
