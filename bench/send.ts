@@ -39,7 +39,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 600_00
 
 const subscriber = (email: string, name: string): SubscriberRecord => {
   const now = new Date().toISOString();
-  return { email, status: 'subscribed', fields: { name }, adAgreed: 'N', groupIds: [], createdAt: now, updatedAt: now, version: 1, addedBy: 'MANUAL' };
+  return { email, status: 'subscribed', fields: { name }, adAgreed: 'N', groupIds: [], createdAt: now, updatedAt: now, statusAt: now, version: 1, addedBy: 'MANUAL' };
 };
 
 /** Item writes the table is asked for (a transaction's or batch's items each count). */
