@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { useTestApp, type ApiClient, type TestApp } from './support/app';
-import { allSubscribers, counts, createList, subscribe } from './support/lists';
+import { allSubscribers, counts, createList, listBasics, subscribe } from './support/lists';
 import { jsonDepth, MAX_BODY_DEPTH } from '#shared/http/json-depth';
-import { add, mailsTo, started, waitFor } from './support/automations';
+import { add, mailsTo, settle, started, waitFor } from './support/automations';
 
 let app: TestApp;
 let api: ApiClient;
@@ -18,12 +18,13 @@ useTestApp((s) => ({ app, api } = s));
 const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
 describe('R1 (issue 14): a deeply nested value is refused before anything is written', () => {
-  it('a row with a 50,000-level nested value answers 400 in the v1 envelope; no subscriber written, no automated email sent', async () => {
+  it('a row with a 50,000-level nested value is refused (INVALID_REQUEST, 400) in the v1 envelope; no subscriber written, no automated email sent', async () => {
     const listId = await createList(api, 'deep', [{ tag: 'name', label: '이름' }]);
     await started(api, listId, { subject: 'Deep welcome' });
     const body = `{"eventOccurredBy":"MANUAL","confirmEmailYN":"N","subscribers":[{"email":"deep@example.com","name":${nested(50_000)}}]}`;
     const res = await api.post(`/v1/lists/${listId}/subscribers`, body);
-    expect(res.status, res.text).toBe(400);
+    // v1 reports a refused request in the envelope of an HTTP 200 (issue 13, docs/api.md).
+    expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ Ok: false, Error: { Code: 'INVALID_REQUEST', HttpStatusCode: 400 } });
     expect(res.body.Error!.Message).toContain(`nested deeper than ${MAX_BODY_DEPTH} levels`);
     expect((await allSubscribers(api, listId)).size).toBe(0);
@@ -56,7 +57,7 @@ describe('R1 (issue 14): field values of the wrong type', () => {
     const listId = await createList(api, 'types', [{ tag: 'name', label: '이름' }]);
     for (const value of [{ a: 1 }, [1, 2], { toString: 'x' }]) {
       const res = await subscribe(api, listId, { subscribers: [{ email: 'fine@example.com', name: 'ok' }, { email: 'typed@example.com', name: value }] });
-      expect(res.status, res.text).toBe(400);
+      expect(res.status, res.text).toBe(200); // the v1 envelope's refusal (issue 13)
       expect(res.body).toMatchObject({ Ok: false, Error: { Code: 'INVALID_REQUEST' } });
       const v2 = await api.post(`/v2/lists/${listId}/subscribers`, { subscriber: { email: 'typed2@example.com', status: 'subscribed', fields: { name: value } } });
       expect(v2.status, v2.text).toBe(400);
@@ -78,5 +79,42 @@ describe('prototype keys (issue 14)', () => {
     // A tag that is a real value stays one, whatever its name.
     const withValues = mergeValues(subscriber, { constructor: 'built', toString: 'said' }, false);
     expect(merge('$%constructor%$ $%toString%$', withValues)).toBe('built said');
+  });
+});
+
+describe('prototype keys through HTTP (issue 14)', () => {
+  const reserved = ['constructor', 'toString', 'prototype', 'valueOf', 'hasOwnProperty'];
+
+  it('a field tag named after an Object.prototype member (or `prototype`) is refused with a clear 400, and no list is made', async () => {
+    for (const tag of reserved) {
+      const res = await api.post('/v2/lists', { name: `reserved-${tag}`, ...listBasics, fields: [{ tag, label: tag }] });
+      expect(res.status, `${tag}: ${res.text}`).toBe(400);
+      expect(res.error!.message, tag).toContain('reserved');
+    }
+    expect((await api.get('/v2/lists?limit=100')).text).not.toContain('reserved-');
+  });
+
+  it('rows carrying `constructor`, `toString` or `__proto__` keys are answered as for any unknown key; A3a refuses them as extra keys with a clear message; never a 500', async () => {
+    const listId = await createList(api, 'proto rows', [{ tag: 'name', label: '이름' }]);
+    const row = '{"email":"proto@example.com","name":"둘리","constructor":"x","toString":"y","__proto__":{"polluted":"yes"}}';
+    const res = await api.post(`/v1/lists/${listId}/subscribers`, `{"eventOccurredBy":"MANUAL","confirmEmailYN":"N","subscribers":[${row}]}`);
+    expect(res.status, res.text).toBe(200);
+    expect((res.body.Value as { success: unknown[] }).success).toEqual([expect.objectContaining({ email: 'proto@example.com' })]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const v2 = await api.post(`/v2/lists/${listId}/subscribers`, `{"subscriber":{"email":"proto2@example.com","status":"subscribed","constructor":"x","__proto__":{"a":1}}}`);
+    expect(v2.status, v2.text).toBeLessThan(300);
+
+    // A3a: such extra keys name no field (the tags are refused above): a clear refusal, nothing sent; plain keys still fill tags.
+    const a = await started(api, listId, { subject: 'Proto $%code%$', html: '<p>[$%code%$]</p>', triggers: [{ type: 'api' }], allowDuplicates: true });
+    for (const key of ['constructor', 'toString', '__proto__']) {
+      const trig = await api.post(a.apiEndpoint!, `{"subscriber":"proto@example.com","code":"c1","${key}":{"b":2}}`);
+      expect(trig.status, `${key}: ${trig.text}`).toBeLessThan(500);
+      expect(trig.text, key).toContain('reserved name');
+    }
+    await settle(1100); // the three refusals used this second's A3a allowance (3 a second)
+    const ok = await api.post(a.apiEndpoint!, '{"subscriber":"proto@example.com","code":"c1"}');
+    expect(ok.text, ok.text).toBe('ok');
+    const mails = await waitFor(() => mailsTo(app, 'proto@example.com'), (m) => m.length > 0);
+    expect(mails.map((m) => m.subject)).toEqual(['Proto c1']);
   });
 });

@@ -1,6 +1,7 @@
 /** Request shapes of the automated-email endpoints (SPEC A1-A7). */
 import { z } from 'zod';
 import { automationInputSchema } from './model';
+import { RESERVED_TAGS } from '#shared/lists/fields';
 
 const id = z
   .union([z.string(), z.number()])
@@ -44,6 +45,21 @@ export const queueSelectionBody = z
   .refine((b) => b.all === true || (b.ids?.length ?? 0) > 0, 'ids (one or more) or all: true');
 
 export const apiTriggerParams = z.object({ key: z.string().min(10).max(100) });
-export const apiTriggerBody = z.object({ subscriber: z.string().min(3).max(254) }).catchall(z.unknown());
+/**
+ * Extra keys fill `$%key%$` tags of the one send (SPEC A3a). Issue 14: a key every JavaScript
+ * object already has (`constructor`, `toString`, `__proto__`, …) can name no field of a list
+ * (shared/lists/fields.ts) and would be read as an inherited member downstream: refused with a
+ * clear message, before anything is read or written.
+ */
+export const apiTriggerBody = z
+  .unknown()
+  // On the parsed JSON itself: an object schema would not carry `__proto__` over as a key.
+  .superRefine((raw, ctx) => {
+    if (typeof raw !== 'object' || raw === null) return;
+    for (const key of Object.keys(raw)) {
+      if (RESERVED_TAGS.has(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'a reserved name (one every JavaScript object has); use another key' });
+    }
+  })
+  .pipe(z.object({ subscriber: z.string().min(3).max(254) }).catchall(z.unknown()));
 
 export const trackingParams = z.object({ token: z.string().min(10).max(4096) });

@@ -17,9 +17,17 @@ export interface CustomField {
 export const EMAIL_FIELD: CustomField = { tag: 'email', label: '이메일 주소', type: 'email' };
 export const defaultFields: CustomField[] = [EMAIL_FIELD, { tag: 'name', label: '이름', type: 'text' }];
 
+/**
+ * Issue 14: names a plain object already has (`constructor`, `toString`, …) and `prototype`. As
+ * tags they would meet inherited members wherever a row or merge values are read by name, in our
+ * code or in a caller's; refused outright, with a message that says why.
+ */
+export const RESERVED_TAGS: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
 export const fieldTagSchema = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a tag starts with a letter and has letters, digits or _ (40 at most)');
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a tag starts with a letter and has letters, digits or _ (40 at most)')
+  .refine((tag) => !RESERVED_TAGS.has(tag), { message: 'this tag is reserved (a name every JavaScript object has); choose another' });
 
 /** Types the original refuses to convert from or to (understanding-subscriber-info). */
 export const fixedTypes: ReadonlySet<FieldType> = new Set(['number', 'date', 'datetime']);
