@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiHandler } from '#shared/http/api-handler';
-import { fieldValues, listIdParams, numericId } from '#shared/http/schemas';
+import { listIdParams, numericId } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
 import { subscribe } from '#shared/subscribers/subscribe';
 import { assertAcceptsAdds } from '#shared/lists/linked';
@@ -15,7 +15,9 @@ const request = z
     confirmEmailYN: z.enum(['Y', 'N']).default('N'),
     // null means none, as callers' typed clients send an absent list (issue 13); ids as strings or numbers.
     groupIds: z.array(numericId).nullish().transform((ids) => ids ?? []),
-    subscribers: z.array(fieldValues),
+    // Rows stay open: a value that does not fit its field lands the row in failValidation (issue 13),
+    // decided before any write (issue 14); depth is bounded at the JSON boundary.
+    subscribers: z.array(z.record(z.string(), z.unknown())),
   })
   .transform(({ eventOccurredBy: correct, eventOccuredBy: old, ...rest }) => ({ ...rest, eventOccurredBy: correct ?? old ?? 'MANUAL' }));
 
