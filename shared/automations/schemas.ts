@@ -52,14 +52,13 @@ export const apiTriggerParams = z.object({ key: z.string().min(10).max(100) });
  * clear message, before anything is read or written.
  */
 export const apiTriggerBody = z
-  .unknown()
-  // On the parsed JSON itself: an object schema would not carry `__proto__` over as a key.
-  .superRefine((raw, ctx) => {
-    if (typeof raw !== 'object' || raw === null) return;
-    for (const key of Object.keys(raw)) {
+  .object({ subscriber: z.string().min(3).max(254) })
+  .catchall(z.unknown())
+  // `__proto__` never gets here: the JSON boundary refuses it (shared/http/json-depth.ts, hasProtoKey).
+  .superRefine((body, ctx) => {
+    for (const key of Object.keys(body)) {
       if (RESERVED_TAGS.has(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'a reserved name (one every JavaScript object has); use another key' });
     }
-  })
-  .pipe(z.object({ subscriber: z.string().min(3).max(254) }).catchall(z.unknown()));
+  });
 
 export const trackingParams = z.object({ token: z.string().min(10).max(4096) });

@@ -23,3 +23,21 @@ export function jsonDepth(value: unknown, limit = MAX_BODY_DEPTH): number {
   }
   return deepest;
 }
+
+/**
+ * Issue 14, prototype keys: whether any object in the parsed value has an own `__proto__` key.
+ * JSON.parse keeps it as a plain key, but every object copy (spread, a schema's output) turns it
+ * into the copy's prototype; no shape of this API has such a key, so a body with one is refused.
+ */
+export function hasProtoKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (!Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, '__proto__')) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node as Record<string, unknown>)) {
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
+  }
+  return false;
+}

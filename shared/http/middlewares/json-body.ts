@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ApiError } from '../errors';
-import { jsonDepth, MAX_BODY_DEPTH } from '../json-depth';
+import { hasProtoKey, jsonDepth, MAX_BODY_DEPTH } from '../json-depth';
 
 export type ParsedEvent = APIGatewayProxyEvent & { parsedBody?: unknown };
 
@@ -32,6 +32,7 @@ export const jsonBody = (): MiddlewareObj<ParsedEvent> => ({
     }
     // Issue 14 (R1): refused here, before any handler could write part of it.
     if (jsonDepth(parsed) > MAX_BODY_DEPTH) throw new ApiError('INVALID_REQUEST', `(body): nested deeper than ${MAX_BODY_DEPTH} levels`);
+    if (hasProtoKey(parsed)) throw new ApiError('INVALID_REQUEST', '(body): `__proto__` is a reserved name, not accepted as a key');
     event.parsedBody = parsed;
   },
 });
