@@ -64,22 +64,7 @@ export async function emailLogs(deps: Pick<Deps, 'db' | 'tableName'>, workspaceI
 
 /** An open of a regular email's send (the tracking pixel): the first is logged and counted unique. */
 export async function recordRegularOpen(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, emailId: number, email: string, userAgent = ''): Promise<void> {
-  const at = deps.clock.now().toISOString();
-  let first = true;
-  try {
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: keys.emailRecipient(emailId, email),
-        UpdateExpression: 'SET openedAt = :at, openUserAgent = :ua',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(openedAt)',
-        ExpressionAttributeValues: { ':at': at, ':ua': userAgent.slice(0, 300) },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    first = false;
-  }
+  const first = await markOpened(deps, emailId, email, deps.clock.now().toISOString(), userAgent);
   await addFigures(deps, emailId, { opens: 1, ...(first ? { uniqueOpens: 1 } : {}) });
 }
 
@@ -104,7 +89,12 @@ export async function recordRegularClick(deps: Pick<Deps, 'db' | 'tableName' | '
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     logged = false;
   }
-  let opened = false;
+  const opened = await markOpened(deps, emailId, email, at, userAgent);
+  await addFigures(deps, emailId, { clicks: 1, ...(logged ? { clickLogs: 1 } : {}), ...(firstClick ? { uniqueClicks: 1 } : {}), ...(opened ? { uniqueOpens: 1 } : {}) });
+}
+
+/** Records the recipient's first open; true when this was it (a click shows an open too). */
+async function markOpened(deps: Pick<Deps, 'db' | 'tableName'>, emailId: number, email: string, at: string, userAgent: string): Promise<boolean> {
   try {
     await deps.db.send(
       new UpdateCommand({
@@ -115,11 +105,11 @@ export async function recordRegularClick(deps: Pick<Deps, 'db' | 'tableName' | '
         ExpressionAttributeValues: { ':at': at, ':ua': userAgent.slice(0, 300) },
       }),
     );
-    opened = true;
+    return true;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return false;
   }
-  await addFigures(deps, emailId, { clicks: 1, ...(logged ? { clickLogs: 1 } : {}), ...(firstClick ? { uniqueClicks: 1 } : {}), ...(opened ? { uniqueOpens: 1 } : {}) });
 }
 
 async function addFigures(deps: Pick<Deps, 'db' | 'tableName'>, emailId: number, delta: Partial<SendFigures>) {
