@@ -5,7 +5,8 @@
  * its pages write the same status index the subscribe API does) and 100 unsubscribes through
  * the API; then the look-up runs RUNS times, with and without a status, plus a dated count.
  */
-import { percentile, round, startBenchApp } from './harness';
+import { listBasics, percentile, round, startBenchApp } from './harness';
+import { newBrowser, submitConsent } from '../test/support/browser';
 
 const MEMBERS = 100_000;
 const RUNS = 20;
@@ -14,10 +15,13 @@ export async function benchV1Lookup(): Promise<Record<string, unknown>> {
   const app = await startBenchApp();
   try {
     const started = (await app.call('POST', '/v2/integrations/sixshop/connect')) as { authorizeUrl: string };
-    const authorize = await fetch(started.authorizeUrl, { redirect: 'manual' });
-    if ((await fetch(authorize.headers.get('location')!)).status !== 200) throw new Error('connect failed');
+    // The browser's part of connecting (issue 14): start, the provider, the consent page, confirm.
+    const browser = newBrowser();
+    const consent = await browser.open(started.authorizeUrl);
+    const confirmed = await submitConsent(browser, consent.text, 'confirm');
+    if (confirmed.status !== 200) throw new Error(`connect failed: ${confirmed.status} ${confirmed.text}`);
     app.runtime.simulator!.control.sixshop.set({ memberCount: MEMBERS });
-    const { id: listId } = (await app.call('POST', '/v2/lists', { name: 'bench lookup', kind: 'sixshop' })) as { id: number };
+    const { id: listId } = (await app.call('POST', '/v2/lists', { ...listBasics, name: 'bench lookup', kind: 'sixshop' })) as { id: number };
     const fillStarted = performance.now();
     const job = (await app.call('POST', `/v2/lists/${listId}/imports`)) as { jobId: string };
     for (;;) {
