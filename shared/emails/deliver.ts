@@ -270,7 +270,10 @@ async function takeOverDead(deps: Deps, emailId: number, recipients: readonly Su
       continue;
     }
     const sendId = String(item.sendId);
-    const known = (await deps.mailer.lookup?.(sendId, new Date(String(item.attemptedAt)), now)) ?? { state: 'unknown' as const };
+    // SES said it took the message (its Send event, shared/mail/bounces.ts): sent, never mailed again.
+    const known: MailLookup = item.acceptedMessageId
+      ? { state: 'sent', messageId: String(item.acceptedMessageId) }
+      : ((await deps.mailer.lookup?.(sendId, new Date(String(item.attemptedAt)), now)) ?? { state: 'unknown' });
     if (known.state === 'wait') {
       // SES reports acceptance a little later: this recipient waits for the page's next try.
       held++;
