@@ -21,6 +21,8 @@ import { systemClock } from '#shared/ports/clock';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import type { ListRecord } from '#shared/lists/model';
 import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { round, startBenchApp, listBasics } from './harness';
 import { batchWriteFloor, costOf, measured, transactionFloor } from './floor';
 
@@ -125,6 +127,12 @@ async function regularSend(): Promise<Record<string, unknown>> {
   }
 }
 
+/** A full collection, so retained memory is measured rather than V8's choice of when to collect. */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
 /** The state machine with generated pages and a stubbed mailer: what the fan-out itself costs. */
 async function fanOut(recipients: number): Promise<Record<string, unknown>> {
   const { StateMachine } = await import('aws-local-stepfunctions');
@@ -144,6 +152,14 @@ async function fanOut(recipients: number): Promise<Record<string, unknown>> {
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   };
+  // What the fan-out keeps (flat or not) is the heap left after a full collection, sampled every
+  // 20 pages; the 50 ms samples show peaks, which depend on when V8 chooses to collect.
+  let retainedHeap = 0;
+  let pagesDone = 0;
+  const retained = () => {
+    collectGarbage();
+    retainedHeap = Math.max(retainedHeap, process.memoryUsage().heapUsed);
+  };
   const timer = setInterval(sample, 50);
   const handlers = {
     Prepare: async (input: { emailId: number }) => ({ emailId: input.emailId, shards: Array.from({ length: shards }, (_, i) => i), concurrency: shards, pageSize }),
@@ -161,12 +177,15 @@ async function fanOut(recipients: number): Promise<Record<string, unknown>> {
         }));
       }
       await Promise.all(sends);
+      if (++pagesDone % 20 === 0) retained();
       return { emailId: input.emailId, shard: input.shard, pageSize: input.pageSize, cursor: to >= perShard ? null : String(to), done: to >= perShard, result: { sent: to - from, failed: 0, held: 0 } };
     },
     Finish: async (input: { emailId: number }) => input,
   };
   sample();
+  collectGarbage();
   const baseline = process.memoryUsage().rss;
+  const baselineHeap = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   const sm = new StateMachine(JSON.parse(text) as ConstructorParameters<typeof StateMachine>[0]);
   const execution = sm.run({ emailId: 1 }, { overrides: { taskResourceLocalHandlers: handlers as unknown as Record<string, (input: unknown) => Promise<never>> } });
@@ -174,6 +193,7 @@ async function fanOut(recipients: number): Promise<Record<string, unknown>> {
   const wall = performance.now() - t0;
   clearInterval(timer);
   sample();
+  retained();
   if (mailed !== perShard * shards) throw new Error(`fan-out mailed ${mailed} of ${perShard * shards}`);
   return {
     recipients: mailed,
@@ -183,6 +203,8 @@ async function fanOut(recipients: number): Promise<Record<string, unknown>> {
     baselineRssMiB: round(baseline / 2 ** 20),
     peakRssMiB: round(peakRss / 2 ** 20),
     peakHeapMiB: round(peakHeap / 2 ** 20),
+    baselineHeapAfterGcMiB: round(baselineHeap / 2 ** 20),
+    retainedHeapAfterGcMiB: round(retainedHeap / 2 ** 20),
     renderedMiB: round(bytes / 2 ** 20),
   };
 }
@@ -198,6 +220,7 @@ export async function benchSend(): Promise<Record<string, unknown>> {
       full,
       // Flat in the recipients: 10 times the recipients, about the same peak memory; time grows with the mails only.
       peakRssRatioFullToTenth: round(Number(full.peakRssMiB) / Number(small.peakRssMiB), 2),
+      retainedHeapRatioFullToTenth: round(Number(full.retainedHeapAfterGcMiB) / Number(small.retainedHeapAfterGcMiB), 2),
       wallRatioFullToTenth: round(Number(full.wallMs) / Number(small.wallMs), 2),
       loadAverage: loadavg().map((l) => round(l, 1)),
     },
