@@ -1,6 +1,6 @@
 /**
  * Issue 15, SPEC A3: automated-email triggers on a given email sent / failed / opened / not opened
- * within T / clicked accept a regular email (v2 /emails) as well, named by `emailId` where an
+ * within T / clicked / not clicked within T accept a regular email (v2 /emails) as well, named by `emailId` where an
  * automated one is named by `automationId` (docs/api.md, "Which email a trigger watches"). Watched
  * where a user sees it: the outbox. T passes on the project's clock port, not in real time.
  */
@@ -43,7 +43,7 @@ async function regularEmail(client: ApiClient, listId: number, subject: string):
 }
 
 describe('issue 15: automated emails triggered by a regular email', () => {
-  it('A3: sent, failed, opened, clicked and not opened within T of a regular email each fire their automated email for the right recipients', async () => {
+  it('A3: sent, failed, opened, clicked, not opened and not clicked within T of a regular email each fire their automated email for the right recipients', async () => {
     const listId = await createList(api, 'regular-triggers');
     await verifiedSender(api, listId);
     const emailId = await regularEmail(api, listId, 'Weekly news');
@@ -53,6 +53,7 @@ describe('issue 15: automated emails triggered by a regular email', () => {
     await on('emailOpened', 'AfterOpened');
     await on('linkClicked', 'AfterClicked', { url: 'https://example.com/news' });
     await on('emailNotOpened', 'AfterNotOpened', { withinMinutes: 60 });
+    await on('linkNotClicked', 'AfterNotClicked', { withinMinutes: 60 });
     await add(api, listId, [{ email: 'opener@example.com' }, { email: 'clicker@example.com' }, { email: 'ignorer@example.com' }, { email: 'bounce@example.com' }], 'MANUAL');
 
     expectOk(await api.post(`/v2/emails/${emailId}/send`));
@@ -68,16 +69,18 @@ describe('issue 15: automated emails triggered by a regular email', () => {
     expect(click.status).toBe(302);
     expect(await arrived('clicker@example.com', 'AfterClicked')).toHaveLength(1);
 
-    // T passes on the clock: only the recipient who neither opened nor clicked gets the not-opened email.
+    // T passes on the clock: only the recipient who neither opened nor clicked gets the not-opened
+    // email; the two who did not click get the not-clicked one.
     await settle();
     clock.advance(61 * 60_000);
     expect(await arrived('ignorer@example.com', 'AfterNotOpened')).toHaveLength(1);
+    expect(await arrived('opener@example.com', 'AfterNotClicked')).toHaveLength(1);
     await settle(1500);
     const all = await mails(app);
     const subjects = (email: string) => all.filter((m) => to(m) === email).map((m) => String(m.subject)).sort();
-    expect(subjects('opener@example.com')).toEqual(['AfterOpened', 'AfterSent', 'Weekly news']);
+    expect(subjects('opener@example.com')).toEqual(['AfterNotClicked', 'AfterOpened', 'AfterSent', 'Weekly news']);
     expect(subjects('clicker@example.com')).toEqual(['AfterClicked', 'AfterSent', 'Weekly news']);
-    expect(subjects('ignorer@example.com')).toEqual(['AfterNotOpened', 'AfterSent', 'Weekly news']);
+    expect(subjects('ignorer@example.com')).toEqual(['AfterNotClicked', 'AfterNotOpened', 'AfterSent', 'Weekly news']);
     expect(subjects('bounce@example.com')).toEqual(['AfterFailed']);
   }, 240_000);
 
