@@ -1,8 +1,8 @@
 /**
  * Issue 15, SPEC A3: automated-email triggers on a given email sent / failed / opened / not opened
- * within T / clicked / not clicked within T accept a regular email (v2 /emails) as well, named by `emailId` where an
- * automated one is named by `automationId` (docs/api.md, "Which email a trigger watches"). Watched
- * where a user sees it: the outbox. T passes on the project's clock port, not in real time.
+ * within T / clicked / not clicked within T accept a regular email (v2 /emails) as well, named
+ * by `emailId` where an automated one is named by `automationId` (docs/automations.md, "Triggers
+ * (A3)"). Watched where a user sees it: the outbox. T passes on the project's clock port, not in real time.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
