@@ -20,7 +20,14 @@ import { createSigner } from '#shared/signer';
 import { systemClock } from '#shared/ports/clock';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import type { ListRecord } from '#shared/lists/model';
+import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { round, startBenchApp, listBasics } from './harness';
+import { batchWriteFloor, costOf, measured, transactionFloor } from './floor';
+
+/** About a recipient item's size (shared/emails/deliver.ts: keys, status, lease, times, message id). */
+const RECIPIENT_ITEM_BYTES = 330;
 
 const RECIPIENTS = Number(process.env.SEND_BENCH_RECIPIENTS ?? 10_000);
 const FANOUT = Number(process.env.SEND_BENCH_FANOUT ?? 1_000_000);
@@ -61,6 +68,7 @@ function countWrites(db: { middlewareStack: { add: (mw: unknown, opts: unknown) 
 async function regularSend(): Promise<Record<string, unknown>> {
   const app = await startBenchApp();
   const writes = countWrites(app.runtime.deps.db as unknown as Parameters<typeof countWrites>[0]);
+  const { db, tableName } = app.runtime.deps;
   try {
     const outbox = app.runtime.outboxDir;
     const send = async (count: number, label: string) => {
@@ -76,29 +84,54 @@ async function regularSend(): Promise<Record<string, unknown>> {
       const before = outboxCount(outbox);
       const writesBefore = writes.writes;
       const t0 = performance.now();
-      await app.call('POST', `/v2/emails/${email.id}/send`);
-      await until(() => outboxCount(outbox) - before >= count);
-      const lastMail = performance.now() - t0;
-      await until(async () => ((await app.call('GET', `/v2/emails/${email.id}`)) as { status: number }).status === 3);
+      let lastMail = 0;
+      const { units } = await measured(db, async () => {
+        await app.call('POST', `/v2/emails/${email.id}/send`);
+        await until(() => outboxCount(outbox) - before >= count);
+        lastMail = performance.now() - t0;
+        await until(async () => ((await app.call('GET', `/v2/emails/${email.id}`)) as { status: number }).status === 3);
+      });
       const done = performance.now() - t0;
       const figures = (await app.call('GET', `/v2/emails/${email.id}`)) as { sendProgress: { sent: number } };
       if (figures.sendProgress.sent !== count) throw new Error(`expected ${count} sent, figures say ${figures.sendProgress.sent}`);
-      return { lastMail, done, writesPerRecipient: (writes.writes - writesBefore) / count };
+      return { lastMail, done, writesPerRecipient: (writes.writes - writesBefore) / count, units };
     };
     await send(500, 'warm');
+    await batchWriteFloor(db, tableName, 1000, RECIPIENT_ITEM_BYTES);
     const run = await send(RECIPIENTS, 'bench');
+    // The floors, in the same run on the same table: the recipient writes alone (a claim and a
+    // result per recipient) as BatchWriteItem, and as conditional transactions of 96.
+    const floorSeconds = await batchWriteFloor(db, tableName, 2 * RECIPIENTS, RECIPIENT_ITEM_BYTES);
+    const txFloorSeconds = await transactionFloor(db, tableName, 2 * RECIPIENTS, RECIPIENT_ITEM_BYTES);
     return {
       recipients: RECIPIENTS,
+      // The machine is shared: the 1, 5 and 15 minute load averages at the end of the run.
+      loadAverage: loadavg().map((l) => round(l, 1)),
       requestToLastOutboxMessageMs: Math.round(run.lastMail),
       targetMs: 10_000,
       requestToStatusSentMs: Math.round(run.done),
+      ratios: {
+        toFloor: round(run.lastMail / 1000 / floorSeconds, 2),
+        toTransactionalFloor: round(run.lastMail / 1000 / txFloorSeconds, 2),
+        floor: 'BatchWriteItem of 2 recipient-sized items per recipient (the claim and the result); transactional: the same as conditional puts, 96 a transaction, 4 at once',
+      },
+      floorSeconds: { batchWrite2PerRecipient: round(floorSeconds, 2), transactional2PerRecipient: round(txFloorSeconds, 2) },
       itemWritesPerRecipient: round(run.writesPerRecipient, 2),
       targetWritesPerRecipient: 3,
+      floorItemWritesPerRecipient: 2,
+      // Request units as AWS bills them (shared/db/capacity.ts), and the on-demand price in Seoul.
+      costPerRecipient: costOf(run.units, RECIPIENTS, 1_000_000, 'Million'),
     };
   } finally {
     await app.close();
   }
 }
+
+/** A full collection, so retained memory is measured rather than V8's choice of when to collect. */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
 
 /** The state machine with generated pages and a stubbed mailer: what the fan-out itself costs. */
 async function fanOut(recipients: number): Promise<Record<string, unknown>> {
@@ -119,6 +152,14 @@ async function fanOut(recipients: number): Promise<Record<string, unknown>> {
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   };
+  // What the fan-out keeps (flat or not) is the heap left after a full collection, sampled every
+  // 20 pages; the 50 ms samples show peaks, which depend on when V8 chooses to collect.
+  let retainedHeap = 0;
+  let pagesDone = 0;
+  const retained = () => {
+    collectGarbage();
+    retainedHeap = Math.max(retainedHeap, process.memoryUsage().heapUsed);
+  };
   const timer = setInterval(sample, 50);
   const handlers = {
     Prepare: async (input: { emailId: number }) => ({ emailId: input.emailId, shards: Array.from({ length: shards }, (_, i) => i), concurrency: shards, pageSize }),
@@ -136,12 +177,15 @@ async function fanOut(recipients: number): Promise<Record<string, unknown>> {
         }));
       }
       await Promise.all(sends);
+      if (++pagesDone % 20 === 0) retained();
       return { emailId: input.emailId, shard: input.shard, pageSize: input.pageSize, cursor: to >= perShard ? null : String(to), done: to >= perShard, result: { sent: to - from, failed: 0, held: 0 } };
     },
     Finish: async (input: { emailId: number }) => input,
   };
   sample();
+  collectGarbage();
   const baseline = process.memoryUsage().rss;
+  const baselineHeap = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   const sm = new StateMachine(JSON.parse(text) as ConstructorParameters<typeof StateMachine>[0]);
   const execution = sm.run({ emailId: 1 }, { overrides: { taskResourceLocalHandlers: handlers as unknown as Record<string, (input: unknown) => Promise<never>> } });
@@ -149,6 +193,7 @@ async function fanOut(recipients: number): Promise<Record<string, unknown>> {
   const wall = performance.now() - t0;
   clearInterval(timer);
   sample();
+  retained();
   if (mailed !== perShard * shards) throw new Error(`fan-out mailed ${mailed} of ${perShard * shards}`);
   return {
     recipients: mailed,
@@ -158,6 +203,8 @@ async function fanOut(recipients: number): Promise<Record<string, unknown>> {
     baselineRssMiB: round(baseline / 2 ** 20),
     peakRssMiB: round(peakRss / 2 ** 20),
     peakHeapMiB: round(peakHeap / 2 ** 20),
+    baselineHeapAfterGcMiB: round(baselineHeap / 2 ** 20),
+    retainedHeapAfterGcMiB: round(retainedHeap / 2 ** 20),
     renderedMiB: round(bytes / 2 ** 20),
   };
 }
@@ -166,5 +213,16 @@ export async function benchSend(): Promise<Record<string, unknown>> {
   const send = await regularSend();
   const small = await fanOut(Math.max(8, Math.round(FANOUT / 10)));
   const full = await fanOut(FANOUT);
-  return { regularEmail: send, fanOut: { tenth: small, full } };
+  return {
+    regularEmail: send,
+    fanOut: {
+      tenth: small,
+      full,
+      // Flat in the recipients: 10 times the recipients, about the same peak memory; time grows with the mails only.
+      peakRssRatioFullToTenth: round(Number(full.peakRssMiB) / Number(small.peakRssMiB), 2),
+      retainedHeapRatioFullToTenth: round(Number(full.retainedHeapAfterGcMiB) / Number(small.retainedHeapAfterGcMiB), 2),
+      wallRatioFullToTenth: round(Number(full.wallMs) / Number(small.wallMs), 2),
+      loadAverage: loadavg().map((l) => round(l, 1)),
+    },
+  };
 }

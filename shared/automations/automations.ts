@@ -14,6 +14,7 @@ import { loadListContext, type ListContext } from '#shared/lists/model';
 import { nextId } from '#shared/lists/sequence';
 import { batchGet, batchWrite, queryAll, queryIndex } from '#shared/db/batch';
 import { EMAIL_FIELD } from '#shared/lists/fields';
+import { findEmail } from '#shared/emails/emails';
 import { commitCounted, STAT_NAMES, type StatName } from './figures';
 import {
   automationInputSchema,
@@ -48,7 +49,12 @@ async function checkReferences(deps: StoreDeps, ctx: ListContext, input: Automat
     }
     if (t.type === 'fieldUpdated' && !fieldKnown(t.field)) throw new ApiError('AUTOMATION_INVALID', `triggers[${i}].field: no such field`);
     if (t.type === 'groupAdded' && !ctx.groups.has(t.groupId)) throw new ApiError('AUTOMATION_INVALID', `triggers[${i}].groupId: no such group`);
-    if ('automationId' in t) {
+    // Issue 15: a regular email of this workspace; another workspace's id is no such email.
+    if ('emailId' in t && t.emailId !== undefined) {
+      const email = await findEmail(deps, ctx.list.workspaceId, t.emailId).catch(() => undefined);
+      if (!email) throw new ApiError('AUTOMATION_INVALID', `triggers[${i}].emailId: no such regular email`);
+    }
+    if ('automationId' in t && t.automationId !== undefined) {
       if (t.automationId === selfId) throw new ApiError('AUTOMATION_INVALID', `triggers[${i}].automationId: not itself`);
       const watched = await findAutomation(deps, ctx.list.workspaceId, t.automationId).catch(() => undefined);
       if (!watched) throw new ApiError('AUTOMATION_INVALID', `triggers[${i}].automationId: no such automated email`);

@@ -30,6 +30,7 @@ import { applyTransition, automationById, getAutomation } from './automations';
 import { commitCounted, statsWrite, type CountedUnit, type Tx } from './figures';
 import { renderMail, urlHash } from './render';
 import { isVerifiedSender } from '#shared/senders/senders';
+import { regularSendSeen } from '#shared/emails/logs';
 import { LEASE_MARGIN_MS, SEND_LEASE_MS, nextAttemptAt } from './send-policy';
 import {
   enqueueFires,
@@ -568,16 +569,16 @@ async function watchedIds(deps: DispatchDeps, workspaceIds: readonly string[]): 
   for (const ws of workspaceIds) {
     for (const a of await workspaceAutomations(deps, ws)) {
       if (a.state !== 'running') continue;
-      for (const t of a.triggers) if ('automationId' in t) ids.add(t.automationId);
+      for (const t of a.triggers) if ('automationId' in t && t.automationId !== undefined) ids.add(t.automationId);
     }
   }
   return ids;
 }
 
-type EmailFactOut = AutomationFact & { listId: number; workspaceId: string };
+export type EmailFactOut = AutomationFact & { listId: number; workspaceId: string };
 
-/** The outbox event (and its seal) carrying these facts of one list, as transaction items. */
-function factWrites(tableName: string, occurredAt: string, facts: readonly EmailFactOut[]): Tx[] {
+/** The outbox event (and its seal) carrying these facts of one list, as transaction items (also a regular email's results', shared/emails/deliver.ts). */
+export function factWrites(tableName: string, occurredAt: string, facts: readonly EmailFactOut[]): Tx[] {
   const first = facts[0];
   if (!first) return [];
   const batchId = randomUUID();
@@ -618,6 +619,11 @@ export async function emitEmailFacts(deps: Pick<Deps, 'db' | 'tableName' | 'cloc
   }
 }
 
+async function automatedSendSeen(deps: DispatchDeps, check: NonNullable<PendingItem['check']>): Promise<boolean> {
+  const key = check.kind === 'open' ? keys.sendOpen(check.sendId) : keys.sendClick(check.sendId, check.url ? urlHash(check.url) : 'ANY');
+  return !!(await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true }))).Item;
+}
+
 /** Not-opened / not-clicked checks (A3): the watched send got no open (click) in time → the trigger is met. */
 async function runChecks(deps: DispatchDeps, checks: readonly PendingItem[], automations: Loaded['automations']) {
   const deliver = claimedSendDeliverer(deps);
@@ -626,9 +632,8 @@ async function runChecks(deps: DispatchDeps, checks: readonly PendingItem[], aut
     if (!res.Attributes || !item.check) continue; // another dispatcher took it
     const a = automations.get(item.automationId);
     if (!a || a.state !== 'running') continue;
-    const key = item.check.kind === 'open' ? keys.sendOpen(item.check.sendId) : keys.sendClick(item.check.sendId, item.check.url ? urlHash(item.check.url) : 'ANY');
-    const seen = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true }));
-    if (seen.Item) continue;
+    // Issue 15: a regular email's opens and clicks are on its recipient's item (shared/emails/logs.ts).
+    if (item.check.emailId ? await regularSendSeen(deps, item.check.emailId, item.email, item.check.kind, item.check.url) : await automatedSendSeen(deps, item.check)) continue;
     await enqueueFires(deps, a, [{ email: item.email, triggerIndex: item.check.triggerIndex, at: new Date(item.dueAt), onceKey: `t${item.check.triggerIndex}` }], item.sendId, { deliver });
   }
 }

@@ -13,12 +13,14 @@ export type AutomationFact =
   /** Unsubscribed, auto-deleted or deleted for good: their pending sends vanish (A5). */
   | { kind: 'gone'; email: string }
   | EmailFact
-  | { kind: 'linkClicked'; automationId: number; email: string; sendId: string; url: string }
+  | { kind: 'linkClicked'; automationId: number; emailId?: number; email: string; sendId: string; url: string }
   | { kind: 'api'; automationId: number; email: string; vars: Record<string, unknown> };
 
 export interface EmailFact {
   kind: 'emailSent' | 'emailFailed' | 'emailOpened';
+  /** The automated email sent; 0 for a regular email's send, which names `emailId` instead (issue 15). */
   automationId: number;
+  emailId?: number;
   email: string;
   sendId: string;
 }

@@ -12,8 +12,18 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 00:00-23:59')
 const weekday = z.number().int().min(0).max(6);
 const positiveMinutes = z.number().int().min(1).max(366 * 24 * 60);
 
-/** Which email a behaviour trigger watches: another automated email of the workspace. */
-const emailRef = { automationId: z.number().int().positive() };
+/**
+ * Which email a behaviour trigger watches (issue 15): another automated email of the workspace
+ * (`automationId`) or one of its regular emails (`emailId`, a v2 /emails id). Exactly one of the
+ * two; the input schema's refinement says so (a discriminated union's members cannot refine).
+ */
+const emailRef = {
+  automationId: z.number().int().positive().optional().describe('The watched automated email (exactly one of automationId and emailId)'),
+  emailId: z.number().int().positive().optional().describe('The watched regular email, a /v2/emails id (exactly one of automationId and emailId; issue 15)'),
+};
+/** The email a trigger watches, if it watches one. */
+export const watchedEmailOf = (t: Trigger): { automationId: number } | { emailId: number } | undefined =>
+  'emailId' in t && t.emailId !== undefined ? { emailId: t.emailId } : 'automationId' in t && t.automationId !== undefined ? { automationId: t.automationId } : undefined;
 
 export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscriberAdded'), includeAdminAdded: z.boolean().default(false) }),
@@ -36,6 +46,8 @@ export const triggerSchema = z.discriminatedUnion('type', [
 ]);
 export type Trigger = z.infer<typeof triggerSchema>;
 export type TriggerType = Trigger['type'];
+
+export const EMAIL_TRIGGER_TYPES: ReadonlySet<TriggerType> = new Set(['emailSent', 'emailFailed', 'emailOpened', 'emailNotOpened', 'linkClicked', 'linkNotClicked']);
 
 /** Triggers that by their nature fire once per subscriber, whatever the duplicate setting (A3). */
 export const neverRepeats: ReadonlySet<TriggerType> = new Set(['anniversary', 'emailNotOpened', 'linkNotClicked']);
@@ -96,6 +108,13 @@ export const automationInputSchema = z
   .strict()
   .superRefine((v, ctx) => {
     const kinds = v.triggers.map((t) => t.type);
+    v.triggers.forEach((t, i) => {
+      if (!EMAIL_TRIGGER_TYPES.has(t.type)) return;
+      const ref = t as { automationId?: number; emailId?: number };
+      if ((ref.automationId === undefined) === (ref.emailId === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['triggers', i], message: 'name the watched email: automationId (an automated email) or emailId (a regular email), one of the two' });
+      }
+    });
     if (v.recurrence && kinds.includes('anniversary')) {
       ctx.addIssue({ code: 'custom', path: ['recurrence'], message: 'anniversary triggers cannot recur (A4)' });
     }

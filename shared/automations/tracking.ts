@@ -64,7 +64,12 @@ export async function recordOpen(deps: Deps, token: string): Promise<boolean> {
   if (!t) return false;
   if (!(await countedThisHour(deps, t.s, 'OPEN'))) return true;
   // Issue 15: a regular email's open goes to its recipient's log and its figures.
-  if (t.r) return recordRegularOpen(deps, t.r, t.e).then(() => true);
+  if (t.r) {
+    await recordRegularOpen(deps, t.r, t.e);
+    // What automated emails watching this regular email react to (issue 15), as for automated ones below.
+    await emitEmailFacts(deps, [{ kind: 'emailOpened', automationId: 0, emailId: t.r, email: t.e, sendId: t.s, listId: t.l, workspaceId: t.w }]);
+    return true;
+  }
   const at = deps.clock.now().toISOString();
   const unique = await first(deps, keys.sendOpen(t.s), at);
   await addStats(deps, t.a, { opens: 1, ...(unique ? { uniqueOpens: 1 } : {}) });
@@ -78,7 +83,11 @@ export async function recordClick(deps: Deps, token: string): Promise<string | u
   // Control characters never reach a Location header (emails saved before targets were checked).
   if (!t?.u || !/^https?:\/\//i.test(t.u) || CONTROL_CHARACTERS.test(t.u)) return undefined;
   if (!(await countedThisHour(deps, t.s, `CLICK#${urlHash(t.u)}`))) return t.u;
-  if (t.r) return recordRegularClick(deps, t.r, t.e, t.u).then(() => t.u);
+  if (t.r) {
+    await recordRegularClick(deps, t.r, t.e, t.u);
+    await emitEmailFacts(deps, [{ kind: 'linkClicked', automationId: 0, emailId: t.r, email: t.e, sendId: t.s, url: t.u, listId: t.l, workspaceId: t.w }]);
+    return t.u;
+  }
   const at = deps.clock.now().toISOString();
   const uniqueSend = await first(deps, keys.sendClick(t.s, 'ANY'), at);
   await first(deps, keys.sendClick(t.s, urlHash(t.u)), at);

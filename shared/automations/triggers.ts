@@ -16,7 +16,7 @@ import type { Deps } from '#shared/runtime/deps';
 import { toListRecord, type ListRecord } from '#shared/lists/model';
 import { toSubscriberRecord, type SubscriberRecord } from '#shared/subscribers/record';
 import type { AutomationFact, EmailFact } from './facts';
-import { neverRepeats, type AutomationRecord, type Filter, type Trigger } from './model';
+import { neverRepeats, watchedEmailOf, type AutomationRecord, type Filter, type Trigger } from './model';
 import { addDelay, ceilToMinute, minuteOf, nextOpening } from './time';
 import { workspaceAutomations } from './automations';
 import { commitCounted, statsWrite, type Tx } from './figures';
@@ -67,7 +67,7 @@ export interface PendingItem {
   /** Lower-cased email and field values: what the queue search matches. */
   search: string;
   /** Checks: the watched send and what it waits for. */
-  check?: { sendId: string; triggerIndex: number; kind: 'open' | 'click'; url?: string };
+  check?: { sendId: string; triggerIndex: number; kind: 'open' | 'click'; url?: string; /** The watched send is a regular email's (issue 15). */ emailId?: number };
 }
 
 interface History {
@@ -90,7 +90,12 @@ export async function loadList(deps: Pick<Deps, 'db' | 'tableName'>, listId: num
   return res.Item ? toListRecord(res.Item) : undefined;
 }
 
-const watches = (t: Trigger, automationId: number) => 'automationId' in t && t.automationId === automationId;
+/** Whether a trigger watches the email a fact is about: an automated one, or a regular one (issue 15). */
+const watches = (t: Trigger, fact: { automationId: number; emailId?: number }) => {
+  const watched = watchedEmailOf(t);
+  if (!watched) return false;
+  return 'emailId' in watched ? fact.emailId === watched.emailId : fact.emailId === undefined && fact.automationId === watched.automationId;
+};
 
 /** Which (automation, trigger) pairs each fact meets. Only running emails listen (SPEC A3). */
 export function firesOf(automations: readonly AutomationRecord[], event: FactEvent): Map<AutomationRecord, Fire[]> {
@@ -116,10 +121,10 @@ export function firesOf(automations: readonly AutomationRecord[], event: FactEve
           case 'emailSent':
           case 'emailFailed':
           case 'emailOpened':
-            if (t.type === fact.kind && watches(t, fact.automationId)) fire();
+            if (t.type === fact.kind && watches(t, fact)) fire();
             break;
           case 'linkClicked':
-            if (t.type === 'linkClicked' && watches(t, fact.automationId) && (!t.url || t.url === fact.url)) fire();
+            if (t.type === 'linkClicked' && watches(t, fact) && (!t.url || t.url === fact.url)) fire();
             break;
           case 'api':
             if (t.type === 'api' && a.automationId === fact.automationId) fire({ vars: fact.vars });
@@ -504,7 +509,7 @@ async function queueChecks(deps: EngineDeps, automations: readonly AutomationRec
     a.triggers.forEach((t, i) => {
       if (t.type !== 'emailNotOpened' && t.type !== 'linkNotClicked') return;
       for (const fact of sent) {
-        if (t.automationId !== fact.automationId) continue;
+        if (!watches(t, fact)) continue;
         const due = new Date(ceilToMinute(at).getTime() + t.withinMinutes * 60_000);
         const checkId = sendIdOf('check', fact.sendId, a.automationId, i);
         const dueIso = due.toISOString();
@@ -523,7 +528,7 @@ async function queueChecks(deps: EngineDeps, automations: readonly AutomationRec
             dueAt: dueIso,
             triggeredAt: at.toISOString(),
             search: fact.email.toLowerCase(),
-            check: { sendId: fact.sendId, triggerIndex: i, kind: t.type === 'emailNotOpened' ? 'open' : 'click', ...(t.type === 'linkNotClicked' && t.url ? { url: t.url } : {}) },
+            check: { sendId: fact.sendId, ...(fact.emailId ? { emailId: fact.emailId } : {}), triggerIndex: i, kind: t.type === 'emailNotOpened' ? 'open' : 'click', ...(t.type === 'linkNotClicked' && t.url ? { url: t.url } : {}) },
           },
         });
       }

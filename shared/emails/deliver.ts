@@ -24,6 +24,7 @@ import type { SubscriberRecord } from '#shared/subscribers/record';
 import { crashAt } from '#shared/faults/crash-at';
 import { logger } from '#shared/logger';
 import type { SendFigures } from './model';
+import { factWrites } from '#shared/automations/dispatch';
 
 type Tx = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -55,6 +56,11 @@ export interface DeliverInput {
   readonly emailId: number;
   readonly recipients: readonly SubscriberRecord[];
   readonly render: (send: RecipientSend) => OutgoingMail;
+  /**
+   * Set when a running automated email watches this one (issue 15): each result's sent / failed
+   * fact is committed with the result, through the outbox, as the automated dispatcher does.
+   */
+  readonly facts?: { readonly workspaceId: string; readonly listId: number };
 }
 
 /** Deterministic, so every retry of a page claims the same item and the mailer sees the same key; file-name safe (the outbox). */
@@ -90,16 +96,22 @@ export function figuresWrite(tableName: string, emailId: number, delta: Partial<
  * unit whose condition fails is left out (reported false) and the rest of its transaction is
  * committed again; conflicts on a figures item are retried.
  */
-async function commitUnits(deps: Pick<Deps, 'db' | 'tableName'>, emailId: number, units: readonly { write: Tx; delta: Partial<SendFigures> }[]): Promise<boolean[]> {
+async function commitUnits<U extends { write: Tx; delta: Partial<SendFigures> }>(
+  deps: Pick<Deps, 'db' | 'tableName'>,
+  emailId: number,
+  units: readonly U[],
+  /** Items committed with each transaction's members (the outbox event of their facts), at most `items` of them. */
+  extra?: { items: number; writes: (members: readonly U[]) => Tx[] },
+): Promise<boolean[]> {
   const done = new Array<boolean>(units.length).fill(false);
-  for (const pack of chunk(units.map((u, i) => ({ ...u, i })), TX_UNITS)) {
+  for (const pack of chunk(units.map((u, i) => ({ ...u, i })), TX_UNITS - (extra?.items ?? 0))) {
     let members = pack;
     for (let round = 0; members.length; round++) {
       const delta: Partial<SendFigures> = {};
       for (const m of members) for (const [k, v] of Object.entries(m.delta) as [keyof SendFigures, number][]) delta[k] = (delta[k] ?? 0) + v;
       const stats = figuresWrite(deps.tableName, emailId, delta);
       try {
-        await deps.db.send(new TransactWriteCommand({ TransactItems: [...members.map((m) => m.write), ...(stats ? [stats] : [])] }));
+        await deps.db.send(new TransactWriteCommand({ TransactItems: [...members.map((m) => m.write), ...(stats ? [stats] : []), ...(extra?.writes(members) ?? [])] }));
         for (const m of members) done[m.i] = true;
         break;
       } catch (error) {
@@ -174,10 +186,13 @@ export async function deliver(deps: Deps, input: DeliverInput): Promise<DeliverR
   await Promise.all(Array.from({ length: Math.min(MAIL_CONCURRENCY, toMail.length) }, worker));
   const entries = [...outcomes];
   const at = deps.clock.now().toISOString();
+  const facts = input.facts;
   const recorded = await commitUnits(
     deps,
     emailId,
     entries.map(([c, o]) => ({
+      claim: c,
+      outcome: o,
       write: {
         Update: {
           TableName: deps.tableName,
@@ -190,6 +205,15 @@ export async function deliver(deps: Deps, input: DeliverInput): Promise<DeliverR
       },
       delta: o.kind === 'sent' ? { sending: -1, sent: 1 } : { sending: -1, failed: 1 },
     })),
+    facts && {
+      items: 2,
+      writes: (members) =>
+        factWrites(
+          deps.tableName,
+          at,
+          members.map((m) => ({ kind: m.outcome.kind === 'sent' ? 'emailSent' : 'emailFailed', automationId: 0, emailId, email: m.claim.subscriber.email, sendId: m.claim.sendId, ...facts })),
+        ),
+    },
   );
   crashAt('email:recorded');
   const result: DeliverResult = { sent: 0, failed: 0, held };
@@ -246,7 +270,10 @@ async function takeOverDead(deps: Deps, emailId: number, recipients: readonly Su
       continue;
     }
     const sendId = String(item.sendId);
-    const known = (await deps.mailer.lookup?.(sendId, new Date(String(item.attemptedAt)), now)) ?? { state: 'unknown' as const };
+    // SES said it took the message (its Send event, shared/mail/bounces.ts): sent, never mailed again.
+    const known: MailLookup = item.acceptedMessageId
+      ? { state: 'sent', messageId: String(item.acceptedMessageId) }
+      : ((await deps.mailer.lookup?.(sendId, new Date(String(item.attemptedAt)), now)) ?? { state: 'unknown' });
     if (known.state === 'wait') {
       // SES reports acceptance a little later: this recipient waits for the page's next try.
       held++;

@@ -4,7 +4,7 @@
  * (C, the URL in value), all read from the recipients' items (deliver.ts), shard by shard in
  * address order. `total` counts the entries; `id` is an entry's position (offset + 1 …).
  */
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
@@ -115,4 +115,19 @@ async function markOpened(deps: Pick<Deps, 'db' | 'tableName'>, emailId: number,
 async function addFigures(deps: Pick<Deps, 'db' | 'tableName'>, emailId: number, delta: Partial<SendFigures>) {
   const write = figuresWrite(deps.tableName, emailId, delta);
   if (write) await deps.db.send(new TransactWriteCommand({ TransactItems: [write] }));
+}
+
+/**
+ * Whether a regular email's recipient opened it (or clicked: any link, or `url`), for the
+ * not-opened / not-clicked triggers that watch it (issue 15, SPEC A3). A click counts as an open.
+ * Only the first MAX_CLICKED_LINKS clicks are logged: a link first clicked after those does not
+ * count for a trigger naming that link (docs/api.md).
+ */
+export async function regularSendSeen(deps: Pick<Deps, 'db' | 'tableName'>, emailId: number, email: string, kind: 'open' | 'click', url?: string): Promise<boolean> {
+  const res = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: keys.emailRecipient(emailId, email), ConsistentRead: true }));
+  const item = res.Item;
+  if (!item) return false;
+  const clicks = (item.clicks ?? []) as Array<{ url: string }>;
+  if (kind === 'open') return !!item.openedAt || clicks.length > 0;
+  return url ? clicks.some((c) => c.url === url.slice(0, 2000)) : clicks.length > 0;
 }

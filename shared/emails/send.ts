@@ -14,6 +14,7 @@ import type { EmailSendEvent } from '#shared/ports/scheduler';
 import { loadListContext, type ListRecord } from '#shared/lists/model';
 import { assertVerifiedSender } from '#shared/senders/senders';
 import { renderContent } from '#shared/automations/render';
+import { workspaceAutomations } from '#shared/automations/automations';
 import { logger } from '#shared/logger';
 import { emailById, findEmail, readContent, reserveEntryName } from './emails';
 import { EmailStatus, type EmailRecord } from './model';
@@ -237,10 +238,11 @@ export async function sendPage(deps: Deps, input: PageInput): Promise<PageInput 
   if (!email || (email.status !== EmailStatus.sending && email.status !== EmailStatus.preparing)) return none;
   const [html, list] = await Promise.all([readContent(deps, email.emailId), listOf(deps, email)]);
   if (html === undefined || !list) return none;
-  const page = await recipientPage(deps, email, list, input.shard, input.cursor, input.pageSize);
+  const [page, watched] = await Promise.all([recipientPage(deps, email, list, input.shard, input.cursor, input.pageSize), isWatched(deps, email)]);
   const result = await deliver(deps, {
     emailId: email.emailId,
     recipients: page.recipients,
+    ...(watched ? { facts: { workspaceId: email.workspaceId, listId: email.listId } } : {}),
     render: ({ subscriber, sendId }) =>
       renderContent(deps, {
         content: { html, subject: email.subject, senderName: email.senderName, senderEmail: email.senderEmail },
@@ -253,6 +255,12 @@ export async function sendPage(deps: Deps, input: PageInput): Promise<PageInput 
   });
   if (result.held) throw new RecipientsHeldError(`${result.held} recipients of email ${email.emailId} are held by another attempt`);
   return { ...input, cursor: page.cursor, done: page.cursor === null, result };
+}
+
+/** Whether a running automated email of the workspace has a trigger on this regular email (issue 15): asked once a page. */
+async function isWatched(deps: Deps, email: EmailRecord): Promise<boolean> {
+  const automations = await workspaceAutomations(deps, email.workspaceId);
+  return automations.some((a) => a.state === 'running' && a.triggers.some((t) => 'emailId' in t && t.emailId === email.emailId));
 }
 
 async function listOf(deps: Deps, email: EmailRecord): Promise<ListRecord | undefined> {

@@ -14,13 +14,14 @@ import { loadListContext } from '#shared/lists/model';
 import { applyMutations, eventContextFor } from '#shared/subscribers/store';
 import { normalizeEmail } from '#shared/subscribers/email';
 import { logger } from '#shared/logger';
+import { sendIdOfRecipient } from '#shared/emails/deliver';
 
 interface SesEvent {
   eventType?: string;
   notificationType?: string;
   bounce?: { bounceType?: string; bouncedRecipients?: { emailAddress?: string }[] };
   complaint?: { complainedRecipients?: { emailAddress?: string }[] };
-  mail?: { messageId?: string; tags?: Record<string, string[]> };
+  mail?: { messageId?: string; destination?: string[]; tags?: Record<string, string[]> };
 }
 
 export type BounceOutcome = { kind: 'auto-deleted'; lists: number } | { kind: 'counted' } | { kind: 'accepted' } | { kind: 'ignored'; why: string };
@@ -34,6 +35,10 @@ export async function handleSesEvent(deps: Deps, raw: string): Promise<BounceOut
   }
   const type = event.eventType ?? event.notificationType;
   if (type === 'Send') return recordAccepted(deps, event);
+  // A delivery, bounce or complaint shows SES took the message as well: should its Send event have
+  // been lost, the send is not mailed again after a crash either (issue 15).
+  if (type === 'Delivery' || type === 'Bounce' || type === 'Complaint') await recordAccepted(deps, event);
+  if (type === 'Delivery') return { kind: 'accepted' };
   const workspaceId = event.mail?.tags?.workspaceId?.[0];
   if (!workspaceId) return { kind: 'ignored', why: 'no workspaceId tag' };
   if (type === 'Bounce' && event.bounce?.bounceType !== 'Permanent') {
@@ -84,16 +89,18 @@ export async function handleSesEvent(deps: Deps, raw: string): Promise<BounceOut
 /**
  * Issue 12: SES's `Send` event says it accepted the message. Its `sendId` tag names the automated
  * send, which is marked accepted while it is still `sending`: the record the sweeper reads when the
- * dispatcher died before recording the result, so the send is not mailed a second time.
+ * dispatcher died before recording the result, so the send is not mailed a second time. Issue 15:
+ * a regular email's recipient claim is marked the same way, for the page task that takes it over.
  */
 async function recordAccepted(deps: Deps, event: SesEvent): Promise<BounceOutcome> {
   const sendId = event.mail?.tags?.sendId?.[0];
-  if (!sendId || !/^[0-9a-f]{24}$/.test(sendId)) return { kind: 'ignored', why: 'Send event without a sendId tag' };
+  const key = sendId ? claimKeyOf(sendId, event.mail?.destination ?? []) : undefined;
+  if (!key) return { kind: 'ignored', why: 'Send event without a sendId tag of a send' };
   try {
     await deps.db.send(
       new UpdateCommand({
         TableName: deps.tableName,
-        Key: keys.send(sendId),
+        Key: key,
         UpdateExpression: 'SET acceptedMessageId = :m',
         ConditionExpression: '#s = :sending',
         ExpressionAttributeNames: { '#s': 'status' },
@@ -106,4 +113,23 @@ async function recordAccepted(deps: Deps, event: SesEvent): Promise<BounceOutcom
     throw error;
   }
   return { kind: 'accepted' };
+}
+
+/**
+ * The claim item a `sendId` tag names: an automated send's record (24 hex digits), or a regular
+ * email's recipient item (`e<emailId>-<hash>`, shared/emails/deliver.ts; issue 15), found by the
+ * message's destination, which must hash to the same id (a forged or foreign tag names nothing).
+ */
+function claimKeyOf(sendId: string, destination: readonly string[]): { PK: string; SK: string } | undefined {
+  if (/^[0-9a-f]{24}$/.test(sendId)) return keys.send(sendId);
+  const regular = /^e(\d{1,15})-[0-9a-f]{24}$/.exec(sendId);
+  if (!regular) return undefined;
+  const emailId = Number(regular[1]);
+  for (const raw of destination) {
+    const address = /<([^>]+)>\s*$/.exec(raw)?.[1] ?? raw;
+    for (const email of new Set([address.trim(), normalizeEmail(address)])) {
+      if (email && sendIdOfRecipient(emailId, email) === sendId) return keys.emailRecipient(emailId, email);
+    }
+  }
+  return undefined;
 }
