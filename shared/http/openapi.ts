@@ -25,15 +25,14 @@ type Json = Record<string, unknown>;
 /** The handler's spec as apiHandler keeps it (its success status too, which the contract type leaves out). */
 type Contract = NonNullable<ApiHandler['contract']> & { readonly successStatus?: number };
 
-const schemaOf = (schema: z.ZodType): Json => {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+const jsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output'): Json => {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
   return json;
 };
+/** What a request may send: the input side of a schema. */
+const schemaOf = (schema: z.ZodType): Json => jsonSchemaOf(schema, 'input');
 /** What a success answers: the handler's output, so the output side of each schema. */
-const outputSchemaOf = (schema: z.ZodType): Json => {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
-  return json;
-};
+const outputSchemaOf = (schema: z.ZodType): Json => jsonSchemaOf(schema, 'output');
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 
 function parametersOf(where: 'path' | 'query', schema: z.ZodType | undefined, names: string[]): Json[] {
