@@ -39,10 +39,21 @@ function requiredPaths(schema: unknown, prefix = ''): string[] {
   return out;
 }
 
+/** Our document's components (issue 17: the yml's schemas are components under its names there too). */
+let ourSchemas: Json = {};
+const derefOurs = (schema: Json | undefined): Json | undefined => {
+  let s = schema;
+  while (s && typeof s.$ref === 'string') s = ourSchemas[s.$ref.split('/').pop()!] as Json | undefined;
+  // A refusal narrows the ErrorResponse component to its codes (allOf [ErrorResponse, {code enum}]).
+  if (s && Array.isArray(s.allOf)) return derefOurs(s.allOf[0] as Json);
+  return s;
+};
+
 /** Whether a dotted path exists as a property in one of our (JSON Schema) schemas. */
 function hasPath(schema: Json | undefined, path: string): boolean {
-  let s: Json | undefined = schema;
+  let s: Json | undefined = derefOurs(schema);
   for (const part of path.split('.')) {
+    s = derefOurs(s);
     if (!s) return false;
     let name = part;
     const intoArray = name.endsWith('[]');
@@ -77,6 +88,7 @@ describe('the public v2 API (reference/stibee-api-v2_openapi.yml) is served', ()
 
   it('every required request and response property and every query parameter is in our OpenAPI document', async () => {
     const doc = await buildOpenApi(routes, root);
+    ourSchemas = ((doc.components as Json).schemas ?? {}) as Json;
     const paths = doc.paths as Record<string, Record<string, Json>>;
     const byShape = new Map(Object.entries(paths).map(([p, ops]) => [shape(p), ops]));
     const missing: string[] = [];
@@ -111,12 +123,34 @@ describe('the public v2 API (reference/stibee-api-v2_openapi.yml) is served', ()
         const schema = (ok['application/json'] as Json).schema;
         const ourSchema = (ourOk['application/json'] as Json | undefined)?.schema as Json | undefined;
         if (!ourSchema) missing.push(`${where}: JSON response`);
-        if (deref(schema).type === 'array' && ourSchema?.type !== 'array') missing.push(`${where}: response is an array`);
+        if (deref(schema).type === 'array' && derefOurs(ourSchema)?.type !== 'array') missing.push(`${where}: response is an array`);
         for (const prop of requiredPaths(schema)) if (!hasPath(ourSchema, prop)) missing.push(`${where}: response ${prop}`);
       }
-      const errorSchema = (((ours.responses as Json).default as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
+      // Issue 17: the 400 answer documents the refusals, in the yml's ErrorResponse shape.
+      const errorSchema = (((ours.responses as Json)['400'] as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
       for (const prop of ['code', 'httpStatusCode', 'message']) if (!hasPath(errorSchema?.schema as Json, prop)) missing.push(`${where}: error ${prop}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it("issue 17: our operations and schemas carry the yml's names (operationId, request and answer components, ErrorResponse)", async () => {
+    const doc = await buildOpenApi(routes, root);
+    const paths = doc.paths as Record<string, Record<string, Json>>;
+    const byShape = new Map(Object.entries(paths).map(([p, ops]) => [shape(p), ops]));
+    const refName = (schema: unknown) => (typeof (schema as Json | undefined)?.$ref === 'string' ? String((schema as Json).$ref).split('/').pop() : undefined);
+    const differences: string[] = [];
+    for (const { path, method, op } of publicOperations) {
+      const where = `${method.toUpperCase()} /v2${path}`;
+      const ours = byShape.get(shape(`/v2${path}`))?.[method] as Json | undefined;
+      if (ours?.operationId !== op.operationId) differences.push(`${where}: operationId ${String(ours?.operationId)}, the yml's ${String(op.operationId)}`);
+      const theirRequest = refName((((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema);
+      const ourRequest = refName((((ours?.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema);
+      if (theirRequest !== ourRequest) differences.push(`${where}: request ${String(ourRequest)}, the yml's ${String(theirRequest)}`);
+      const theirAnswer = refName(((((op.responses as Json)['200'] as Json).content as Json | undefined)?.['application/json'] as Json | undefined)?.schema);
+      const ourAnswer = refName(((((ours?.responses as Json | undefined)?.['200'] as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema);
+      if (theirAnswer && theirAnswer !== ourAnswer) differences.push(`${where}: answer ${String(ourAnswer)}, the yml's ${theirAnswer}`);
+    }
+    expect(differences).toEqual([]);
+    expect(Object.keys((doc.components as Json).schemas as Json)).toContain('ErrorResponse');
   });
 });
