@@ -4020,7 +4020,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
-            /** @description Refused: INVALID_JSON, INVALID_REQUEST, WEBHOOK_URL_REFUSED, AUTOMATION_INVALID, INTEGRATION_NOT_CONNECTED, GROUP_NAME_EXISTS, GROUP_LIMIT_EXCEEDED, SENDER_DOMAIN_NOT_PERMITTED, SENDER_NOT_FOUND, SENDER_NOT_VERIFIED, SENDER_IN_USE */
+            /** @description Refused: INVALID_JSON, INVALID_REQUEST, WEBHOOK_URL_REFUSED, AUTOMATION_INVALID, INTEGRATION_NOT_CONNECTED, GROUP_NAME_EXISTS, GROUP_LIMIT_EXCEEDED, SENDER_DOMAIN_NOT_PERMITTED, SENDER_NOT_FOUND, SENDER_NOT_VERIFIED, SENDER_IN_USE, EMAIL_NOT_OWNED, EMAIL_NOT_NORMAL, EMAIL_NOT_DRAFT, EMAIL_WRONG_STATUS, EMAIL_NO_HTML, EMAIL_TAGS_INVALID */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4031,7 +4031,7 @@ export interface operations {
                         Ok: false;
                         Error: {
                             /** @enum {string} */
-                            Code: "INVALID_JSON" | "INVALID_REQUEST" | "WEBHOOK_URL_REFUSED" | "AUTOMATION_INVALID" | "INTEGRATION_NOT_CONNECTED" | "GROUP_NAME_EXISTS" | "GROUP_LIMIT_EXCEEDED" | "SENDER_DOMAIN_NOT_PERMITTED" | "SENDER_NOT_FOUND" | "SENDER_NOT_VERIFIED" | "SENDER_IN_USE";
+                            Code: "INVALID_JSON" | "INVALID_REQUEST" | "WEBHOOK_URL_REFUSED" | "AUTOMATION_INVALID" | "INTEGRATION_NOT_CONNECTED" | "GROUP_NAME_EXISTS" | "GROUP_LIMIT_EXCEEDED" | "SENDER_DOMAIN_NOT_PERMITTED" | "SENDER_NOT_FOUND" | "SENDER_NOT_VERIFIED" | "SENDER_IN_USE" | "EMAIL_NOT_OWNED" | "EMAIL_NOT_NORMAL" | "EMAIL_NOT_DRAFT" | "EMAIL_WRONG_STATUS" | "EMAIL_NO_HTML" | "EMAIL_TAGS_INVALID";
                             HttpStatusCode: number;
                             Message: string;
                         };
@@ -4048,7 +4048,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
-            /** @description Refused: LIST_NOT_FOUND, GROUP_NOT_FOUND, WEBHOOK_NOT_FOUND, AUTOMATION_NOT_FOUND */
+            /** @description Refused: LIST_NOT_FOUND, GROUP_NOT_FOUND, WEBHOOK_NOT_FOUND, AUTOMATION_NOT_FOUND, EMAIL_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4059,7 +4059,7 @@ export interface operations {
                         Ok: false;
                         Error: {
                             /** @enum {string} */
-                            Code: "LIST_NOT_FOUND" | "GROUP_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "AUTOMATION_NOT_FOUND";
+                            Code: "LIST_NOT_FOUND" | "GROUP_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "AUTOMATION_NOT_FOUND" | "EMAIL_NOT_FOUND";
                             HttpStatusCode: number;
                             Message: string;
                         };
@@ -4248,7 +4248,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: INVALID_JSON, INVALID_REQUEST, WEBHOOK_URL_REFUSED, AUTOMATION_INVALID, INTEGRATION_NOT_CONNECTED, GROUP_NAME_EXISTS, GROUP_LIMIT_EXCEEDED, SENDER_DOMAIN_NOT_PERMITTED, SENDER_NOT_FOUND, SENDER_NOT_VERIFIED, SENDER_IN_USE */
+            /** @description Refused: INVALID_JSON, INVALID_REQUEST, WEBHOOK_URL_REFUSED, AUTOMATION_INVALID, INTEGRATION_NOT_CONNECTED, GROUP_NAME_EXISTS, GROUP_LIMIT_EXCEEDED, SENDER_DOMAIN_NOT_PERMITTED, SENDER_NOT_FOUND, SENDER_NOT_VERIFIED, SENDER_IN_USE, EMAIL_NOT_OWNED, EMAIL_NOT_NORMAL, EMAIL_NOT_DRAFT, EMAIL_WRONG_STATUS, EMAIL_NO_HTML, EMAIL_TAGS_INVALID */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4259,7 +4259,7 @@ export interface operations {
                         Ok: false;
                         Error: {
                             /** @enum {string} */
-                            Code: "INVALID_JSON" | "INVALID_REQUEST" | "WEBHOOK_URL_REFUSED" | "AUTOMATION_INVALID" | "INTEGRATION_NOT_CONNECTED" | "GROUP_NAME_EXISTS" | "GROUP_LIMIT_EXCEEDED" | "SENDER_DOMAIN_NOT_PERMITTED" | "SENDER_NOT_FOUND" | "SENDER_NOT_VERIFIED" | "SENDER_IN_USE";
+                            Code: "INVALID_JSON" | "INVALID_REQUEST" | "WEBHOOK_URL_REFUSED" | "AUTOMATION_INVALID" | "INTEGRATION_NOT_CONNECTED" | "GROUP_NAME_EXISTS" | "GROUP_LIMIT_EXCEEDED" | "SENDER_DOMAIN_NOT_PERMITTED" | "SENDER_NOT_FOUND" | "SENDER_NOT_VERIFIED" | "SENDER_IN_USE" | "EMAIL_NOT_OWNED" | "EMAIL_NOT_NORMAL" | "EMAIL_NOT_DRAFT" | "EMAIL_WRONG_STATUS" | "EMAIL_NO_HTML" | "EMAIL_TAGS_INVALID";
                             HttpStatusCode: number;
                             Message: string;
                         };
@@ -4286,7 +4286,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: LIST_NOT_FOUND, GROUP_NOT_FOUND, WEBHOOK_NOT_FOUND, AUTOMATION_NOT_FOUND */
+            /** @description Refused: LIST_NOT_FOUND, GROUP_NOT_FOUND, WEBHOOK_NOT_FOUND, AUTOMATION_NOT_FOUND, EMAIL_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4297,7 +4297,7 @@ export interface operations {
                         Ok: false;
                         Error: {
                             /** @enum {string} */
-                            Code: "LIST_NOT_FOUND" | "GROUP_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "AUTOMATION_NOT_FOUND";
+                            Code: "LIST_NOT_FOUND" | "GROUP_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "AUTOMATION_NOT_FOUND" | "EMAIL_NOT_FOUND";
                             HttpStatusCode: number;
                             Message: string;
                         };
@@ -4883,7 +4883,7 @@ export interface operations {
                     "application/json": components["schemas"]["GetListsResponse"];
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4891,7 +4891,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -5012,7 +5012,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreateListResponse"];
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5020,7 +5020,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -5151,7 +5151,7 @@ export interface operations {
                     "application/json": components["schemas"]["GetListResponse"];
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.List.AlreadyExistEmail (LIST_ALREADY_SUBSCRIBED), stberror.Errors.List.LimitExceeded (LIST_CONFIRM_LIMIT_EXCEEDED), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.List.AlreadyExistEmail (LIST_ALREADY_SUBSCRIBED), stberror.Errors.List.LimitExceeded (LIST_CONFIRM_LIMIT_EXCEEDED), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5159,7 +5159,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.List.AlreadyExistEmail" | "stberror.Errors.List.LimitExceeded" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.List.AlreadyExistEmail" | "stberror.Errors.List.LimitExceeded" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -5282,7 +5282,7 @@ export interface operations {
                     "text/plain": "ok";
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5290,7 +5290,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -5421,7 +5421,7 @@ export interface operations {
                     "text/plain": "ok";
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5429,7 +5429,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -6690,7 +6690,7 @@ export interface operations {
                     "application/json": components["schemas"]["CopyListResponse"];
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.List.NoSuchGroup (GROUP_NOT_FOUND), stberror.Errors.List.AlreadyExistSubscriberVar (FIELD_TAG_EXISTS), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.Integration.NotConnected (INTEGRATION_NOT_CONNECTED), stberror.Errors.List.AlreadyExistGroup (GROUP_NAME_EXISTS), stberror.Errors.List.TooManyGroups (GROUP_LIMIT_EXCEEDED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6698,7 +6698,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.List.NoSuchGroup" | "stberror.Errors.List.AlreadyExistSubscriberVar" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Integration.NotConnected" | "stberror.Errors.List.AlreadyExistGroup" | "stberror.Errors.List.TooManyGroups" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -10005,7 +10005,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailLogsResponse"];
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.LimitExceeded (EMAIL_LOGS_PAGE_LIMIT), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.LimitExceeded (EMAIL_LOGS_PAGE_LIMIT), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10013,7 +10013,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Editor.NoHTMLExist" | "stberror.Errors.Data.LimitExceeded";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist" | "stberror.Errors.Data.LimitExceeded";
                     };
                 };
             };
@@ -10029,7 +10029,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: stberror.Errors.Data.TooLongData (PAYLOAD_TOO_LARGE) */
+            /** @description Refused: stberror.Errors.Data.TooLongData (PAYLOAD_TOO_LARGE), stberror.Errors.Data.TooLongData (SUBSCRIBER_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10120,7 +10120,7 @@ export interface operations {
                     "text/plain": "ok";
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Email.IncompleteEmail (EMAIL_INCOMPLETE), stberror.Errors.Email.EmptySubscriber (EMAIL_EMPTY_SUBSCRIBER), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID), stberror.Errors.Data.InvalidRequest (EMAIL_RESERVE_TIME_INVALID) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Email.IncompleteEmail (EMAIL_INCOMPLETE), stberror.Errors.Email.EmptySubscriber (EMAIL_EMPTY_SUBSCRIBER), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID), stberror.Errors.Data.InvalidRequest (EMAIL_RESERVE_TIME_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10128,7 +10128,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Email.EmptySubscriber" | "stberror.Errors.Editor.NoHTMLExist";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Email.EmptySubscriber" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -10249,7 +10249,7 @@ export interface operations {
                     "text/plain": "ok";
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Email.IncompleteEmail (EMAIL_INCOMPLETE), stberror.Errors.Email.EmptySubscriber (EMAIL_EMPTY_SUBSCRIBER), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID), stberror.Errors.Data.InvalidRequest (EMAIL_RESERVE_TIME_INVALID) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Email.IncompleteEmail (EMAIL_INCOMPLETE), stberror.Errors.Email.EmptySubscriber (EMAIL_EMPTY_SUBSCRIBER), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID), stberror.Errors.Data.InvalidRequest (EMAIL_RESERVE_TIME_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10257,7 +10257,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Email.EmptySubscriber" | "stberror.Errors.Editor.NoHTMLExist";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Email.EmptySubscriber" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -10376,7 +10376,7 @@ export interface operations {
                     "text/plain": "ok";
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Email.IncompleteEmail (EMAIL_INCOMPLETE), stberror.Errors.Email.EmptySubscriber (EMAIL_EMPTY_SUBSCRIBER), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID), stberror.Errors.Data.InvalidRequest (EMAIL_RESERVE_TIME_INVALID) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Email.IncompleteEmail (EMAIL_INCOMPLETE), stberror.Errors.Email.EmptySubscriber (EMAIL_EMPTY_SUBSCRIBER), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID), stberror.Errors.Data.InvalidRequest (EMAIL_RESERVE_TIME_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10384,7 +10384,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.Email.EmptySubscriber" | "stberror.Errors.Editor.NoHTMLExist";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Email.EmptySubscriber" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -11508,7 +11508,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11516,7 +11516,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -12055,7 +12055,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12063,7 +12063,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -12176,7 +12176,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12184,7 +12184,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -12303,7 +12303,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12311,7 +12311,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -12444,30 +12444,48 @@ export interface operations {
                     } | {
                         /** @constant */
                         type: "emailSent";
-                        automationId: number;
+                        /** @description The watched automated email (exactly one of automationId and emailId) */
+                        automationId?: number;
+                        /** @description The watched regular email, a /v2/emails id (exactly one of automationId and emailId; issue 15) */
+                        emailId?: number;
                     } | {
                         /** @constant */
                         type: "emailFailed";
-                        automationId: number;
+                        /** @description The watched automated email (exactly one of automationId and emailId) */
+                        automationId?: number;
+                        /** @description The watched regular email, a /v2/emails id (exactly one of automationId and emailId; issue 15) */
+                        emailId?: number;
                     } | {
                         /** @constant */
                         type: "emailOpened";
-                        automationId: number;
+                        /** @description The watched automated email (exactly one of automationId and emailId) */
+                        automationId?: number;
+                        /** @description The watched regular email, a /v2/emails id (exactly one of automationId and emailId; issue 15) */
+                        emailId?: number;
                     } | {
                         /** @constant */
                         type: "emailNotOpened";
-                        automationId: number;
+                        /** @description The watched automated email (exactly one of automationId and emailId) */
+                        automationId?: number;
+                        /** @description The watched regular email, a /v2/emails id (exactly one of automationId and emailId; issue 15) */
+                        emailId?: number;
                         withinMinutes: number;
                     } | {
                         /** @constant */
                         type: "linkClicked";
-                        automationId: number;
+                        /** @description The watched automated email (exactly one of automationId and emailId) */
+                        automationId?: number;
+                        /** @description The watched regular email, a /v2/emails id (exactly one of automationId and emailId; issue 15) */
+                        emailId?: number;
                         /** Format: uri */
                         url?: string;
                     } | {
                         /** @constant */
                         type: "linkNotClicked";
-                        automationId: number;
+                        /** @description The watched automated email (exactly one of automationId and emailId) */
+                        automationId?: number;
+                        /** @description The watched regular email, a /v2/emails id (exactly one of automationId and emailId; issue 15) */
+                        emailId?: number;
                         /** Format: uri */
                         url?: string;
                         withinMinutes: number;
@@ -12545,7 +12563,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12553,7 +12571,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -12672,7 +12690,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12680,7 +12698,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -12808,7 +12826,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12816,7 +12834,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -12939,7 +12957,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12947,7 +12965,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -13063,7 +13081,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13071,7 +13089,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -13190,7 +13208,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE) */
+            /** @description Refused: stberror.Errors.Data.InvalidRequest (INVALID_JSON), stberror.Errors.Data.InvalidRequest (INVALID_REQUEST), stberror.Errors.Authorization.PermissionDenied (LIST_NOT_FOUND), stberror.Errors.Webhook.NoSuchWebhook (WEBHOOK_NOT_FOUND), stberror.Errors.Webhook.NotPermittedUrl (WEBHOOK_URL_REFUSED), stberror.Errors.Email.NoSuchEmail (AUTOMATION_NOT_FOUND), stberror.Errors.Email.WrongStatus (AUTOMATION_ILLEGAL_STATE), stberror.Errors.Email.IncompleteEmail (AUTOMATION_INVALID), stberror.Errors.List.NotPermittedSenderDomain (SENDER_DOMAIN_NOT_PERMITTED), stberror.Errors.List.NotExistEmail (SENDER_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (SENDER_NOT_VERIFIED), stberror.Errors.Data.InvalidRequest (SENDER_IN_USE), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_FOUND), stberror.Errors.Authorization.PermissionDenied (EMAIL_NOT_OWNED), stberror.Errors.Email.NotEmailTypeNomal (EMAIL_NOT_NORMAL), stberror.Errors.Data.InvalidRequest (EMAIL_NOT_DRAFT), stberror.Errors.Email.WrongStatus (EMAIL_WRONG_STATUS), stberror.Errors.Editor.NoHTMLExist (EMAIL_NO_HTML), stberror.Errors.Data.InvalidRequest (EMAIL_TAGS_INVALID) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13198,7 +13216,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail";
+                        code?: "stberror.Errors.Data.InvalidRequest" | "stberror.Errors.Authorization.PermissionDenied" | "stberror.Errors.Webhook.NoSuchWebhook" | "stberror.Errors.Webhook.NotPermittedUrl" | "stberror.Errors.Email.NoSuchEmail" | "stberror.Errors.Email.WrongStatus" | "stberror.Errors.Email.IncompleteEmail" | "stberror.Errors.List.NotPermittedSenderDomain" | "stberror.Errors.List.NotExistEmail" | "stberror.Errors.Email.NotEmailTypeNomal" | "stberror.Errors.Editor.NoHTMLExist";
                     };
                 };
             };
@@ -13313,7 +13331,7 @@ export interface operations {
                     "text/plain": "ok";
                 };
             };
-            /** @description Refused: INVALID_JSON, INVALID_REQUEST, WEBHOOK_URL_REFUSED, AUTOMATION_INVALID, SENDER_DOMAIN_NOT_PERMITTED, SENDER_NOT_FOUND, SENDER_NOT_VERIFIED, SENDER_IN_USE. Refused: AUTOMATION_SUBSCRIBER_UNKNOWN */
+            /** @description Refused: INVALID_JSON, INVALID_REQUEST, WEBHOOK_URL_REFUSED, AUTOMATION_INVALID, SENDER_DOMAIN_NOT_PERMITTED, SENDER_NOT_FOUND, SENDER_NOT_VERIFIED, SENDER_IN_USE, EMAIL_NOT_OWNED, EMAIL_NOT_NORMAL, EMAIL_NOT_DRAFT, EMAIL_WRONG_STATUS, EMAIL_NO_HTML, EMAIL_TAGS_INVALID. Refused: AUTOMATION_SUBSCRIBER_UNKNOWN */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13324,7 +13342,7 @@ export interface operations {
                         Ok: false;
                         Error: {
                             /** @enum {string} */
-                            Code: "INVALID_JSON" | "INVALID_REQUEST" | "WEBHOOK_URL_REFUSED" | "AUTOMATION_INVALID" | "SENDER_DOMAIN_NOT_PERMITTED" | "SENDER_NOT_FOUND" | "SENDER_NOT_VERIFIED" | "SENDER_IN_USE";
+                            Code: "INVALID_JSON" | "INVALID_REQUEST" | "WEBHOOK_URL_REFUSED" | "AUTOMATION_INVALID" | "SENDER_DOMAIN_NOT_PERMITTED" | "SENDER_NOT_FOUND" | "SENDER_NOT_VERIFIED" | "SENDER_IN_USE" | "EMAIL_NOT_OWNED" | "EMAIL_NOT_NORMAL" | "EMAIL_NOT_DRAFT" | "EMAIL_WRONG_STATUS" | "EMAIL_NO_HTML" | "EMAIL_TAGS_INVALID";
                             HttpStatusCode: number;
                             Message: string;
                         };
@@ -13352,7 +13370,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: LIST_NOT_FOUND, WEBHOOK_NOT_FOUND, AUTOMATION_NOT_FOUND */
+            /** @description Refused: LIST_NOT_FOUND, WEBHOOK_NOT_FOUND, AUTOMATION_NOT_FOUND, EMAIL_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -13363,7 +13381,7 @@ export interface operations {
                         Ok: false;
                         Error: {
                             /** @enum {string} */
-                            Code: "LIST_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "AUTOMATION_NOT_FOUND";
+                            Code: "LIST_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "AUTOMATION_NOT_FOUND" | "EMAIL_NOT_FOUND";
                             HttpStatusCode: number;
                             Message: string;
                         };
