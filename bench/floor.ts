@@ -18,11 +18,13 @@ const floorItems = (count: number, bytes: number, tag: string) => {
 };
 
 /** Seconds for `count` items of `bytes` in BatchWriteItem (25 an call, 8 calls in flight, as shared/db/batch.ts writes). */
-export async function batchWriteFloor(db: DynamoDBDocumentClient, tableName: string, count: number, bytes: number): Promise<number> {
+export async function batchWriteFloor(db: DynamoDBDocumentClient, tableName: string, count: number, bytes: number, around?: { start(): void; stop(): void }): Promise<number> {
   const items = floorItems(count, bytes, `b${floorRun++}`);
+  around?.start();
   const t0 = performance.now();
   await batchWrite(db, tableName, items.map((put) => ({ put })), 8);
   const seconds = (performance.now() - t0) / 1000;
+  around?.stop();
   await batchWrite(db, tableName, items.map(({ PK, SK }) => ({ delete: { PK, SK } })), 8);
   return seconds;
 }

@@ -64,6 +64,8 @@ export async function startBenchApp() {
     call,
     verifiedSender,
     runtime,
+    /** DynamoDB Local's wrapper process (bench/cpu.ts reads its tree's CPU). */
+    dynamoPid: dynamo.pid,
     workspaceId: ws.workspaceId,
     /** The workspace's AccessToken (requests that are not JSON, e.g. an email's HTML). */
     key: key.secret,

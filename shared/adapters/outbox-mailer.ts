@@ -40,6 +40,13 @@ export function createOutboxMailer(directory: string): Mailer {
     (index ??= readdir(directory)
       .catch(() => [] as string[])
       .then((names) => new Map(names.filter((n) => n.endsWith('.eml')).map((n) => [keyOfName(n), n]))));
+  /** The folder, made once for every message at once (and again after it has gone). */
+  let folder: Promise<unknown> | undefined;
+  const makeFolder = () =>
+    (folder ??= mkdir(directory, { recursive: true }).catch((error: unknown) => {
+      folder = undefined;
+      throw error;
+    }));
   /** Keys being written now: a second send of one waits for the first. */
   const inFlight = new Map<string, Promise<{ messageId: string }>>();
 
@@ -69,8 +76,15 @@ export function createOutboxMailer(directory: string): Mailer {
     const name = `${Date.now()}-${key}.eml`;
     const part = join(directory, `${name}.${randomUUID().slice(0, 8)}.part`);
     try {
-      await mkdir(directory, { recursive: true });
-      await writeFile(part, info.message as Buffer);
+      // The folder is made once, not per message (issue 16: a syscall per send); made again when
+      // it has gone since (ENOENT), as before.
+      await makeFolder();
+      await writeFile(part, info.message as Buffer).catch(async (error: unknown) => {
+        if (fsCode(error) !== 'ENOENT') throw error;
+        folder = undefined;
+        await makeFolder();
+        await writeFile(part, info.message as Buffer);
+      });
       await rename(part, join(directory, name));
     } catch (error) {
       // A full disk leaves half a file: it goes, whatever else fails.

@@ -279,6 +279,7 @@ export interface SendContext {
  */
 export function claimedSendDeliverer(deps: DispatchDeps) {
   const watchedOf = new Map<string, Promise<Set<number>>>();
+  const senderChecks = new Map<number, Promise<boolean>>();
   return async (records: readonly SendingRecord[], context: Omit<SendContext, 'watched'>): Promise<number> => {
     if (!records.length) return 0;
     const workspaces = [...new Set(records.map((r) => r.workspaceId))];
@@ -288,7 +289,7 @@ export function claimedSendDeliverer(deps: DispatchDeps) {
       for (const id of await watchedOf.get(ws)!) watched.add(id);
     }
     crashAt('send:claimed');
-    return mailAndRecord(deps, records, { ...context, watched });
+    return mailAndRecord(deps, records, { ...context, watched }, senderChecks);
   };
 }
 
@@ -305,16 +306,24 @@ type Outcome =
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300);
 
 /** Mails the sends this dispatcher holds (one automated email's), then records every result. */
-async function mailAndRecord(deps: DispatchDeps, records: readonly SendingRecord[], ctx: SendContext): Promise<number> {
+async function mailAndRecord(deps: DispatchDeps, records: readonly SendingRecord[], ctx: SendContext, senderChecks = new Map<number, Promise<boolean>>()): Promise<number> {
   if (!records.length) return 0;
   const outcomes = new Map<SendingRecord, Outcome>();
   // Issue 14: never mail from a sender that is not (or no longer) a verified sender of the list,
   // whatever was checked when the email was saved or started (a race with a sender's removal, an
-  // email saved before the check). One look-up per automated email and batch.
+  // email saved before the check). One look-up per automated email and batch: `senderChecks`
+  // lives as long as the batch (a dispatch chunk, or one deliverer: one events-worker batch).
   const unverified = new Set<number>();
   for (const automationId of new Set(records.map((r) => r.automationId))) {
     const a = ctx.automations.get(automationId);
-    if (a && !(await isVerifiedSender(deps, { workspaceId: a.workspaceId, listId: a.listId }, a.senderEmail))) unverified.add(automationId);
+    if (!a) continue;
+    if (!senderChecks.has(automationId)) {
+      const check = isVerifiedSender(deps, { workspaceId: a.workspaceId, listId: a.listId }, a.senderEmail);
+      // A look-up that failed is asked again by the next chunk, not remembered.
+      check.catch(() => senderChecks.delete(automationId));
+      senderChecks.set(automationId, check);
+    }
+    if (!(await senderChecks.get(automationId)!)) unverified.add(automationId);
   }
   for (const record of records) {
     if (!unverified.has(record.automationId)) continue;

@@ -324,6 +324,10 @@ async function enqueueSlice(
     const base = Math.floor(Math.random() * 1000);
     let next = 0;
     const worker = async (lane: number) => {
+      // Issue 16: a lane commits its next transaction while the sends of its last one are mailed
+      // and recorded (one delivery in flight a lane, so a claim waits for at most one delivery
+      // before it is mailed, well inside its lease); the slice ends when every delivery has.
+      let delivering: Promise<void> = Promise.resolve();
       while (next < txs.length) {
         const tx = txs[next++]!;
         if (!(await commitTx(deps, a.automationId, tx, base + lane))) {
@@ -333,13 +337,15 @@ async function enqueueSlice(
         crashAt('queue:committed');
         claimed.push(...tx.claims);
         if (!options.deliver || !tx.claims.length) continue;
+        await delivering;
+        const deliver = options.deliver;
         // Claimed and committed: should mailing fail, the sweeper finishes them when the lease ends.
-        try {
-          await options.deliver(tx.claims, context);
-        } catch (error) {
-          logger.error('sends claimed at their trigger not delivered; the sweeper finishes them', { automationId: a.automationId, sends: tx.claims.length, error: error as Error });
-        }
+        delivering = deliver(tx.claims, context).then(
+          () => undefined,
+          (error: unknown) => logger.error('sends claimed at their trigger not delivered; the sweeper finishes them', { automationId: a.automationId, sends: tx.claims.length, error: error as Error }),
+        );
       }
+      await delivering;
     };
     await Promise.all(Array.from({ length: Math.min(TX_CONCURRENCY, txs.length) }, (_, lane) => worker(lane)));
     emails = failed;
