@@ -26,6 +26,7 @@ export async function startBenchApp() {
     rateLimit: { perSecond: 1e9, burst: 1e9 },
     simulatorMembers: 10_000,
     warmImports: true,
+    warmDatabase: true,
   });
   const ws = await createWorkspace(runtime.deps, 'bench');
   const key = await createApiKey(runtime.deps, ws.workspaceId, 'bench');
