@@ -11,7 +11,8 @@ import { jsonBytes } from '#shared/db/item-size';
 import { subscriberItem } from '#shared/subscribers/store';
 
 const RUNS = 3;
-const SIZES = [10_000, 100_000];
+/** BENCH_IMPORT_SIZES (comma-separated) shortens a smoke run; the figures are of 10,000 and 100,000. */
+const SIZES = (process.env.BENCH_IMPORT_SIZES ?? '10000,100000').split(',').map(Number);
 
 /** Bytes of an imported member's item (the simulator's members: email, name, consent). */
 const memberItemBytes = () => {
@@ -33,7 +34,7 @@ async function coldFirstImport(warmDatabase: boolean) {
     const run = await connectedImporter(app);
     const warmup = await app.runtime.databaseWarm;
     const userReadyAfterMs = round(performance.now() - t0);
-    const { ms } = await run(10_000);
+    const { ms } = await run(SIZES[0]!);
     return { ms: round(ms), warmup, importStartedAfterStartMs: userReadyAfterMs };
   } finally {
     await app.close();
@@ -102,7 +103,7 @@ export async function benchImport(): Promise<Record<string, unknown>> {
       return out;
     };
 
-    for (let i = 0; i < 3; i++) await run(10_000);
+    for (let i = 0; i < 3; i++) await run(SIZES[0]!);
     const itemBytes = memberItemBytes();
     const figures: Record<string, unknown> = {
       runs: RUNS,
