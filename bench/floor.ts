@@ -77,3 +77,37 @@ export function costOf(units: CapacityTally, operations: number, per: number, pe
     prices: SEOUL_ON_DEMAND_USD_PER_MILLION,
   };
 }
+
+/**
+ * A phase's units without the background pollers' queries (the webhook outbox and queue workers
+ * poll with Query every 250 ms); the request paths measured here run no Query.
+ */
+export function withoutPolls(units: CapacityTally): CapacityTally {
+  const { QueryCommand: _polls, ...byCommand } = units.byCommand;
+  const out = emptyTally();
+  out.byCommand = byCommand;
+  for (const c of Object.values(byCommand)) {
+    out.calls += c.calls;
+    out.readUnits += c.readUnits;
+    out.writeUnits += c.writeUnits;
+  }
+  return out;
+}
+
+/** Adds `more` into `into` (the units of several measured runs). */
+export function addUnits(into: CapacityTally, more: CapacityTally): CapacityTally {
+  into.readUnits += more.readUnits;
+  into.writeUnits += more.writeUnits;
+  into.calls += more.calls;
+  for (const [name, c] of Object.entries(more.byCommand)) {
+    const sum = (into.byCommand[name] ??= { calls: 0, readUnits: 0, writeUnits: 0 });
+    sum.calls += c.calls;
+    sum.readUnits = round(sum.readUnits + c.readUnits);
+    sum.writeUnits = round(sum.writeUnits + c.writeUnits);
+  }
+  return into;
+}
+
+/** Calls per operation of each command. */
+export const callsPer = (units: CapacityTally, operations: number) =>
+  Object.fromEntries(Object.entries(units.byCommand).map(([name, c]) => [name, round(c.calls / operations, 1)]));

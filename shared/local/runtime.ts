@@ -30,6 +30,7 @@ import { createLocalWorkflowRunner, type LocalWorkflowRunner } from './workflow-
 import { emailSendStateMachineDefinition, emailSendTasks } from '#shared/emails/state-machine';
 import { resumeEmailSends, runReservedSend } from '#shared/emails/send';
 import type { StoreGuard } from './store-guard';
+import { startDynamoDbWarmup, type WarmupReport } from './dynamodb-warmup';
 
 export interface LocalRuntimeOptions {
   readonly dynamoEndpoint: string;
@@ -79,6 +80,12 @@ export interface LocalRuntimeOptions {
    * does; tests that never import need not pay for it.
    */
   readonly warmImports?: boolean;
+  /**
+   * Warm DynamoDB Local's JIT in the background at start, at low priority (issue 16,
+   * shared/local/dynamodb-warmup.ts): `npm start` does, so the first import a new user runs is
+   * not one on a cold JVM. Tests need not pay for it.
+   */
+  readonly warmDatabase?: boolean;
   /** Recipients per page task of a regular email's send (issue 15; default 500). */
   readonly emailPageSize?: number;
   /** Refuses writes on a full disk and every command while the database restarts (issue 12; `npm start` installs one). */
@@ -96,6 +103,8 @@ export interface LocalRuntime {
   readonly workflow: LocalWorkflowRunner;
   /** Runs the email-send state machine in-process (issue 15). */
   readonly emailSends: LocalWorkflowRunner;
+  /** Settles when the start's database warm-up has ended (undefined without `warmDatabase`). */
+  readonly databaseWarm: Promise<WarmupReport | undefined>;
   close(): Promise<void>;
 }
 
@@ -113,6 +122,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   raw.destroy();
   const outboxDir = join(options.dataDir, 'outbox');
   const db = createDocumentClient({ endpoint: options.dynamoEndpoint, region: 'local' });
+  // The warm-up yields to the application's own calls (counted here).
+  let appCallsInFlight = 0;
+  if (options.warmDatabase) {
+    db.middlewareStack.add(
+      (next) => async (args) => {
+        appCallsInFlight++;
+        try {
+          return await next(args);
+        } finally {
+          appCallsInFlight--;
+        }
+      },
+      { step: 'initialize', name: 'warmupYield' },
+    );
+  }
+  const warmup = options.warmDatabase
+    ? startDynamoDbWarmup({ endpoint: options.dynamoEndpoint, tableName: options.tableName, busy: () => appCallsInFlight > 0 })
+    : undefined;
+  const databaseWarm = warmup ? warmup.done.catch((error: Error) => (logger.warn('database warm-up failed', { error: error.message }), undefined)) : Promise.resolve(undefined);
   options.storeGuard?.install(db);
   const paused = () => options.storeGuard?.paused ?? false;
   const clock = options.clock ?? systemClock;
@@ -203,7 +231,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(simulator ? { simulator } : {}),
     workflow,
     emailSends,
+    databaseWarm,
     close: async () => {
+      await warmup?.stop();
       await sweep;
       await scheduler.stop();
       await workflow.close();

@@ -77,6 +77,7 @@ const runtime = await startLocalRuntime({
   host: process.env.HOST ?? '127.0.0.1',
   publicBaseUrl: process.env.PUBLIC_BASE_URL,
   warmImports: true,
+  warmDatabase: true,
   durableExecutions: persistent,
   storeGuard: guard,
   ...(persistent ? { simulatorStateFile: join(dataDir, 'simulator-state.json') } : {}),

@@ -161,6 +161,8 @@ export function spawnRuntime(options: { dataDir: string; port: number; env?: Rec
     LOG_LEVEL: process.env.CHILD_LOG_LEVEL ?? 'WARN',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     CRASH_AT: undefined,
+    // npm start's JIT warm-up (issue 16) is for people; tests measure behaviour, not speed.
+    DYNAMODB_WARMUP_ITEMS: process.env.DYNAMODB_WARMUP_ITEMS ?? '0',
     ...(options.readyFile ? { READY_FILE: options.readyFile } : {}),
     ...options.env,
   };
