@@ -109,4 +109,14 @@ describe('issue 16 / A5: the queue search index', () => {
     expect(last.items).toHaveLength(1);
     expect(last.hasMore).toBe(false);
   }, 120_000);
+
+  it('A4: the repeat a recurring email queues after a send is found by the search', async () => {
+    const listId = await createList(api, 'repeat-search', [{ tag: 'name', label: '이름' }]);
+    const a = await started(api, listId, { subject: 'Daily', recurrence: 'daily' });
+    await add(api, listId, [{ email: 'repeat@daily.test', name: '반복' }]);
+    // Sent at once, then its next send queued a day later by the dispatcher.
+    const found = await waitFor(() => queue(api, a.automationId, '?search=%EB%B0%98%EB%B3%B5'), (p) => p.items.length === 1, 30_000);
+    expect(found.items.map((i) => i.email)).toEqual(['repeat@daily.test']);
+    expect((await queue(api, a.automationId, '?search=repeat@d')).items).toHaveLength(1);
+  }, 60_000);
 });

@@ -72,6 +72,8 @@ export async function queuePage(deps: Deps, workspaceId: string, automationId: n
     prefetched = new Map([...live.items].map(([sk, item]) => [`${item.PK}\u0000${sk}`, item]));
   } else {
     let start: Record<string, unknown> | undefined;
+    // A broad search reads a few sends per match: a small read first, doubled while the page is not full (not 1 MB at once).
+    let evaluate = Math.max(200, 2 * want);
     do {
       const base = baseQuery(deps, automationId, q.order, search);
       const res = await deps.db.send(
@@ -79,11 +81,12 @@ export async function queuePage(deps: Deps, workspaceId: string, automationId: n
           ...base,
           ExclusiveStartKey: start,
           ProjectionExpression: 'PK, SK',
-          ...(search ? {} : { Limit: want - keysRead.length }),
+          Limit: search ? evaluate : want - keysRead.length,
         }),
       );
       keysRead.push(...((res.Items ?? []) as Array<{ PK: string; SK: string }>));
       start = res.LastEvaluatedKey;
+      evaluate *= 2;
     } while (start && keysRead.length < want);
   }
   const pageKeys = keysRead.slice(skip, skip + QUEUE_PAGE_SIZE);
