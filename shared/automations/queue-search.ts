@@ -33,6 +33,8 @@ export const TOKEN_GRACE_SECONDS = 8 * 86_400;
 export const TOKEN_READ_CAP = 1000;
 
 const CONTROL = /[\u0000-\u001f\u007f]/g;
+/** The highest code point: every string that starts with a prefix sorts below prefix + it (UTF-8 byte order). */
+const LAST_CHARACTER = '\u{10FFFF}';
 
 /** A token or a search as compared: NFC, no control characters, trimmed, lower case, 64 code points. */
 export function normalizeToken(value: unknown): string {
@@ -107,8 +109,9 @@ export async function tokenMatches(deps: Pick<Deps, 'db' | 'tableName' | 'clock'
     const res = await deps.db.send(
       new QueryCommand({
         TableName: deps.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :n)',
-        ExpressionAttributeValues: { ':pk': keys.queueTokenPartition(automationId, queueTokenShard(needle)), ':n': needle },
+        // begins_with as a range (the same in DynamoDB; DynamoDB Local reads the whole partition for begins_with).
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :n AND :end',
+        ExpressionAttributeValues: { ':pk': keys.queueTokenPartition(automationId, queueTokenShard(needle)), ':n': needle, ':end': `${needle}${LAST_CHARACTER}` },
         ProjectionExpression: 'SK, #e, #x',
         ExpressionAttributeNames: { '#e': 'email', '#x': 'expiresAt' },
         Limit: TOKEN_READ_CAP + 1 - read,
