@@ -9,6 +9,9 @@ import { useTestApp, type ApiClient, type TestApp } from './support/app';
 import { createList } from './support/lists';
 import { add, dashboard, movableClock, queue, started, waitFor } from './support/automations';
 import { tallyCapacity } from '#shared/db/capacity';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '#shared/table/keys';
+import type { PendingItem } from '#shared/automations/triggers';
 
 const clock = movableClock(new Date('2026-03-04T03:00:00Z'));
 let app: TestApp;
@@ -118,5 +121,35 @@ describe('issue 16 / A5: the queue search index', () => {
     const found = await waitFor(() => queue(api, a.automationId, '?search=%EB%B0%98%EB%B3%B5'), (p) => p.items.length === 1, 30_000);
     expect(found.items.map((i) => i.email)).toEqual(['repeat@daily.test']);
     expect((await queue(api, a.automationId, '?search=repeat@d')).items).toHaveLength(1);
+
+    // A send moved to a later key, as the dispatcher moves a paused email's window-held send
+    // (holdItems: the item under its new key and the history naming it, in one transaction), is
+    // still found, under its new due time, though its tokens name the old key.
+    const { db, tableName } = app.runtime.deps;
+    const [entry] = found.items;
+    const old = (await db.send(new GetCommand({ TableName: tableName, Key: { PK: keys.pendingPartition(a.automationId), SK: entry!.id } }))).Item as PendingItem;
+    const later = new Date(new Date(old.dueAt).getTime() + 3 * 86_400_000).toISOString();
+    const moved = { ...old, ...keys.pendingSend(a.automationId, later, old.sendId), ...keys.dueGsi(later, old.sendId), dueAt: later };
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: tableName, Key: { PK: old.PK, SK: old.SK } } },
+          { Put: { TableName: tableName, Item: moved } },
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.automationSubscriber(a.automationId, old.email),
+              UpdateExpression: 'SET pending.#id = :sk',
+              ExpressionAttributeNames: { '#id': old.sendId },
+              ExpressionAttributeValues: { ':sk': moved.SK },
+            },
+          },
+        ],
+      }),
+    );
+    for (const order of ['asc', 'desc']) {
+      const after = await queue(api, a.automationId, `?search=repeat&order=${order}`);
+      expect(after.items.map((i) => [i.id, i.dueAt])).toEqual([[moved.SK, later]]);
+    }
   }, 60_000);
 });
