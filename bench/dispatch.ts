@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { batchWrite } from '#shared/db/batch';
-import { pendingItemOf } from '#shared/automations/triggers';
+import { pendingItemOf, type PendingItem } from '#shared/automations/triggers';
+import { writeSearchTokens } from '#shared/automations/queue-search';
 import { keys } from '#shared/table/keys';
 import type { AutomationRecord } from '#shared/automations/model';
 import type { SubscriberRecord } from '#shared/subscribers/record';
@@ -75,6 +76,8 @@ export async function benchDispatch(): Promise<Record<string, unknown>> {
         // The trigger history that queueing writes beside the sends (what an email search reads).
         items.push({ put: { ...keys.automationSubscriber(record.automationId, s.email), type: 'automationSubscriber', version: 1, satisfied: [], fired: [], pending } });
       }
+      // Issue 16: and the search tokens queueing writes before them.
+      await writeSearchTokens(deps, items.filter((i) => i.put.type === 'pending') as unknown as PendingItem[]);
       await batchWrite(deps.db, deps.tableName, items, 16);
     }
     const loadMs = performance.now() - loadStart;

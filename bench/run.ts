@@ -12,6 +12,7 @@ import { benchV2 } from './v2';
 import { benchV1Lookup } from './v1-lookup';
 import { benchSends } from './sends';
 import { benchSend } from './send';
+import { benchQueue } from './queue';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   subscribe: benchSubscribe,
@@ -23,6 +24,8 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   sends: benchSends,
   // Issue 15: a regular email to 10,000 recipients, and the fan-out.
   send: benchSend,
+  // Issue 16: queue search at 100,000 pending sends, against one raw Query of a page.
+  queue: benchQueue,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { writeSearchTokens } from './queue-search';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, batchWrite, chunk, queryAll } from '#shared/db/batch';
 import { DUE_SHARDS, SUBSCRIBER_SHARDS, keys } from '#shared/table/keys';
@@ -546,6 +547,7 @@ async function repeat(deps: DispatchDeps, sent: readonly SendingRecord[], ctx: S
     const dueAt = nextOpening(readyAt, a.sendWindow, a.timeZone);
     const next = pendingItemOf(a, subscriber, sendIdOf('repeat', item.sendId), readyAt, dueAt, new Date(item.triggeredAt), item.vars);
     await scheduleDueMinute(deps, minuteOf(dueAt));
+    await writeSearchTokens(deps, [next]); // issue 16: before the send it finds (queue-search.ts)
     try {
       await deps.db.send(
         new TransactWriteCommand({

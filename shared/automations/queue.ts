@@ -13,6 +13,7 @@ import { findAutomation, illegalState, readStats } from './automations';
 import { commitCounted } from './figures';
 import { loadList, type PendingItem } from './triggers';
 import { sendPending } from './dispatch';
+import { liveMatches, needleOf, searchFilter, tokenMatches } from './queue-search';
 
 export const QUEUE_PAGE_SIZE = 20;
 
@@ -32,12 +33,13 @@ export interface QueueEntry {
 }
 
 function baseQuery(deps: Pick<Deps, 'tableName'>, automationId: number, order: 'asc' | 'desc', search?: string): QueryCommandInput {
-  const needle = search?.trim().toLowerCase();
+  const needle = search ? needleOf(search) : '';
+  const filter = needle ? searchFilter(needle) : undefined;
   return {
     TableName: deps.tableName,
     KeyConditionExpression: 'PK = :pk',
-    ExpressionAttributeValues: { ':pk': keys.pendingPartition(automationId), ...(needle ? { ':q': needle } : {}) },
-    ...(needle ? { FilterExpression: 'contains(#s, :q)', ExpressionAttributeNames: { '#s': 'search' } } : {}),
+    ExpressionAttributeValues: { ':pk': keys.pendingPartition(automationId), ...filter?.values },
+    ...(filter ? { FilterExpression: filter.FilterExpression, ExpressionAttributeNames: filter.ExpressionAttributeNames } : {}),
     ScanIndexForward: order === 'asc',
   };
 }
@@ -45,35 +47,52 @@ function baseQuery(deps: Pick<Deps, 'tableName'>, automationId: number, order: '
 /**
  * Page `page` (1-based) of 20. Without a search a page is read directly after skipping the
  * earlier pages' keys; a whole email address is looked up through its trigger history; any other
- * search reads the partition with a filter until the page is full.
+ * search reads its matching tokens (queue-search.ts) and the sends they name, in due order, until
+ * the page is full. A search matching more than TOKEN_READ_CAP tokens is not selective: the
+ * partition is read with a filter, in due order, until the page is full (soon, for such a search).
  */
 export async function queuePage(deps: Deps, workspaceId: string, automationId: number, q: QueueQuery) {
   const a = await findAutomation(deps, workspaceId, automationId);
   const list = await loadList(deps, a.listId);
   // Keys (and the search text) up to the end of the page, then the page's entries in full.
   const skip = (q.page - 1) * QUEUE_PAGE_SIZE;
+  const want = skip + QUEUE_PAGE_SIZE + 1;
+  const needle = q.search ? needleOf(q.search) : '';
+  const search = needle ? q.search : undefined;
   const keysRead: Array<{ PK: string; SK: string }> = [];
-  let start: Record<string, unknown> | undefined;
-  const exactEmail = q.search ? normalizeEmail(q.search) : '';
+  let prefetched = new Map<string, Record<string, unknown>>();
+  const exactEmail = search ? normalizeEmail(search) : '';
+  const matches = needle && !isValidEmail(exactEmail) ? await tokenMatches(deps, automationId, needle) : undefined;
   if (exactEmail && isValidEmail(exactEmail)) {
     // A whole address: its trigger history names its queued sends, so no partition is read through.
     keysRead.push(...(await queuedKeysOf(deps, automationId, exactEmail, q.order)));
-  } else do {
-    const base = baseQuery(deps, automationId, q.order, q.search);
-    const res = await deps.db.send(
-      new QueryCommand({
-        ...base,
-        ExclusiveStartKey: start,
-        ProjectionExpression: 'PK, SK',
-        ...(q.search ? {} : { Limit: skip + QUEUE_PAGE_SIZE + 1 - keysRead.length }),
-      }),
-    );
-    keysRead.push(...((res.Items ?? []) as Array<{ PK: string; SK: string }>));
-    start = res.LastEvaluatedKey;
-  } while (start && keysRead.length <= skip + QUEUE_PAGE_SIZE);
+  } else if (matches) {
+    const live = await liveMatches(deps, automationId, matches, q.order, want);
+    keysRead.push(...live.keys);
+    prefetched = new Map([...live.items].map(([sk, item]) => [`${item.PK}\u0000${sk}`, item]));
+  } else {
+    let start: Record<string, unknown> | undefined;
+    // A broad search reads a few sends per match: a small read first, doubled while the page is not full (not 1 MB at once).
+    let evaluate = Math.max(200, 2 * want);
+    do {
+      const base = baseQuery(deps, automationId, q.order, search);
+      const res = await deps.db.send(
+        new QueryCommand({
+          ...base,
+          ExclusiveStartKey: start,
+          ProjectionExpression: 'PK, SK',
+          Limit: search ? evaluate : want - keysRead.length,
+        }),
+      );
+      keysRead.push(...((res.Items ?? []) as Array<{ PK: string; SK: string }>));
+      start = res.LastEvaluatedKey;
+      evaluate *= 2;
+    } while (start && keysRead.length < want);
+  }
   const pageKeys = keysRead.slice(skip, skip + QUEUE_PAGE_SIZE);
   const hasMore = keysRead.length > skip + QUEUE_PAGE_SIZE;
-  const found = await batchGet(deps.db, deps.tableName, pageKeys);
+  const unread = pageKeys.filter((k) => !prefetched.has(`${k.PK}\u0000${k.SK}`));
+  const found = new Map([...prefetched, ...(unread.length ? await batchGet(deps.db, deps.tableName, unread) : [])]);
   const entries = pageKeys.map((k) => found.get(`${k.PK}\u0000${k.SK}`) as unknown as PendingItem | undefined).filter((e): e is PendingItem => Boolean(e));
   const subs = list ? await batchGet(deps.db, deps.tableName, entries.map((e) => keys.subscriber(list.listId, list.gen, e.email))) : new Map();
   const subscribers = new Map([...subs.values()].map((s) => [String(s.email), s]));
@@ -84,7 +103,7 @@ export async function queuePage(deps: Deps, workspaceId: string, automationId: n
     page: q.page,
     pageSize: QUEUE_PAGE_SIZE,
     order: q.order,
-    ...(q.search ? {} : { total: Math.max(0, stats.queued) }),
+    ...(search ? {} : { total: Math.max(0, stats.queued) }),
     hasMore,
     items: visible.map(
       (e): QueueEntry => ({

@@ -24,6 +24,7 @@ import { crashAt } from '#shared/faults/crash-at';
 import { logger } from '#shared/logger';
 import { claimedRecordOf, type SendingRecord } from './send-record';
 import { DIRECT_CLAIM_LEASE_MS } from './send-policy';
+import { searchTextOfTokens, searchTokensOf, writeSearchTokens } from './queue-search';
 
 export { workspaceAutomations };
 
@@ -192,10 +193,11 @@ export function passesFilter(filter: Filter | null, s: SubscriberRecord): boolea
   return filter.match === 'all' ? results.every(Boolean) : results.some(Boolean);
 }
 
-/** What a queue search matches: the email and field values, cut at 2,000 characters so a pending send stays small (issue 12). */
-export const SEARCH_TEXT_MAX_CHARS = 2000;
-export const searchTextOf = (s: SubscriberRecord) =>
-  [s.email, ...Object.values(s.fields).map(String)].join('\u0001').toLowerCase().slice(0, SEARCH_TEXT_MAX_CHARS);
+/**
+ * What a queue search matches (issue 16, queue-search.ts): the send's search tokens, at most 12
+ * of at most 64 characters, so a pending send stays small (issue 12).
+ */
+export const searchTextOf = (s: SubscriberRecord) => searchTextOfTokens(searchTokensOf(s));
 
 
 /** What mailing the sends claimed due now needs (dispatch.ts, `claimedSendDeliverer`). */
@@ -305,6 +307,8 @@ async function enqueueSlice(
     const minutes = new Set(plans.flatMap((p) => p.items).map((q) => minuteOf(new Date(q.dueAt))));
     if (plans.some((p) => p.claims.length)) minutes.add(minuteOf(new Date(leaseUntil.getTime() + 60_000)));
     for (const minute of minutes) await scheduleDueMinute(deps, minute);
+    // The queue search's tokens too (issue 16): a queued send is never without them.
+    await writeSearchTokens(deps, plans.flatMap((p) => p.items));
     const failed: string[] = [];
     // Up to 100 items a transaction, the figures item included: a subscriber's writes never split.
     const txs: Array<{ writes: Tx[]; emails: string[]; claims: SendingRecord[]; queued: number; bytes: number }> = [];

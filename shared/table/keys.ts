@@ -24,6 +24,13 @@ export const DUE_SHARDS = 4;
  */
 export const INDEX_BLOCK = 100;
 
+/**
+ * Issue 16: partitions of an automated email's queue-search tokens, chosen by the token's first
+ * character (a prefix search reads one of them), so a burst of queued sends is not one partition key.
+ */
+export const QUEUE_TOKEN_SHARDS = 4;
+export const queueTokenShard = (token: string): number => (token.codePointAt(0) ?? 0) % QUEUE_TOKEN_SHARDS;
+
 /** Counter items of an automated email's figures, summed on read (no hot item under a burst). */
 export const STAT_SHARDS = 8;
 
@@ -154,6 +161,15 @@ export const keys = {
   /** A pending send (A5): one partition per automation, sorted by due time, so the queue pages in order. */
   pendingSend: (automationId: number, dueAt: string, sendId: string) => ({ PK: `AUTOQ#${pad(automationId)}`, SK: `${dueAt}#${sendId}` }),
   pendingPartition: (automationId: number) => `AUTOQ#${pad(automationId)}`,
+  /**
+   * Issue 16: one search token of a pending send (its address, its domain, a field value or a
+   * word of one), sorted by token: a prefix search is one Query. `SK` ends with the send's queue key.
+   */
+  queueToken: (automationId: number, token: string, pendingSk: string) => ({
+    PK: `AUTOQT#${pad(automationId)}#${queueTokenShard(token)}`,
+    SK: `${token}\u0000${pendingSk}`,
+  }),
+  queueTokenPartition: (automationId: number, shard: number) => `AUTOQT#${pad(automationId)}#${shard}`,
   /** A not-opened / not-clicked check due at the end of its wait; not a send, so not in the queue. */
   pendingCheck: (automationId: number, dueAt: string, checkId: string) => ({ PK: `AUTOCHK#${pad(automationId)}`, SK: `${dueAt}#${checkId}` }),
   pendingCheckPartition: (automationId: number) => `AUTOCHK#${pad(automationId)}`,
