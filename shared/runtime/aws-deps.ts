@@ -10,7 +10,7 @@ import { createDocumentClient } from '#shared/db/client';
 import { defaultTableName } from '#shared/table/definition';
 import { systemClock } from '#shared/ports/clock';
 import { createSesMailer } from '#shared/adapters/ses-mailer';
-import { createSigner, type Signer } from '#shared/signer';
+import { createSigner, parseSigningSecret, type Signer } from '#shared/signer';
 import { httpsSns } from '#shared/adapters/sns-https';
 import type { Scheduler } from '#shared/ports/scheduler';
 import { createEventBridgeScheduler } from '#shared/adapters/eventbridge-scheduler';
@@ -19,6 +19,7 @@ import { sfnStarter } from '#shared/adapters/sfn-workflow-runner';
 import { providersConfigFromEnvironment } from '#shared/integrations/providers';
 import { providers as providerNames, type Provider } from '#shared/ports/provider-config';
 import { logger } from '#shared/logger';
+import { createEmfMetrics } from '#shared/adapters/emf-metrics';
 import type { BuiltDeps, Deps } from './deps';
 
 /** How long a function whose integration secret is not filled in yet waits before reading it again. */
@@ -34,6 +35,8 @@ async function secretString(arn: string): Promise<string> {
 /**
  * The link-signing secret: LINK_SIGNING_SECRET directly, or (in AWS) the Secrets Manager
  * secret named by LINK_SIGNING_SECRET_ARN, so the value never sits in the function's config.
+ * Either is a plain secret or, after `npm run admin -- rotate-link-secret --aws`, a keyring
+ * (shared/signer.ts SigningKeyring) whose retired secrets still verify old links.
  */
 async function signingSecret(): Promise<string | undefined> {
   if (process.env.LINK_SIGNING_SECRET) return process.env.LINK_SIGNING_SECRET;
@@ -131,7 +134,7 @@ export async function depsFromEnvironment(): Promise<BuiltDeps> {
     tableName: process.env.TABLE_NAME ?? defaultTableName,
     mailer: createSesMailer(undefined, process.env.SES_CONFIGURATION_SET),
     clock: systemClock,
-    signer: secret ? createSigner(secret) : unavailableSigner,
+    signer: secret ? createSigner(parseSigningSecret(secret)) : unavailableSigner,
     publicBaseUrl: process.env.PUBLIC_BASE_URL ?? '',
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@example.com',
     allowPrivateWebhookUrls: false,
@@ -145,6 +148,7 @@ export async function depsFromEnvironment(): Promise<BuiltDeps> {
         })
       : unavailableScheduler,
     mailRatePerSecond: Number(process.env.MAIL_RATE_PER_SECOND ?? 14),
+    metrics: createEmfMetrics(),
     ...(process.env.SES_EVENTS_TOPIC_ARN ? { sesEventsTopicArn: process.env.SES_EVENTS_TOPIC_ARN } : {}),
     ...integrations.part,
   };
