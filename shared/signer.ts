@@ -41,8 +41,19 @@ export const LINK_MAX_LIFETIME_DAYS = 365;
  */
 export interface SigningKeyring {
   current: string;
+  /**
+   * A rotation's new secret: it verifies at once and signs from `activeAt`, by when every running
+   * function has read it (AWS functions read the secret again every SIGNING_SECRET_REFRESH_MS), so
+   * no function meets a link signed with a secret it does not know yet.
+   */
+  next?: { secret: string; activeAt: string };
   previous: Array<{ secret: string; retiredAt: string; keepUntil: string }>;
 }
+
+/** How often a warm AWS function reads the link-signing secret again (shared/runtime/aws-deps.ts). */
+export const SIGNING_SECRET_REFRESH_MS = 5 * 60_000;
+/** How long after an AWS rotation the new secret starts signing: three refreshes. */
+export const ROTATION_ACTIVATION_MS = 3 * SIGNING_SECRET_REFRESH_MS;
 
 export function parseSigningSecret(raw: string): SigningKeyring {
   const text = raw.trim();
@@ -50,20 +61,35 @@ export function parseSigningSecret(raw: string): SigningKeyring {
     const parsed = JSON.parse(text) as Partial<SigningKeyring>;
     if (typeof parsed.current !== 'string' || !parsed.current) throw new Error('the link-signing secret is JSON without a "current" secret');
     const previous = Array.isArray(parsed.previous) ? parsed.previous.filter((p) => p && typeof p.secret === 'string' && p.secret && typeof p.keepUntil === 'string') : [];
-    return { current: parsed.current, previous };
+    const next = parsed.next && typeof parsed.next.secret === 'string' && typeof parsed.next.activeAt === 'string' ? { next: parsed.next } : {};
+    return { current: parsed.current, ...next, previous };
   }
   return { current: raw, previous: [] };
 }
 
 export const serializeSigningKeyring = (keyring: SigningKeyring): string => JSON.stringify(keyring);
 
-/** A new current secret; the old one verifies for LINK_MAX_LIFETIME_DAYS; secrets past their time are dropped. */
-export function rotateSigningKeyring(keyring: SigningKeyring, now: Date, next: string = randomBytes(32).toString('hex')): SigningKeyring {
-  const keepUntil = new Date(now.getTime() + LINK_MAX_LIFETIME_DAYS * 86_400_000).toISOString();
-  return {
-    current: next,
-    previous: [{ secret: keyring.current, retiredAt: now.toISOString(), keepUntil }, ...keyring.previous.filter((p) => Date.parse(p.keepUntil) > now.getTime())],
-  };
+const retire = (secret: string, at: Date) => ({ secret, retiredAt: at.toISOString(), keepUntil: new Date(at.getTime() + LINK_MAX_LIFETIME_DAYS * 86_400_000).toISOString() });
+
+/**
+ * A rotation: a new secret that signs from `now + activationMs` (0 locally, where one process
+ * reads the secret at its start; ROTATION_ACTIVATION_MS in AWS); the secret it replaces verifies
+ * for LINK_MAX_LIFETIME_DAYS after that; retired secrets past their time are dropped. Refused
+ * while an earlier rotation has yet to start signing.
+ */
+export function rotateSigningKeyring(keyring: SigningKeyring, now: Date, activationMs = 0, secret: string = randomBytes(32).toString('hex')): SigningKeyring {
+  let { current, previous } = keyring;
+  if (keyring.next) {
+    const activeAt = new Date(keyring.next.activeAt);
+    if (activeAt.getTime() > now.getTime()) throw new Error(`the previous rotation starts signing at ${keyring.next.activeAt}: rotate again after that`);
+    previous = [retire(current, activeAt), ...previous];
+    current = keyring.next.secret;
+  }
+  const activeAt = new Date(now.getTime() + activationMs);
+  const kept = previous.filter((p) => Date.parse(p.keepUntil) > now.getTime());
+  return activationMs > 0
+    ? { current, next: { secret, activeAt: activeAt.toISOString() }, previous: kept }
+    : { current: secret, previous: [retire(current, now), ...kept] };
 }
 
 /** What one secret signs and opens. */
@@ -129,9 +155,15 @@ function keyOf(secret: string) {
 export function createSigner(secret: string | SigningKeyring, now: () => number = Date.now): Signer {
   const keyring = typeof secret === 'string' ? { current: secret, previous: [] } : secret;
   const current = keyOf(keyring.current);
+  const next = keyring.next ? { from: Date.parse(keyring.next.activeAt), key: keyOf(keyring.next.secret) } : undefined;
   const retired = keyring.previous.map((p) => ({ until: Date.parse(p.keepUntil), key: keyOf(p.secret) }));
-  /** The current key first, then the retired ones still kept at `atMs`. */
-  const verifiers = (atMs: number) => [current, ...retired.filter((r) => r.until > atMs).map((r) => r.key)];
+  const signing = () => (next && now() >= next.from ? next.key : current);
+  /** The signing key first, then the others, and the retired ones still kept at `atMs`. */
+  const verifiers = (atMs: number) => {
+    const all = [current, ...(next ? [next.key] : []), ...retired.filter((r) => r.until > atMs).map((r) => r.key)];
+    const first = signing();
+    return [first, ...all.filter((k) => k !== first)];
+  };
   const first = <T>(keys: ReturnType<typeof keyOf>[], open: (k: ReturnType<typeof keyOf>) => T | null): T | null => {
     for (const k of keys) {
       const found = open(k);
@@ -141,9 +173,9 @@ export function createSigner(secret: string | SigningKeyring, now: () => number 
   };
 
   return {
-    stableKey: (purpose, payload) => current.stableKey(purpose, payload),
+    stableKey: (purpose, payload) => signing().stableKey(purpose, payload),
     openStableKey: (purpose, stable) => first(verifiers(now()), (k) => k.openStableKey(purpose, stable)),
-    sign: (purpose, payload, expiresAtSeconds) => current.sign(purpose, payload, expiresAtSeconds),
+    sign: (purpose, payload, expiresAtSeconds) => signing().sign(purpose, payload, expiresAtSeconds),
     verify(purpose, token, nowSeconds, legacy) {
       const parts = token.split('.');
       const keys = verifiers(nowSeconds * 1000);

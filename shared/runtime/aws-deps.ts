@@ -10,7 +10,7 @@ import { createDocumentClient } from '#shared/db/client';
 import { defaultTableName } from '#shared/table/definition';
 import { systemClock } from '#shared/ports/clock';
 import { createSesMailer } from '#shared/adapters/ses-mailer';
-import { createSigner, parseSigningSecret, type Signer } from '#shared/signer';
+import { createSigner, parseSigningSecret, SIGNING_SECRET_REFRESH_MS, type Signer } from '#shared/signer';
 import { httpsSns } from '#shared/adapters/sns-https';
 import type { Scheduler } from '#shared/ports/scheduler';
 import { createEventBridgeScheduler } from '#shared/adapters/eventbridge-scheduler';
@@ -127,10 +127,13 @@ async function integrationDeps(): Promise<{ part: Pick<Deps, 'providers' | 'toke
   };
 }
 
+// Kept across rebuilds (the signing secret is read again every few minutes): one client, one connection pool.
+let db: ReturnType<typeof createDocumentClient> | undefined;
+
 export async function depsFromEnvironment(): Promise<BuiltDeps> {
   const [secret, integrations] = await Promise.all([signingSecret(), integrationDeps()]);
   const deps: Deps = {
-    db: createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT }),
+    db: (db ??= createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT })),
     tableName: process.env.TABLE_NAME ?? defaultTableName,
     mailer: createSesMailer(undefined, process.env.SES_CONFIGURATION_SET),
     clock: systemClock,
@@ -152,5 +155,9 @@ export async function depsFromEnvironment(): Promise<BuiltDeps> {
     ...(process.env.SES_EVENTS_TOPIC_ARN ? { sesEventsTopicArn: process.env.SES_EVENTS_TOPIC_ARN } : {}),
     ...integrations.part,
   };
-  return integrations.complete ? { deps } : { deps, rebuildAfterMs: Date.now() + UNFILLED_SECRET_RETRY_MS };
+  // Issue 17: a rotated link-signing secret reaches warm functions within SIGNING_SECRET_REFRESH_MS (shared/signer.ts).
+  const refresh = process.env.LINK_SIGNING_SECRET_ARN && !process.env.LINK_SIGNING_SECRET ? Date.now() + SIGNING_SECRET_REFRESH_MS : undefined;
+  const retry = integrations.complete ? undefined : Date.now() + UNFILLED_SECRET_RETRY_MS;
+  const rebuildAfterMs = Math.min(refresh ?? Infinity, retry ?? Infinity);
+  return Number.isFinite(rebuildAfterMs) ? { deps, rebuildAfterMs } : { deps };
 }
