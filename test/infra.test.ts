@@ -462,7 +462,7 @@ describe('issue 17: the operations dashboard', () => {
     const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
     for (const name of metricNames) expect(body, name).toContain(name);
     expect(body).toContain(`\\"${METRICS_NAMESPACE}\\",\\"EmailsSent\\",\\"Source\\",\\"automation\\",\\"service\\",\\"${METRICS_SERVICE}\\"`);
-    expect(body).toContain('alarmStatus');
+    expect(body).toContain('{\\"type\\":\\"alarm\\"');
     // The four alarms of issue 12 and before, by their ARNs.
     const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarmIds).toHaveLength(4);
