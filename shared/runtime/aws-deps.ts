@@ -127,13 +127,19 @@ async function integrationDeps(): Promise<{ part: Pick<Deps, 'providers' | 'toke
   };
 }
 
-// Kept across rebuilds (the signing secret is read again every few minutes): one client, one connection pool.
-let db: ReturnType<typeof createDocumentClient> | undefined;
+// Kept across rebuilds (the signing secret is read again every few minutes): one client, one
+// connection pool, for as long as the environment it was made from stays the same.
+let db: { client: ReturnType<typeof createDocumentClient>; made: string } | undefined;
+function documentClient() {
+  const made = [process.env.DYNAMODB_ENDPOINT, process.env.AWS_REGION, process.env.AWS_ACCESS_KEY_ID].join('|');
+  if (db?.made !== made) db = { client: createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT }), made };
+  return db.client;
+}
 
 export async function depsFromEnvironment(): Promise<BuiltDeps> {
   const [secret, integrations] = await Promise.all([signingSecret(), integrationDeps()]);
   const deps: Deps = {
-    db: (db ??= createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT })),
+    db: documentClient(),
     tableName: process.env.TABLE_NAME ?? defaultTableName,
     mailer: createSesMailer(undefined, process.env.SES_CONFIGURATION_SET),
     clock: systemClock,
