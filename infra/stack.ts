@@ -10,6 +10,7 @@ import { Automation } from './constructs/automation';
 import { Imports, importTaskFunctions } from './constructs/imports';
 import { Mail } from './constructs/mail';
 import { Observability } from './constructs/observability';
+import { OperationsDashboard } from './constructs/dashboard';
 import { EmailSends } from './constructs/email-sends';
 import { Webhooks } from './constructs/webhooks';
 import { PublicRateLimit, type WafWindowSeconds } from './constructs/public-rate-limit';
@@ -63,6 +64,8 @@ export class NewsletterStack extends Stack {
   readonly webhooks: Webhooks;
   /** The HMAC key of links in emails (see HouseFunctionProps.signingSecret for why Secrets Manager). */
   readonly linkSigningSecret: Secret;
+  /** Issue 17: the operator's dashboard (business metrics and alarms). */
+  readonly dashboard: OperationsDashboard;
   /** SPEC I1, R3: OAuth tokens of the integrations are encrypted under this key. */
   readonly integrationTokenKey: Key;
   /** The providers' OAuth client secrets, filled in by the operator (docs/imports.md). */
@@ -164,7 +167,9 @@ export class NewsletterStack extends Stack {
       this.publicRateLimit = new PublicRateLimit(this, 'PublicRateLimit', { restApi: this.api.restApi, routes: this.api.routes, stage: props.stage, ...props.publicRateLimit });
     }
 
-    new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters, workerLogs: this.webhooks.worker.logGroup });
+    const observability = new Observability(this, 'Observability', { api: this.api, stage: props.stage, deadLetters: this.automation.deadLetters, workerLogs: this.webhooks.worker.logGroup });
+    // Issue 17: the business metrics and the alarms on one page.
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', { stage: props.stage, accessLogs: this.api.accessLogs, alarms: observability.alarms });
 
     // SPEC M2: SES events reach the signature-checked endpoint over HTTPS.
     const sesEndpoint = this.api.functions.get('ses-notifications')!;
@@ -174,6 +179,9 @@ export class NewsletterStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'UsagePlanId', { value: this.api.usagePlan.usagePlanId });
+    // Issue 17: what `npm run admin -- rotate-link-secret --aws` rotates, and where the figures are.
+    new CfnOutput(this, 'LinkSigningSecretArn', { value: signingSecret.secretArn });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'PublicBaseUrl', { value: this.api.publicBaseUrl, description: 'Base of links in emails' });
     if (this.api.restApi.domainName) {
       new CfnOutput(this, 'CustomDomainTarget', {

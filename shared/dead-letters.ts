@@ -13,6 +13,9 @@ import { batchWrite } from '#shared/db/batch';
 import { keys, pad } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import { logger } from '#shared/logger';
+import type { OutboxEvent } from '#shared/webhooks/events';
+import type { AutomationFact } from '#shared/automations/facts';
+import { PACKED_ITEM_BUDGET_BYTES, jsonBytes } from '#shared/db/item-size';
 
 export const DEAD_LETTER_TTL_DAYS = 30;
 /** How many dead letters a delivery log or dashboard shows, newest first. */
@@ -49,7 +52,25 @@ export interface DeadLetter {
   /** How many subscribers the parked work named, and the first of them. */
   subscribers: number;
   emails: string[];
+  /**
+   * Issue 17: what `npm run admin -- replay-dead-letter` needs to do the work again, at most
+   * REPLAY_BUDGET_BYTES (absent when the work would not fit or cannot be rebuilt). Operators'
+   * only: the API's views leave it out.
+   */
+  replay?: DeadLetterReplay;
 }
+
+export type DeadLetterReplay =
+  /** The delivery's signed body, as the receiver would have got it (webhookId, eventId, action on the letter). */
+  | { kind: 'delivery'; deliveryId: string; body: string }
+  /** A batch's automation facts, handed to the events worker again. */
+  | { kind: 'facts'; event: Pick<OutboxEvent, 'workspaceId' | 'listId' | 'eventOccurredBy' | 'occurredAt'>; factsEventId: string; facts: AutomationFact[] };
+
+/** Room for the payload beside the rest of a dead letter (20 emails, a 500-character reason) in a 400 KB item. */
+export const REPLAY_BUDGET_BYTES = PACKED_ITEM_BUDGET_BYTES;
+
+/** The replay payload when it fits the budget, otherwise nothing (the letter is then not replayable). */
+export const replayWithin = (replay: DeadLetterReplay): { replay?: DeadLetterReplay } => (jsonBytes(replay) <= REPLAY_BUDGET_BYTES ? { replay } : {});
 
 export const scopeKey = (scope: DeadLetterScope): string =>
   'webhookId' in scope ? `WH#${scope.webhookId}` : 'automationId' in scope ? `AUTO#${pad(scope.automationId)}` : `LIST#${pad(scope.listId)}`;
@@ -68,7 +89,7 @@ export function emailsOf(subscribers: readonly { email?: unknown }[]): Pick<Dead
   return { subscribers: emails.length, emails: emails.slice(0, EMAILS_KEPT) };
 }
 
-export async function parkDeadLetters(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, letters: ReadonlyArray<{ scope: DeadLetterScope; letter: DeadLetter }>): Promise<void> {
+export async function parkDeadLetters(deps: Pick<Deps, 'db' | 'tableName' | 'clock' | 'metrics'>, letters: ReadonlyArray<{ scope: DeadLetterScope; letter: DeadLetter }>): Promise<void> {
   if (!letters.length) return;
   const expiresAt = Math.floor(deps.clock.now().getTime() / 1000) + DEAD_LETTER_TTL_DAYS * 86_400;
   await batchWrite(
@@ -76,10 +97,11 @@ export async function parkDeadLetters(deps: Pick<Deps, 'db' | 'tableName' | 'clo
     deps.tableName,
     letters.map(({ scope, letter }) => ({
       // Keyed by when the work first failed: parking it again overwrites, never adds.
-      put: { ...keys.deadLetter(scopeKey(scope), letter.firstFailedAt, letter.id), type: 'deadLetter', expiresAt, ...letter },
+      put: { ...keys.deadLetter(scopeKey(scope), letter.firstFailedAt, letter.id), ...keys.deadLetterDayGsi(letter.at, letter.id), type: 'deadLetter', scope: scopeKey(scope), expiresAt, ...letter },
     })),
   );
   for (const { scope, letter } of letters) {
+    deps.metrics.add('DeadLettersParked', 1, { Kind: letter.kind });
     logger.error('dead letter', {
       deadLetter: { kind: letter.kind, scope: scopeKey(scope), workspaceId: letter.workspaceId, listId: letter.listId, eventId: letter.eventId, reason: letter.reason, attempts: letter.attempts },
     });
@@ -97,5 +119,6 @@ export async function listDeadLetters(deps: Pick<Deps, 'db' | 'tableName'>, scop
       Limit: limit,
     }),
   );
-  return (res.Items ?? []).map(({ PK: _p, SK: _s, type: _t, expiresAt: _e, ...letter }) => letter as unknown as DeadLetter);
+  // The replay payload is the operator's (it may hold a whole delivery body): the tenant sees the letter.
+  return (res.Items ?? []).map(({ PK: _p, SK: _s, GSI1PK: _g, GSI1SK: _h, type: _t, expiresAt: _e, scope: _c, replay: _r, ...letter }) => letter as unknown as DeadLetter);
 }

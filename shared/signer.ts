@@ -27,29 +27,93 @@ export interface Signer {
 
 const VERSION = 's1';
 
-export function createSigner(secret: string): Signer {
-  // One secret in the stack, two keys derived from it: one seals, one checked the old tokens.
+/**
+ * Issue 17: the longest any signed link lives (unsubscribe links, 365 days; tracking links and
+ * confirmations live less). A secret retired by a rotation is kept for verification this long,
+ * so every link signed before the rotation works for its whole lifetime.
+ */
+export const LINK_MAX_LIFETIME_DAYS = 365;
+
+/**
+ * The link-signing secret as stored (Secrets Manager in AWS, local-state.json locally): the
+ * current secret signs; retired ones only verify until `keepUntil`. A plain string (what the
+ * stack generates, and every secret before issue 17) is a keyring of one.
+ */
+export interface SigningKeyring {
+  current: string;
+  /**
+   * A rotation's new secret: it verifies at once and signs from `activeAt`, by when every running
+   * function has read it (AWS functions read the secret again every SIGNING_SECRET_REFRESH_MS), so
+   * no function meets a link signed with a secret it does not know yet.
+   */
+  next?: { secret: string; activeAt: string };
+  previous: Array<{ secret: string; retiredAt: string; keepUntil: string }>;
+}
+
+/** How often a warm AWS function reads the link-signing secret again (shared/runtime/aws-deps.ts). */
+export const SIGNING_SECRET_REFRESH_MS = 5 * 60_000;
+/** How long after an AWS rotation the new secret starts signing: three refreshes. */
+export const ROTATION_ACTIVATION_MS = 3 * SIGNING_SECRET_REFRESH_MS;
+
+export function parseSigningSecret(raw: string): SigningKeyring {
+  const text = raw.trim();
+  if (text.startsWith('{')) {
+    const parsed = JSON.parse(text) as Partial<SigningKeyring>;
+    if (typeof parsed.current !== 'string' || !parsed.current) throw new Error('the link-signing secret is JSON without a "current" secret');
+    const previous = Array.isArray(parsed.previous) ? parsed.previous.filter((p) => p && typeof p.secret === 'string' && p.secret && typeof p.keepUntil === 'string') : [];
+    const next = parsed.next && typeof parsed.next.secret === 'string' && typeof parsed.next.activeAt === 'string' ? { next: parsed.next } : {};
+    return { current: parsed.current, ...next, previous };
+  }
+  return { current: raw, previous: [] };
+}
+
+export const serializeSigningKeyring = (keyring: SigningKeyring): string => JSON.stringify(keyring);
+
+const retire = (secret: string, at: Date) => ({ secret, retiredAt: at.toISOString(), keepUntil: new Date(at.getTime() + LINK_MAX_LIFETIME_DAYS * 86_400_000).toISOString() });
+
+/**
+ * A rotation: a new secret that signs from `now + activationMs` (0 locally, where one process
+ * reads the secret at its start; ROTATION_ACTIVATION_MS in AWS); the secret it replaces verifies
+ * for LINK_MAX_LIFETIME_DAYS after that; retired secrets past their time are dropped. Refused
+ * while an earlier rotation has yet to start signing.
+ */
+export function rotateSigningKeyring(keyring: SigningKeyring, now: Date, activationMs = 0, secret: string = randomBytes(32).toString('hex')): SigningKeyring {
+  let { current, previous } = keyring;
+  if (keyring.next) {
+    const activeAt = new Date(keyring.next.activeAt);
+    if (activeAt.getTime() > now.getTime()) throw new Error(`the previous rotation starts signing at ${keyring.next.activeAt}: rotate again after that`);
+    previous = [retire(current, activeAt), ...previous];
+    current = keyring.next.secret;
+  }
+  const activeAt = new Date(now.getTime() + activationMs);
+  const kept = previous.filter((p) => Date.parse(p.keepUntil) > now.getTime());
+  return activationMs > 0
+    ? { current, next: { secret, activeAt: activeAt.toISOString() }, previous: kept }
+    : { current: secret, previous: [retire(current, now), ...kept] };
+}
+
+/** What one secret signs and opens. */
+function keyOf(secret: string) {
+  // One secret, two keys derived from it: one seals, one checked the old tokens.
   const key = createHmac('sha256', secret).update('link-token-seal-v1').digest();
   const mac = (data: string) => createHmac('sha256', secret).update(data).digest('base64url');
-
-  const verifyLegacy = (token: string, nowSeconds: number): string | null => {
-    const parts = token.split('.');
-    if (parts.length !== 3) return null;
-    const [payload, expires, signature] = parts as [string, string, string];
-    const expected = Buffer.from(mac(`${payload}.${expires}`));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-    if (!/^\d+$/.test(expires) || Number(expires) < nowSeconds) return null;
-    return Buffer.from(payload, 'base64url').toString();
-  };
-
   const stableMac = (purpose: LinkPurpose, payload: string) => createHmac('sha256', key).update(`stable-key-v1|${purpose}|${payload}`).digest('base64url').slice(0, 27);
 
   return {
-    stableKey(purpose, payload) {
+    verifyLegacy(token: string, nowSeconds: number): string | null {
+      const parts = token.split('.');
+      if (parts.length !== 3) return null;
+      const [payload, expires, signature] = parts as [string, string, string];
+      const expected = Buffer.from(mac(`${payload}.${expires}`));
+      const given = Buffer.from(signature);
+      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+      if (!/^\d+$/.test(expires) || Number(expires) < nowSeconds) return null;
+      return Buffer.from(payload, 'base64url').toString();
+    },
+    stableKey(purpose: LinkPurpose, payload: string) {
       return `${Buffer.from(payload).toString('base64url')}.${stableMac(purpose, payload)}`;
     },
-    openStableKey(purpose, stable) {
+    openStableKey(purpose: LinkPurpose, stable: string): string | null {
       const [encoded, given, ...rest] = stable.split('.');
       if (!encoded || !given || rest.length) return null;
       const payload = Buffer.from(encoded, 'base64url').toString('utf8');
@@ -57,19 +121,14 @@ export function createSigner(secret: string): Signer {
       const got = Buffer.from(given);
       return expected.length === got.length && timingSafeEqual(expected, got) ? payload : null;
     },
-    sign(purpose, payload, expiresAtSeconds) {
+    sign(purpose: LinkPurpose, payload: string, expiresAtSeconds: number) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(purpose));
       const sealed = Buffer.concat([cipher.update(`${expiresAtSeconds}.${payload}`, 'utf8'), cipher.final(), cipher.getAuthTag()]);
       return `${VERSION}.${iv.toString('base64url')}.${sealed.toString('base64url')}`;
     },
-    verify(purpose, token, nowSeconds, legacy) {
-      const parts = token.split('.');
-      if (parts[0] !== VERSION || parts.length !== 3) {
-        const payload = legacy ? verifyLegacy(token, nowSeconds) : null;
-        return payload !== null && legacy!(payload) ? payload : null;
-      }
+    verifySealed(purpose: LinkPurpose, parts: string[], nowSeconds: number): string | null {
       try {
         const iv = Buffer.from(parts[1]!, 'base64url');
         const sealed = Buffer.from(parts[2]!, 'base64url');
@@ -85,6 +144,46 @@ export function createSigner(secret: string): Signer {
       } catch {
         return null;
       }
+    },
+  };
+}
+
+/**
+ * A signer over a secret or a keyring: signs with the current secret, opens with the current
+ * and every retired one still in its keepUntil (issue 17: rotation keeps old links working).
+ */
+export function createSigner(secret: string | SigningKeyring, now: () => number = Date.now): Signer {
+  const keyring = typeof secret === 'string' ? { current: secret, previous: [] } : secret;
+  const current = keyOf(keyring.current);
+  const next = keyring.next ? { from: Date.parse(keyring.next.activeAt), key: keyOf(keyring.next.secret) } : undefined;
+  const retired = keyring.previous.map((p) => ({ until: Date.parse(p.keepUntil), key: keyOf(p.secret) }));
+  const signing = () => (next && now() >= next.from ? next.key : current);
+  /** The signing key first, then the others, and the retired ones still kept at `atMs`. */
+  const verifiers = (atMs: number) => {
+    const all = [current, ...(next ? [next.key] : []), ...retired.filter((r) => r.until > atMs).map((r) => r.key)];
+    const first = signing();
+    return [first, ...all.filter((k) => k !== first)];
+  };
+  const first = <T>(keys: ReturnType<typeof keyOf>[], open: (k: ReturnType<typeof keyOf>) => T | null): T | null => {
+    for (const k of keys) {
+      const found = open(k);
+      if (found !== null) return found;
+    }
+    return null;
+  };
+
+  return {
+    stableKey: (purpose, payload) => signing().stableKey(purpose, payload),
+    openStableKey: (purpose, stable) => first(verifiers(now()), (k) => k.openStableKey(purpose, stable)),
+    sign: (purpose, payload, expiresAtSeconds) => signing().sign(purpose, payload, expiresAtSeconds),
+    verify(purpose, token, nowSeconds, legacy) {
+      const parts = token.split('.');
+      const keys = verifiers(nowSeconds * 1000);
+      if (parts[0] !== VERSION || parts.length !== 3) {
+        const payload = legacy ? first(keys, (k) => k.verifyLegacy(token, nowSeconds)) : null;
+        return payload !== null && legacy!(payload) ? payload : null;
+      }
+      return first(keys, (k) => k.verifySealed(purpose, parts, nowSeconds));
     },
   };
 }

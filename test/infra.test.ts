@@ -20,6 +20,7 @@ import { routes } from '#shared/routes';
 import { tableDefinition } from '#shared/table/definition';
 import { importStateMachineDefinition, importTasks } from '#shared/imports/state-machine';
 import { flattenedTemplate } from './support/stack-templates';
+import { metricNames, METRICS_NAMESPACE, METRICS_SERVICE } from '#shared/metrics/names';
 
 let stack: NewsletterStack;
 let template: Template;
@@ -451,5 +452,28 @@ describe('issue 12: what the AWS side of crash safety needs', () => {
     const alarms = resources('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'DeadLetters');
     expect(alarms).toHaveLength(1);
     expect(alarms[0]![1].Properties).toMatchObject({ Threshold: 1, Namespace: 'Newsletter' });
+  });
+});
+
+describe('issue 17: the operations dashboard', () => {
+  it('the stack has one dashboard graphing every catalog metric by the names, namespace and service the code emits, and the alarms', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+    for (const name of metricNames) expect(body, name).toContain(name);
+    expect(body).toContain(`\\"${METRICS_NAMESPACE}\\",\\"EmailsSent\\",\\"Source\\",\\"automation\\",\\"service\\",\\"${METRICS_SERVICE}\\"`);
+    expect(body).toContain('{\\"type\\":\\"alarm\\"');
+    // The four alarms of issue 12 and before, by their ARNs.
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarmIds).toHaveLength(4);
+    for (const id of alarmIds) expect(body).toContain(id);
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(expect.arrayContaining(['DashboardName', 'LinkSigningSecretArn']));
+  });
+
+  it('throttled requests per workspace are counted from the access log (API Gateway throttles before any function runs)', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.status = "429") && ($.workspaceId = "*") }',
+      MetricTransformations: [{ MetricName: 'ThrottledByWorkspace', MetricNamespace: METRICS_NAMESPACE, Dimensions: [{ Key: 'WorkspaceId', Value: '$.workspaceId' }], MetricValue: '1' }],
+    });
   });
 });

@@ -5,7 +5,9 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Api } from './api';
 
-export const METRICS_NAMESPACE = 'Newsletter';
+import { METRICS_NAMESPACE } from '#shared/metrics/names';
+
+export { METRICS_NAMESPACE };
 
 /** Alarms an operator wants to hear about: server errors, sustained throttling, undeliverable schedules, dead letters. */
 export class Observability extends Construct {

@@ -44,6 +44,7 @@ import {
 } from './triggers';
 import { addWallMinutes, instantOf, minuteOf, nextOpening, nextRecurrence, wallOf } from './time';
 import { claimedRecordOf, type SendingRecord } from './send-record';
+import { countSends } from '#shared/metrics/sends';
 
 export type { SendingRecord };
 
@@ -189,7 +190,7 @@ async function dropItems(deps: DispatchDeps, items: readonly PendingItem[]) {
   const byAutomation = new Map<number, PendingItem[]>();
   for (const item of items) byAutomation.set(item.automationId, [...(byAutomation.get(item.automationId) ?? []), item]);
   for (const [automationId, group] of byAutomation) {
-    await commitCounted(
+    const committed = await commitCounted(
       deps,
       automationId,
       group.map((item) => ({
@@ -197,6 +198,7 @@ async function dropItems(deps: DispatchDeps, items: readonly PendingItem[]) {
         delta: { queued: -1, dropped: 1 },
       })),
     );
+    deps.metrics.add('EmailsDropped', committed.filter(Boolean).length, { Source: 'automation' });
   }
 }
 
@@ -433,6 +435,7 @@ async function recordOutcomes(deps: DispatchDeps, outcomes: ReadonlyMap<SendingR
         : [],
   });
   crashAt('send:recorded');
+  countSends(deps.metrics, 'automation', units.filter((_, i) => committed[i]).map((u) => u.outcome));
   const sent = units.filter((u, i) => committed[i] && u.outcome.kind === 'sent').map((u) => u.record);
   await repeat(deps, sent, ctx);
   return sent.length;

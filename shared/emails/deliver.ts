@@ -19,6 +19,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { backoff, batchGet, chunk, keyString, sleep } from '#shared/db/batch';
 import { keys, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
+import { countSends } from '#shared/metrics/sends';
 import { isTransient, type MailLookup, type OutgoingMail } from '#shared/ports/mailer';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import { crashAt } from '#shared/faults/crash-at';
@@ -216,6 +217,7 @@ export async function deliver(deps: Deps, input: DeliverInput): Promise<DeliverR
     },
   );
   crashAt('email:recorded');
+  countSends(deps.metrics, 'email', entries.filter((_, i) => recorded[i]).map(([, o]) => o));
   const result: DeliverResult = { sent: 0, failed: 0, held };
   entries.forEach(([, o], i) => {
     if (recorded[i]) result[o.kind === 'sent' ? 'sent' : 'failed']++;

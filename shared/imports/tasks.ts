@@ -23,6 +23,7 @@ import { logger } from '#shared/logger';
 import { crashPoint } from './faults';
 import { deleteGeneration } from './generations';
 import { failJob, loadJob, type JobRef } from './jobs';
+import { recordImportCompleted } from '#shared/metrics/imports';
 
 import type { ImportTuning } from '#shared/ports/import-tuning';
 export type { ImportTuning } from '#shared/ports/import-tuning';
@@ -347,6 +348,7 @@ export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageRes
     throw new ImportSuperseded('the list no longer waits for this import');
   }
   crashPoint('switch:after-commit');
+  recordImportCompleted(deps.metrics, input.provider, written, Date.parse(now) - Date.parse(existing.startedAt));
   return { switched: true };
 }
 
@@ -419,6 +421,7 @@ export async function compensate(deps: TaskDeps, input: JobRef & { error?: { Err
       if (again?.status === 'running') await failJob(deps, input.listId, input.jobId, code, message);
     }
   }
+  if (job?.status === 'running') deps.metrics.add('ImportsFailed', 1, { Provider: input.provider });
   crashPoint('compensate:after-release');
   await drainInFlight(input.jobId);
   const deleted = await deleteGeneration(deps, input.listId, input.gen, tuning(deps).writeConcurrency);

@@ -21,7 +21,7 @@ const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
 export interface LocalServerOptions {
-  readonly deps: Pick<Deps, 'db' | 'tableName'>;
+  readonly deps: Pick<Deps, 'db' | 'tableName' | 'metrics'>;
   readonly limiter: RateLimiter;
   /** Issue 14: public routes (throttledPerIp), per client IP; the WAF rule's local twin. */
   readonly publicLimiter?: RateLimiter;
@@ -125,7 +125,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
         const token = req.headers['accesstoken'];
         const principal = await authenticate(options.deps, Array.isArray(token) ? token[0] : token);
         if (!principal) return refuse('UNAUTHORIZED');
-        if (!options.limiter.take(principal.workspaceId)) return refuse('TOO_MANY_REQUESTS');
+        if (!options.limiter.take(principal.workspaceId)) {
+          options.deps.metrics.add('ThrottledByWorkspace', 1, { WorkspaceId: principal.workspaceId });
+          return refuse('TOO_MANY_REQUESTS');
+        }
         const methodLimiter = methodLimiters.get(route.id);
         if (methodLimiter && !methodLimiter.take(principal.workspaceId)) return refuse('AUTOMATION_API_RATE');
         authorizer = { workspaceId: principal.workspaceId, keyId: principal.keyId };

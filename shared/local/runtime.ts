@@ -9,7 +9,7 @@ import type { Deps } from '#shared/runtime/deps';
 import { setDeps } from '#shared/runtime/current-deps';
 import { systemClock, type Clock } from '#shared/ports/clock';
 import { createOutboxMailer, createSmtpMailer } from '#shared/adapters/outbox-mailer';
-import { createSigner } from '#shared/signer';
+import { createSigner, type SigningKeyring } from '#shared/signer';
 import type { Mailer } from '#shared/ports/mailer';
 import type { SnsPort } from '#shared/ports/sns';
 import { httpsSns } from '#shared/adapters/sns-https';
@@ -31,12 +31,14 @@ import { emailSendStateMachineDefinition, emailSendTasks } from '#shared/emails/
 import { resumeEmailSends, runReservedSend } from '#shared/emails/send';
 import type { StoreGuard } from './store-guard';
 import { startDynamoDbWarmup, type WarmupReport } from './dynamodb-warmup';
+import { createLocalMetrics, localMetricsFile, type LocalMetrics } from '#shared/adapters/local-metrics';
 
 export interface LocalRuntimeOptions {
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly dataDir: string;
-  readonly signingSecret: string;
+  /** A secret, or the keyring `npm run admin -- rotate-link-secret` leaves (issue 17). */
+  readonly signingSecret: string | SigningKeyring;
   readonly port: number;
   readonly host?: string;
   /** Requests per second per workspace and bucket size; 10 and 10 like the AWS usage plan. */
@@ -105,6 +107,8 @@ export interface LocalRuntime {
   readonly emailSends: LocalWorkflowRunner;
   /** Settles when the start's database warm-up has ended (undefined without `warmDatabase`). */
   readonly databaseWarm: Promise<WarmupReport | undefined>;
+  /** Issue 17: the business metrics, also in <dataDir>/metrics.json for `npm run admin -- stats`. */
+  readonly metrics: LocalMetrics;
   close(): Promise<void>;
 }
 
@@ -174,6 +178,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     maxResumes: Number.MAX_SAFE_INTEGER,
     machine: { label: 'email send', definition: emailSendStateMachineDefinition, tasks: emailSendTasks },
   });
+  const metrics = createLocalMetrics({ file: localMetricsFile(options.dataDir) });
   if (options.warmImports) void workflow.warm().catch((error: Error) => logger.warn('import runner failed to load', { error: error.message }));
   const depsBase = {
     db,
@@ -182,6 +187,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     clock,
     scheduler,
     mailRatePerSecond,
+    metrics,
     signer: createSigner(options.signingSecret),
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@localhost',
     allowPrivateWebhookUrls: options.allowPrivateWebhookUrls ?? true,
@@ -232,6 +238,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     workflow,
     emailSends,
     databaseWarm,
+    metrics,
     close: async () => {
       await warmup?.stop();
       await sweep;
@@ -241,6 +248,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await simulator?.close();
       await worker.stop();
       await server.close();
+      metrics.close();
       deps.db.destroy();
     },
   };

@@ -72,7 +72,7 @@ const runtime = await startLocalRuntime({
   dynamoEndpoint: dynamo.endpoint,
   tableName: process.env.TABLE_NAME ?? defaultTableName,
   dataDir,
-  signingSecret: state.signingSecret,
+  signingSecret: { current: state.signingSecret, previous: state.previousSigningSecrets ?? [] },
   port,
   host: process.env.HOST ?? '127.0.0.1',
   publicBaseUrl: process.env.PUBLIC_BASE_URL,

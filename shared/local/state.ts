@@ -2,9 +2,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { SigningKeyring } from '#shared/signer';
 
 export interface LocalState {
   signingSecret: string;
+  /** Issue 17: secrets retired by `npm run admin -- rotate-link-secret`, verifying old links until keepUntil. */
+  previousSigningSecrets?: SigningKeyring['previous'];
   workspaceId?: string;
 }
 

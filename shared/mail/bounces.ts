@@ -41,6 +41,9 @@ export async function handleSesEvent(deps: Deps, raw: string): Promise<BounceOut
   if (type === 'Delivery') return { kind: 'accepted' };
   const workspaceId = event.mail?.tags?.workspaceId?.[0];
   if (!workspaceId) return { kind: 'ignored', why: 'no workspaceId tag' };
+  // Issue 17: per recipient, as SES counts its bounce and complaint rates.
+  if (type === 'Bounce') deps.metrics.add('Bounces', event.bounce?.bouncedRecipients?.length || 1, { BounceType: event.bounce?.bounceType === 'Permanent' ? 'Permanent' : 'Transient' });
+  if (type === 'Complaint') deps.metrics.add('Complaints', event.complaint?.complainedRecipients?.length || 1, {});
   if (type === 'Bounce' && event.bounce?.bounceType !== 'Permanent') {
     await deps.db.send(
       new UpdateCommand({

@@ -10,7 +10,7 @@ import { createDocumentClient } from '#shared/db/client';
 import { defaultTableName } from '#shared/table/definition';
 import { systemClock } from '#shared/ports/clock';
 import { createSesMailer } from '#shared/adapters/ses-mailer';
-import { createSigner, type Signer } from '#shared/signer';
+import { createSigner, parseSigningSecret, SIGNING_SECRET_REFRESH_MS, type Signer } from '#shared/signer';
 import { httpsSns } from '#shared/adapters/sns-https';
 import type { Scheduler } from '#shared/ports/scheduler';
 import { createEventBridgeScheduler } from '#shared/adapters/eventbridge-scheduler';
@@ -19,6 +19,7 @@ import { sfnStarter } from '#shared/adapters/sfn-workflow-runner';
 import { providersConfigFromEnvironment } from '#shared/integrations/providers';
 import { providers as providerNames, type Provider } from '#shared/ports/provider-config';
 import { logger } from '#shared/logger';
+import { createEmfMetrics } from '#shared/adapters/emf-metrics';
 import type { BuiltDeps, Deps } from './deps';
 
 /** How long a function whose integration secret is not filled in yet waits before reading it again. */
@@ -34,6 +35,8 @@ async function secretString(arn: string): Promise<string> {
 /**
  * The link-signing secret: LINK_SIGNING_SECRET directly, or (in AWS) the Secrets Manager
  * secret named by LINK_SIGNING_SECRET_ARN, so the value never sits in the function's config.
+ * Either is a plain secret or, after `npm run admin -- rotate-link-secret --aws`, a keyring
+ * (shared/signer.ts SigningKeyring) whose retired secrets still verify old links.
  */
 async function signingSecret(): Promise<string | undefined> {
   if (process.env.LINK_SIGNING_SECRET) return process.env.LINK_SIGNING_SECRET;
@@ -124,14 +127,23 @@ async function integrationDeps(): Promise<{ part: Pick<Deps, 'providers' | 'toke
   };
 }
 
+// Kept across rebuilds (the signing secret is read again every few minutes): one client, one
+// connection pool, for as long as the environment it was made from stays the same.
+let db: { client: ReturnType<typeof createDocumentClient>; made: string } | undefined;
+function documentClient() {
+  const made = [process.env.DYNAMODB_ENDPOINT, process.env.AWS_REGION, process.env.AWS_ACCESS_KEY_ID].join('|');
+  if (db?.made !== made) db = { client: createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT }), made };
+  return db.client;
+}
+
 export async function depsFromEnvironment(): Promise<BuiltDeps> {
   const [secret, integrations] = await Promise.all([signingSecret(), integrationDeps()]);
   const deps: Deps = {
-    db: createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT }),
+    db: documentClient(),
     tableName: process.env.TABLE_NAME ?? defaultTableName,
     mailer: createSesMailer(undefined, process.env.SES_CONFIGURATION_SET),
     clock: systemClock,
-    signer: secret ? createSigner(secret) : unavailableSigner,
+    signer: secret ? createSigner(parseSigningSecret(secret)) : unavailableSigner,
     publicBaseUrl: process.env.PUBLIC_BASE_URL ?? '',
     systemSender: process.env.SYSTEM_SENDER ?? 'no-reply@example.com',
     allowPrivateWebhookUrls: false,
@@ -145,8 +157,13 @@ export async function depsFromEnvironment(): Promise<BuiltDeps> {
         })
       : unavailableScheduler,
     mailRatePerSecond: Number(process.env.MAIL_RATE_PER_SECOND ?? 14),
+    metrics: createEmfMetrics(),
     ...(process.env.SES_EVENTS_TOPIC_ARN ? { sesEventsTopicArn: process.env.SES_EVENTS_TOPIC_ARN } : {}),
     ...integrations.part,
   };
-  return integrations.complete ? { deps } : { deps, rebuildAfterMs: Date.now() + UNFILLED_SECRET_RETRY_MS };
+  // Issue 17: a rotated link-signing secret reaches warm functions within SIGNING_SECRET_REFRESH_MS (shared/signer.ts).
+  const refresh = process.env.LINK_SIGNING_SECRET_ARN && !process.env.LINK_SIGNING_SECRET ? Date.now() + SIGNING_SECRET_REFRESH_MS : undefined;
+  const retry = integrations.complete ? undefined : Date.now() + UNFILLED_SECRET_RETRY_MS;
+  const rebuildAfterMs = Math.min(refresh ?? Infinity, retry ?? Infinity);
+  return Number.isFinite(rebuildAfterMs) ? { deps, rebuildAfterMs } : { deps };
 }

@@ -15,6 +15,7 @@ import type { WorkflowRunner } from '#shared/ports/workflow-runner';
 import type { ProvidersConfig } from '#shared/ports/provider-config';
 import type { ImportTuning } from '#shared/ports/import-tuning';
 import type { HostResolver } from '#shared/ports/host-resolver';
+import type { Metrics } from '#shared/ports/metrics';
 
 export interface Deps {
   readonly db: DynamoDBDocumentClient;
@@ -38,6 +39,8 @@ export interface Deps {
   readonly scheduler: Scheduler;
   /** SPEC M3: mails a second, all senders together (the SES account's rate); 0: no limit. */
   readonly mailRatePerSecond: number;
+  /** Issue 17: business metrics (EMF in AWS, counters in the data dir locally); names in shared/metrics/names.ts. */
+  readonly metrics: Metrics;
 
   // Integrations and imports (I1-I7)
   /** OAuth tokens are stored only through this (KMS in AWS, a local key file locally). */

@@ -141,6 +141,9 @@ export const keys = {
    */
   deadLetter: (scope: string, at: string, id: string) => ({ PK: `DEAD#${scope}`, SK: `${at}#${id}` }),
   deadLetterPartition: (scope: string) => `DEAD#${scope}`,
+  /** Issue 17: every dead letter of a day (the day it was parked), for the operator CLI; GSI1, newest last. */
+  deadLetterDayGsi: (at: string, id: string) => ({ GSI1PK: `DEADDAY#${at.slice(0, 10)}`, GSI1SK: `${at}#${id}` }),
+  deadLetterDayPartition: (day: string) => `DEADDAY#${day}`,
 
   /** A double opt-in waiting for its link to be followed. */
   confirmation: (token: string) => ({ PK: `CONFIRM#${token}`, SK: '#META' }),

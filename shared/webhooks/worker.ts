@@ -20,7 +20,7 @@ import { payloadOf, type OutboxEvent } from './events';
 import { deliveryLogQuery, DELIVERY_LOG_SIZE, toWebhookRecord, type DeliveryAttempt, type WebhookAction, type WebhookRecord } from './model';
 import { pinnedPost } from './pinned-post';
 import { PACKED_ITEM_BUDGET_BYTES, TRANSACTION_BUDGET_BYTES, packBySize } from '#shared/db/item-size';
-import { deadLetterId, emailsOf, parkDeadLetters, reasonOf, scopeKey, type DeadLetter, type DeadLetterScope } from '#shared/dead-letters';
+import { deadLetterId, emailsOf, parkDeadLetters, reasonOf, replayWithin, scopeKey, type DeadLetter, type DeadLetterScope } from '#shared/dead-letters';
 import { faultPoint } from '#shared/runtime/faults';
 import { factTargets } from '#shared/automations/events';
 
@@ -42,7 +42,7 @@ export interface WorkerOptions {
 }
 export const defaultWorkerOptions: WorkerOptions = { retryBaseMs: 60_000, timeoutMs: 10_000, maxAttempts: 5 };
 
-type WorkerDeps = Pick<Deps, 'db' | 'tableName' | 'clock' | 'allowPrivateWebhookUrls' | 'resolveHost'>;
+type WorkerDeps = Pick<Deps, 'db' | 'tableName' | 'clock' | 'allowPrivateWebhookUrls' | 'resolveHost' | 'metrics'>;
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: verify both, and reject old timestamps. */
 export function sign(secret: string, body: string, unixSeconds: number): string {
@@ -135,7 +135,8 @@ function deliveriesFor(hooks: WebhookRecord[], events: OutboxItem[], now: Date):
 /** A batch whose request died before sealing it is taken anyway after this long. */
 export const UNSEALED_GRACE_MS = 60_000;
 
-type OutboxItem = OutboxEvent & { PK: string; SK: string; type: 'event' | 'eventSeal' | 'eventRetry'; batchId: string };
+/** `factsEventId`: a replayed dead letter's facts keep the id they were first evaluated under (issue 17). */
+type OutboxItem = OutboxEvent & { PK: string; SK: string; type: 'event' | 'eventSeal' | 'eventRetry'; batchId: string; factsEventId?: string };
 
 /** A batch that failed to fan out: when to try again, and what went wrong (issue 12). */
 interface RetryState {
@@ -269,7 +270,7 @@ async function fanOutBatch(deps: WorkerDeps, batch: OutboxItem[], now: Date, ret
   if (onFacts && facts.length && !retry?.factsParked) {
     try {
       faultPoint('worker:facts', context);
-      await onFacts({ ...first, eventId: first.batchId, facts });
+      await onFacts({ ...first, eventId: first.factsEventId ?? first.batchId, facts });
     } catch (error) {
       throw new StageFailure('facts', error);
     }
@@ -320,7 +321,15 @@ async function batchFailed(deps: WorkerDeps, batch: OutboxItem[], retry: RetrySt
       deps,
       scopes.map((scope) => ({
         scope,
-        letter: { id: deadLetterId(first.batchId, 'facts', scopeKey(scope)), kind: 'facts', ...base, ...('automationId' in scope ? { automationId: scope.automationId } : {}), eventId: first.batchId, ...emailsOf(facts) },
+        letter: {
+          id: deadLetterId(first.batchId, 'facts', scopeKey(scope)),
+          kind: 'facts',
+          ...base,
+          ...('automationId' in scope ? { automationId: scope.automationId } : {}),
+          eventId: first.batchId,
+          ...emailsOf(facts),
+          ...replayWithin({ kind: 'facts', event: { workspaceId: first.workspaceId, listId: first.listId, eventOccurredBy: first.eventOccurredBy, occurredAt: first.occurredAt }, factsEventId: first.factsEventId ?? first.batchId, facts }),
+        },
       })),
     );
     // The deliveries go on without the facts, from the next pass.
@@ -328,7 +337,7 @@ async function batchFailed(deps: WorkerDeps, batch: OutboxItem[], retry: RetrySt
     return;
   }
   const hooks = await webhooksOf(deps, first.listId).catch(() => [] as WebhookRecord[]);
-  const letters = deliveryLetters(hooks.filter((w) => w.enabled), events, base);
+  const letters = deliveryLetters(hooks.filter((w) => w.enabled), events, base, now);
   await parkDeadLetters(
     deps,
     letters.length ? letters : [{ scope: { listId: first.listId }, letter: { id: deadLetterId(first.batchId, 'batch'), kind: 'batch', ...base, eventId: first.batchId, ...emailsOf(events.flatMap((e) => (e.changes ?? []).map((c) => c.subscriber))) } }],
@@ -337,8 +346,33 @@ async function batchFailed(deps: WorkerDeps, batch: OutboxItem[], retry: RetrySt
   await batchWrite(deps.db, deps.tableName, parked.map((i) => ({ delete: { PK: i.PK, SK: i.SK } })));
 }
 
-/** One dead letter per webhook and action a parked batch would have delivered. */
-function deliveryLetters(hooks: WebhookRecord[], events: OutboxItem[], base: Omit<DeadLetter, 'id' | 'kind' | 'subscribers' | 'emails'>) {
+/**
+ * One dead letter per delivery a parked batch would have made (webhook, action, part), each with
+ * the delivery's body to replay (issue 17). Events too broken to build deliveries from get one
+ * letter per webhook and action, without a replay.
+ */
+function deliveryLetters(hooks: WebhookRecord[], events: OutboxItem[], base: Omit<DeadLetter, 'id' | 'kind' | 'subscribers' | 'emails'>, now: Date) {
+  try {
+    const batchId = events[0]!.batchId;
+    return deliveriesFor(hooks, events, now).map((d) => ({
+      scope: { webhookId: d.webhookId } as DeadLetterScope,
+      letter: {
+        id: deadLetterId(batchId, d.webhookId, d.eventId),
+        kind: 'batch' as const,
+        ...base,
+        webhookId: d.webhookId,
+        eventId: d.eventId,
+        action: d.action,
+        ...emailsOf((JSON.parse(d.body) as { subscribers: Record<string, unknown>[] }).subscribers),
+        ...replayWithin({ kind: 'delivery', deliveryId: d.deliveryId, body: d.body }),
+      },
+    }));
+  } catch {
+    return brokenDeliveryLetters(hooks, events, base);
+  }
+}
+
+function brokenDeliveryLetters(hooks: WebhookRecord[], events: OutboxItem[], base: Omit<DeadLetter, 'id' | 'kind' | 'subscribers' | 'emails'>) {
   const byAction = new Map<string, Record<string, unknown>[]>();
   for (const change of events.flatMap((e) => (Array.isArray(e.changes) ? e.changes : []))) {
     byAction.set(String(change.action), [...(byAction.get(String(change.action)) ?? []), change.subscriber ?? {}]);
@@ -519,6 +553,7 @@ async function deliverOne(deps: WorkerDeps, d: QueuedDelivery, options: WorkerOp
   const giveUp = nextAt.getTime() - Date.parse(d.firstAt) > DELIVERY_WINDOW_MS;
   if (result.ok) {
     await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { PK: d.PK, SK: d.SK } }));
+    deps.metrics.add('WebhookDeliveries', 1, {});
     return true;
   }
   if (giveUp) {
@@ -526,6 +561,7 @@ async function deliverOne(deps: WorkerDeps, d: QueuedDelivery, options: WorkerOp
     await park(deps, d, hook.workspaceId, `no 2xx answer within 24 hours (${d.attempt + 1} attempts; ${last})`.slice(0, 500), d.attempt + 1);
     return true;
   }
+  deps.metrics.add('WebhookRetries', 1, {});
   const next: DeliveryItem = { ...d, attempt: d.attempt + 1, dueAt: nextAt.toISOString() };
   await deps.db.send(
     new TransactWriteCommand({
@@ -607,10 +643,24 @@ async function park(deps: WorkerDeps, d: QueuedDelivery, workspaceId: string, re
         eventId: d.eventId,
         action: d.action,
         ...emailsOf(subscribers),
+        ...replayWithin({ kind: 'delivery', deliveryId: d.deliveryId, body: d.body }),
       },
     },
   ]);
   await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { PK: d.PK, SK: d.SK } }));
+}
+
+/**
+ * Issue 17: a parked delivery queued again for an operator's replay: a first attempt, due now,
+ * under its own id and event id (receivers deduplicate on X-Webhook-Event-Id), and a new 24-hour window.
+ */
+export function replayedDelivery(
+  d: Pick<DeliveryItem, 'deliveryId' | 'webhookId' | 'listId' | 'workspaceId' | 'eventId' | 'action' | 'body'>,
+  now: Date,
+): Record<string, unknown> {
+  const at = now.toISOString();
+  const item: DeliveryItem = { ...d, attempt: 0, firstAt: at, dueAt: at, partition: parseInt(d.deliveryId.slice(0, 8), 16) % EVENT_PARTITIONS };
+  return deliveryItem(item);
 }
 
 /** SPEC L10 test ping: one signed attempt, now, answered with its result (and logged). */

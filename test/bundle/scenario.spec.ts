@@ -23,6 +23,7 @@ import type { FunctionSpec } from './assembly';
 import { fireRule } from './event-sources';
 import type { InvokeResult } from './lambda';
 import { listBasics } from '../support/lists';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '#shared/metrics/names';
 
 interface Envelope<T = unknown> {
   Ok: boolean;
@@ -282,6 +283,13 @@ describe('issue 11: the synthesized bundles, invoked as Lambda would', () => {
     const sent = h.stub.mails.filter((m) => m.caller === page.path && String(m.parsed.subject).includes('이번 주 소식'));
     expect(sent.length, 'mails from the page task').toBeGreaterThan(0);
     expect(done.sendProgress.sent).toBe(sent.length);
+    // Issue 17: the page task wrote its figures as EMF (Powertools Metrics) to its log, as CloudWatch reads them.
+    type Emf = Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Metrics: Array<{ Name: string }> }> } };
+    const emf = h.lambda.logsOf(page, 400).split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l.slice(l.indexOf('{'))) as Emf);
+    const sentFigures = emf.filter((l) => l._aws.CloudWatchMetrics[0]!.Metrics[0]!.Name === 'EmailsSent' && l.Source === 'email');
+    expect(sentFigures.length, h.lambda.logsOf(page, 40)).toBeGreaterThan(0);
+    expect(sentFigures.every((l) => l._aws.CloudWatchMetrics[0]!.Namespace === METRICS_NAMESPACE && l.service === METRICS_SERVICE)).toBe(true);
+    expect(sentFigures.reduce((n, l) => n + Number(l.EmailsSent), 0)).toBe(sent.length);
     const logs = await ok<{ items: Array<{ action: string }> }>('GET', `/v2/emails/${email.id}/logs`);
     expect(logs.items.filter((i) => i.action === 'P')).toHaveLength(sent.length);
     // A reservation is an EventBridge Scheduler entry, cancelled again.
