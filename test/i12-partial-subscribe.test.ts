@@ -6,45 +6,38 @@
  * must converge to the full result with no duplicate webhook event or automated-email trigger.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createList, snapshot, subscribe } from './support/lists';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 import { dashboard, started, waitFor } from './support/automations';
 import { armFault, disarmFaults } from '#shared/runtime/faults';
 import { logger } from '#shared/logger';
 
 let app: TestApp;
 let api: ApiClient;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
-const payloads: Array<{ action: string; eventId: string; subscribers: Array<{ email: string }> }> = [];
+type Payload = { action: string; eventId: string; subscribers: Array<{ email: string }> };
+/** Every delivery's body, in the order they arrived. */
+const payloads = (): Payload[] => receiver.received.map((r) => JSON.parse(r.body) as Payload);
 
 beforeAll(async () => {
   app = await startTestApp({ webhookWorker: { retryBaseMs: 100, intervalMs: 50 }, schedulerIntervalMs: 50 });
   ({ api } = await app.newWorkspace());
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      payloads.push(JSON.parse(body));
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const address = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  receiver = await startWebhookReceiver();
+  receiverUrl = receiver.url;
 }, 120_000);
 afterAll(async () => {
   disarmFaults();
   await app?.close();
-  await new Promise((r) => receiver.close(r));
+  await receiver?.close();
 });
 afterEach(() => {
   disarmFaults();
   vi.restoreAllMocks();
 });
 
-const subscribedEmails = () => payloads.filter((p) => p.action === 'SUBSCRIBED').flatMap((p) => p.subscribers.map((s) => s.email));
+const subscribedEmails = () => payloads().filter((p) => p.action === 'SUBSCRIBED').flatMap((p) => p.subscribers.map((s) => s.email));
 
 describe('issue 12: a subscribe request that fails midway', () => {
   it('leaves whole rows only, writes nothing after its error answer, and converges when repeated, with no duplicate event', async () => {
@@ -95,8 +88,8 @@ describe('issue 12: a subscribe request that fails midway', () => {
     expect((await waitFor(() => dashboard(api, welcome.automationId), (d) => (d.queued ?? 0) >= 2000, 60_000)).queued).toBe(2000);
     await new Promise((r) => setTimeout(r, 1000));
     expect(subscribedEmails()).toHaveLength(2000);
-    expect(payloads.filter((p) => p.action !== 'SUBSCRIBED')).toEqual([]);
-    expect(new Set(payloads.map((p) => p.eventId)).size).toBe(payloads.length);
+    expect(payloads().filter((p) => p.action !== 'SUBSCRIBED')).toEqual([]);
+    expect(new Set(payloads().map((p) => p.eventId)).size).toBe(payloads().length);
     expect((await dashboard(api, welcome.automationId)).queued).toBe(2000);
     // A committed row's phone guard was committed with it.
     const taken = await subscribe(api, listId, { eventOccurredBy: 'MANUAL', subscribers: [{ email: 'new@partial.example', phone: byEmail.get(committed[0]!)!.phone }] });

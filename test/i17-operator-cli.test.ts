@@ -7,7 +7,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi, inject } from 'vitest';
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { apiClient, startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createList, subscribe } from './support/lists';
+import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from './support/webhook-receiver';
 import { recipients, started, waitFor } from './support/automations';
 import { connect, importNow, linkedList } from './support/integrations';
 import { armFault, disarmFaults } from '#shared/runtime/faults';
@@ -43,38 +43,23 @@ function admin(app: TestApp, args: string[]): Promise<{ code: number; stdout: st
   });
 }
 
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 let app: TestApp;
 let api: ApiClient;
 let workspaceId: string;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
-const received: Received[] = [];
+let received: ReceivedRequest[];
 
 beforeAll(async () => {
   app = await startTestApp({ webhookWorker: { retryBaseMs: 100, intervalMs: 50, maxAttempts: 3 }, schedulerIntervalMs: 50 });
   ({ api, workspaceId } = await app.newWorkspace());
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const address = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  receiver = await startWebhookReceiver();
+  ({ url: receiverUrl, received } = receiver);
 }, 120_000);
 afterAll(async () => {
   disarmFaults();
   await app?.close();
-  await new Promise((r) => receiver.close(r));
+  await receiver?.close();
 });
 afterEach(() => {
   disarmFaults();
