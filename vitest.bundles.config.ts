@@ -16,6 +16,8 @@ export default defineConfig({
     // The files share the synthesized template's table in one DynamoDB Local: one after the other.
     fileParallelism: false,
     testTimeout: 120_000,
+    // Issue 17: file list and summary; a bundle test is named on its own only past a minute.
+    slowTestThreshold: 60_000,
     hookTimeout: 180_000,
   },
 });
