@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import { startChildRuntime, until, type ChildRuntime } from './support/child-runtime';
+import { mailsPerRecipient, startChildRuntime, until, type ChildRuntime } from './support/child-runtime';
 import type { ApiClient } from './support/app';
 import { createList } from './support/lists';
 import { verifiedSender } from './support/senders';
@@ -26,16 +25,7 @@ async function figures(api: ApiClient, id: number) {
   return res.status === 200 ? res.json : undefined;
 }
 
-async function perRecipient(subject: string) {
-  const counts = new Map<string, number>();
-  for (const raw of rt.outbox()) {
-    const mail = await simpleParser(raw);
-    if (!String(mail.subject).includes(subject)) continue;
-    const to = String((mail.to as { text: string }).text);
-    counts.set(to, (counts.get(to) ?? 0) + 1);
-  }
-  return counts;
-}
+const perRecipient = (subject: string) => mailsPerRecipient(rt, subject);
 
 async function createStarted(api: ApiClient, listId: number, extra: Record<string, unknown>) {
   // Issue 13: automated emails start only from a verified sender of their list (the link lands in the child's outbox).

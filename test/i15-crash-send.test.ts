@@ -6,8 +6,7 @@
  * figures equal the outbox.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simpleParser } from 'mailparser';
-import { startChildRuntime, until, type ChildRuntime } from './support/child-runtime';
+import { mailsPerRecipient, startChildRuntime, until, type ChildRuntime } from './support/child-runtime';
 import { createList } from './support/lists';
 import { verifiedSender } from './support/senders';
 
@@ -17,16 +16,7 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(() => rt?.close());
 
-async function perRecipient(subject: string) {
-  const counts = new Map<string, number>();
-  for (const raw of rt.outbox()) {
-    const mail = await simpleParser(raw);
-    if (!String(mail.subject).includes(subject)) continue;
-    const to = String((mail.to as { text: string }).text);
-    counts.set(to, (counts.get(to) ?? 0) + 1);
-  }
-  return counts;
-}
+const perRecipient = (subject: string) => mailsPerRecipient(rt, subject);
 
 describe('issue 15: kill -9 of the runtime while a regular email is sent', () => {
   it('killed on the 60th mail of 150 and again after the restart\'s first recorded page: each of the 150 gets it once', async () => {

@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '#shared/local/dynamodb-local';
 import { CRASH_MARKER } from '#shared/faults/crash-at';
+import { simpleParser } from 'mailparser';
 import { apiClient, type ApiClient } from './app';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -293,4 +294,16 @@ export async function startChildRuntime(options: ChildRuntimeOptions = {}): Prom
     },
   };
   return handle;
+}
+
+/** How many messages whose subject contains `subject` each recipient has in the child's outbox (the crash tests' once-each check). */
+export async function mailsPerRecipient(rt: Pick<ChildRuntime, 'outbox'>, subject: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const raw of rt.outbox()) {
+    const mail = await simpleParser(raw);
+    if (!String(mail.subject).includes(subject)) continue;
+    const to = String((mail.to as { text: string }).text);
+    counts.set(to, (counts.get(to) ?? 0) + 1);
+  }
+  return counts;
 }
