@@ -258,6 +258,42 @@ describe('issue 12: a dispatcher that dies holding sends (one runtime, leases en
     await expectFiguresTrue(app, api, a.automationId, 'Late run', { sent: 2 });
   });
 
+  it('issue 12 / A4: a recurring send whose sender dies right after recording it still gets its next send queued (by the sweeper), once', async () => {
+    const listId = await createList(api, 'repeat-crash');
+    use();
+    const a = await started(api, listId, { subject: 'Daily crash', recurrence: 'daily', delay: { value: 10, unit: 'minutes' } });
+    await add(api, listId, [{ email: 'daily-crash@example.com' }]);
+    const [item] = await waitFor(() => queueItems(app.runtime.deps, a.automationId), (q) => q.length === 1);
+    const due = new Date(item!.dueAt);
+    // The dispatcher records the send, then its process is gone before the repeat is queued.
+    const real = app.runtime.deps.db;
+    let killed = false;
+    const dying = Object.create(real) as typeof real;
+    dying.send = (async (command: Parameters<typeof real.send>[0]) => {
+      if (killed) throw new Error('process killed');
+      const out = await real.send(command as never);
+      const items = command instanceof TransactWriteCommand ? (command.input.TransactItems ?? []) : [];
+      if (items.some((t) => t.Put?.Item?.status === 'sent' && t.Put.Item.automationId === a.automationId)) {
+        killed = true;
+        throw new Error('process killed after recording the send');
+      }
+      return out;
+    }) as typeof real.send;
+    const at = new Date(due.getTime() + 1_000);
+    await expect(dispatchMinute({ ...app.runtime.deps, db: dying, clock: { now: () => at } }, minuteOf(at))).rejects.toThrow('send chunks failed');
+    expect(killed).toBe(true);
+    expect(await mailsTo(app, 'daily-crash@example.com')).toHaveLength(1);
+    expect(await queueItems(app.runtime.deps, a.automationId)).toEqual([]);
+    // The lease's end passes: the sweeper finds the recorded send's marker and queues its repeat.
+    clock.set(new Date(at.getTime() + SEND_LEASE_MS + 61_000));
+    const [next] = await waitFor(() => queueItems(app.runtime.deps, a.automationId), (q) => q.length === 1, 60_000);
+    expect(Math.abs(new Date(next!.dueAt).getTime() - (Math.floor(at.getTime() / 60_000) * 60_000 + 86_400_000))).toBeLessThanOrEqual(60_000);
+    await waitFor(() => sendingRecords(app.runtime.deps), (r) => r.every((x) => x.automationId !== a.automationId), 30_000);
+    await settle();
+    await expectFiguresTrue(app, api, a.automationId, 'Daily crash', { sent: 1, queued: 1 });
+    expect(await queueItems(app.runtime.deps, a.automationId)).toHaveLength(1);
+  });
+
   it('issue 12 point 4: with the outbox unwritable the sends wait and are retried (no .part left), then each goes out once', async () => {
     const listId = await createList(api, 'disk');
     const a = await started(api, listId, { subject: 'Unwritable' });

@@ -379,12 +379,17 @@ async function recordOutcomes(deps: DispatchDeps, outcomes: ReadonlyMap<SendingR
   if (!entries.length) return 0;
   const at = deps.clock.now().toISOString();
   for (const [, o] of entries) if (o.kind === 'retry') await sweepEntry(deps, o.at);
+  // A recurring send is recorded with a marker in the lease index until its next send is queued,
+  // so a process that dies between the two leaves the repeat to the sweeper (issue 12).
+  const repeatAt = new Date(Date.parse(at) + SEND_LEASE_MS);
+  const recurs = (record: SendingRecord) => Boolean(ctx.automations.get(record.automationId)?.recurrence && ctx.subscribers.get(subscriberKey(record)));
+  if (entries.some(([record, o]) => o.kind === 'sent' && recurs(record))) await sweepEntry(deps, repeatAt);
   const units: Array<CountedUnit & { record: SendingRecord; outcome: Outcome }> = entries.map(([record, outcome]) => {
     const cond = { ConditionExpression: '#s = :sending AND leaseId = :lease', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':sending': 'sending', ':lease': record.leaseId } };
     const base = { ...keys.send(record.sendId), type: 'send', sendId: record.sendId, automationId: record.automationId, listId: record.listId, workspaceId: record.workspaceId, email: record.email, dueAt: record.dueAt, at, attempts: record.attempts + 1 };
     switch (outcome.kind) {
       case 'sent':
-        return { record, outcome, delta: { sending: -1, sent: 1 }, writes: [{ Put: { TableName: deps.tableName, Item: { ...base, status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}) }, ...cond } }] };
+        return { record, outcome, delta: { sending: -1, sent: 1 }, writes: [{ Put: { TableName: deps.tableName, Item: { ...base, status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}), ...(recurs(record) ? repeatMarker(record, repeatAt) : {}) }, ...cond } }] };
       case 'failed':
         return { record, outcome, delta: { sending: -1, failed: 1 }, writes: [{ Put: { TableName: deps.tableName, Item: { ...base, status: 'failed', reason: outcome.reason, ...keys.failedSendGsi(record.automationId, at, record.sendId) }, ...cond } }] };
       case 'dropped':
@@ -437,7 +442,8 @@ async function recordOutcomes(deps: DispatchDeps, outcomes: ReadonlyMap<SendingR
   crashAt('send:recorded');
   countSends(deps.metrics, 'automation', units.filter((_, i) => committed[i]).map((u) => u.outcome));
   const sent = units.filter((u, i) => committed[i] && u.outcome.kind === 'sent').map((u) => u.record);
-  await repeat(deps, sent, ctx);
+  crashAt('send:before-repeat');
+  await repeat(deps, sent.filter(recurs).map((r) => ({ ...r, status: 'sent' as const, at })), ctx);
   return sent.length;
 }
 
@@ -462,6 +468,7 @@ export async function sweepSends(deps: DispatchDeps, options: { claimedBefore?: 
     ),
   );
   const before = options.claimedBefore?.toISOString();
+  await repeatMarked(deps, (found.flat() as unknown as RepeatMarked[]).filter((r) => r.status === 'sent' && r.repeatDue === true));
   const due = (found.flat() as unknown as SendingRecord[]).filter(
     (r) => r.status === 'sending' && (r.leaseUntil <= nowIso || (before !== undefined && !r.notSent && r.claimedAt < before)),
   );
@@ -538,14 +545,43 @@ async function takeOver(deps: DispatchDeps, r: SendingRecord, until: Date, attem
   return { ...(attempt ? rest : r), leaseId, leaseUntil: untilIso, ...(attempt ? { attemptedAt: nowIso } : {}) };
 }
 
-/** SPEC A4 recurrence: after a send, the subscriber's next one is queued a day, week or month later. */
-async function repeat(deps: DispatchDeps, sent: readonly SendingRecord[], ctx: SendContext) {
-  const now = deps.clock.now();
+/** A sent record whose next recurring send is not queued yet (`repeatMarker`). */
+type RepeatMarked = Pick<SendingRecord, 'sendId' | 'automationId' | 'listId' | 'workspaceId' | 'email' | 'triggeredAt' | 'vars'> & { status: 'sent'; at: string; repeatDue?: true };
+
+/**
+ * What a recurring send's record carries from its result until its repeat is queued: the fields
+ * the repeat needs and a place in the lease index (`SENDING#`, due `repeatAt`) where the sweeper
+ * finds it. A sweep entry at `repeatAt` exists before the record is written.
+ */
+const repeatMarker = (record: SendingRecord, repeatAt: Date) => ({
+  repeatDue: true,
+  triggeredAt: record.triggeredAt,
+  ...(record.vars ? { vars: record.vars } : {}),
+  ...keys.sendLeaseGsi(repeatAt.toISOString(), record.sendId),
+});
+
+/** The sweeper's part of recurrence: repeats whose sender died after recording the send. */
+async function repeatMarked(deps: DispatchDeps, marked: readonly RepeatMarked[]) {
+  if (!marked.length) return;
+  logger.info('queueing interrupted repeats', { count: marked.length });
+  const { automations, lists } = await load(deps, marked);
+  const subscribers = await loadSubscribers(deps, marked, lists);
+  await repeat(deps, marked, { automations, lists, subscribers, watched: new Set() });
+}
+
+/**
+ * SPEC A4 recurrence: after a send, the subscriber's next one is queued a day, week or month
+ * later, and the sent record's repeat marker removed in the same transaction.
+ */
+async function repeat(deps: DispatchDeps, sent: readonly RepeatMarked[], ctx: SendContext) {
   for (const item of sent) {
     const a = ctx.automations.get(item.automationId);
     const subscriber = ctx.subscribers.get(subscriberKey(item));
-    if (!a?.recurrence || !subscriber) continue;
-    const base = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+    if (!a?.recurrence || !subscriber) {
+      await clearRepeatMarker(deps, item.sendId);
+      continue;
+    }
+    const base = new Date(Math.floor(Date.parse(item.at) / 60_000) * 60_000);
     const readyAt = nextRecurrence(base, a.recurrence, a.timeZone);
     const dueAt = nextOpening(readyAt, a.sendWindow, a.timeZone);
     const next = pendingItemOf(a, subscriber, sendIdOf('repeat', item.sendId), readyAt, dueAt, new Date(item.triggeredAt), item.vars);
@@ -568,12 +604,42 @@ async function repeat(deps: DispatchDeps, sent: readonly SendingRecord[], ctx: S
               },
             },
             statsWrite(deps.tableName, a.automationId, { queued: 1 })!,
+            {
+              Update: {
+                TableName: deps.tableName,
+                Key: keys.send(item.sendId),
+                UpdateExpression: 'REMOVE repeatDue, GSI1PK, GSI1SK',
+                ConditionExpression: 'repeatDue = :t',
+                ExpressionAttributeValues: { ':t': true },
+              },
+            },
           ],
         }),
       );
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
+      // Refused by a condition: queued already (a sweeper raced this sender), moved by a new
+      // trigger, or the marker is gone. Nothing is left to repeat. A conflict keeps the marker
+      // for the sweeper.
+      if (!(error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')) throw error;
+      await clearRepeatMarker(deps, item.sendId);
     }
+  }
+}
+
+async function clearRepeatMarker(deps: DispatchDeps, sendId: string) {
+  try {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: keys.send(sendId),
+        UpdateExpression: 'REMOVE repeatDue, GSI1PK, GSI1SK',
+        ConditionExpression: 'repeatDue = :t',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }
 
