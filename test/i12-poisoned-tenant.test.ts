@@ -7,7 +7,6 @@
  * automated email's dashboard. The healthy tenant's webhooks and emails go out meanwhile.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createList, snapshot, subscribe } from './support/lists';
 import { dashboard, queue, recipients, started, waitFor } from './support/automations';
@@ -16,18 +15,13 @@ import { ITEM_LIMIT_BYTES, SUBSCRIBER_MAX_BYTES, jsonBytes } from '#shared/db/it
 import { sixshopFields } from '#shared/integrations/adapters/sixshop';
 import { donusFields } from '#shared/integrations/adapters/donus';
 import { logger } from '#shared/logger';
-
-interface Received {
-  path: string;
-  body: string;
-}
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 let app: TestApp;
 let healthy: { api: ApiClient; workspaceId: string };
 let poisoned: { api: ApiClient; workspaceId: string };
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
-const received: Received[] = [];
 /** Requests to `/hang`, left unanswered until the test lets them go. */
 const hung: Array<() => void> = [];
 const releaseHung = () => hung.splice(0).forEach((answer) => answer());
@@ -37,24 +31,17 @@ beforeAll(async () => {
   app = await startTestApp({ webhookWorker: { retryBaseMs: 100, intervalMs: 50, maxAttempts: 3, timeoutMs: 120_000 }, schedulerIntervalMs: 50 });
   healthy = await app.newWorkspace();
   poisoned = await app.newWorkspace();
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      if (req.url === '/hang') hung.push(() => res.writeHead(200).end('ok'));
-      else res.writeHead(200).end('ok');
-    });
+  receiver = await startWebhookReceiver({
+    respond: (request) =>
+      request.path === '/hang' ? new Promise((answer) => hung.push(() => answer({ status: 200, body: 'ok' }))) : { status: 200, body: 'ok' },
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const address = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  receiverUrl = receiver.url;
 }, 120_000);
 afterAll(async () => {
   disarmFaults();
   releaseHung();
   await app?.close();
-  await new Promise((r) => receiver.close(r));
+  await receiver?.close();
 });
 afterEach(() => {
   disarmFaults();
@@ -62,7 +49,7 @@ afterEach(() => {
 });
 
 type Payload = { action: string; eventId: string; subscribers: Array<Record<string, unknown>>; part?: number; parts?: number };
-const payloadsAt = (path: string): Payload[] => received.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as Payload);
+const payloadsAt = (path: string): Payload[] => receiver.received.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as Payload);
 const emailsIn = (payloads: Payload[], action: string) => payloads.filter((p) => p.action === action).flatMap((p) => p.subscribers.map((s) => String(s.email)));
 
 async function hook(api: ApiClient, listId: number, path: string, events: string[]) {

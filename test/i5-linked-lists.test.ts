@@ -1,35 +1,26 @@
 /** SPEC I5, L10: what linked lists refuse, and the IMPORT_COMPLETED webhook event. */
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armCrash, disarmAll } from '#shared/imports/faults';
 import { useTestApp, type TestApp } from './support/app';
 import { counts, snapshot, listBasics } from './support/lists';
 import { connect, importNow, linkedList } from './support/integrations';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 let app: TestApp;
 useTestApp((started) => {
   app = started.app;
 }, { importRetryIntervalMs: 5, webhookWorker: { intervalMs: 50 } });
 
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl = '';
-const received: { action: string; subscribers: Record<string, unknown>[] }[] = [];
+type Payload = { action: string; subscribers: Record<string, unknown>[] };
+const received = (): Payload[] => receiver.received.map((r) => JSON.parse(r.body) as Payload);
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as (typeof received)[number]);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const address = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  receiver = await startWebhookReceiver();
+  receiverUrl = receiver.url;
 });
 afterAll(async () => {
-  receiver.closeAllConnections();
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
 });
 
 async function importedList(provider: 'sixshop' | 'donus', members = 20) {
@@ -96,11 +87,11 @@ describe('L10 IMPORT_COMPLETED', () => {
     disarmAll();
     expect(failed.status).toBe('failed');
     const deadline = Date.now() + 10_000;
-    while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const byJob = new Map(received.map((p) => [String(p.subscribers[0]?.jobId), p]));
+    while (received().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const byJob = new Map(received().map((p) => [String(p.subscribers[0]?.jobId), p]));
     expect(byJob.get(ok.jobId)).toMatchObject({ id: String(listId), action: 'IMPORT_COMPLETED', subscribers: [{ jobId: ok.jobId, provider: 'sixshop', status: 'completed', membersWritten: 30 }] });
     expect(byJob.get(failed.jobId)).toMatchObject({ action: 'IMPORT_COMPLETED', subscribers: [{ jobId: failed.jobId, status: 'failed', error: { code: expect.any(String) } }] });
     // Imports write subscribers without per-subscriber events: one event per import.
-    expect(received.every((p) => p.action === 'IMPORT_COMPLETED')).toBe(true);
+    expect(received().every((p) => p.action === 'IMPORT_COMPLETED')).toBe(true);
   });
 });

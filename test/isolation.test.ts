@@ -3,13 +3,13 @@
  * table that takes an id is called with a key of workspace A and ids of workspace B; new routes
  * are covered as soon as they are in shared/routes.ts.
  */
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes, type RouteDefinition } from '#shared/routes';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createGroup, createList, snapshot, subscribe, withPhone } from './support/lists';
 import { connect, linkedList, startImport } from './support/integrations';
 import { verifiedSender } from './support/senders';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 /** v1 writes answer their refusals in an HTTP 200 (issue 13, shared/http/conventions/v1.ts); the envelope says 404. */
 const v1Write = (route: { method: string; path: string }) => route.path.startsWith('/v1/') && route.method !== 'GET';
@@ -42,25 +42,17 @@ function expectNotFound(route: RouteDefinition, res: Awaited<ReturnType<ApiClien
 }
 
 let app: TestApp;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
-const received: string[] = [];
 
 beforeAll(async () => {
   app = await startTestApp({ webhookWorker: { intervalMs: 50 } });
-  receiver = createServer((req, res) => {
-    received.push(req.url ?? '');
-    req.resume();
-    req.on('end', () => res.writeHead(200).end('ok'));
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const address = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  receiver = await startWebhookReceiver();
+  receiverUrl = receiver.url;
 });
 afterAll(async () => {
   await app.close();
-  receiver.closeAllConnections();
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
 });
 
 interface Fixture {
@@ -239,7 +231,7 @@ describe('W1 isolation', () => {
     const b = await app.newWorkspace();
     const bf = await fixture(b.api, 'bee', true);
     const before = await everything(b.api, bf.values);
-    const receivedBefore = received.length;
+    const receivedBefore = receiver.received.length;
 
     for (const route of withIds) {
       // Tags are names, not ids: `email` too must answer not found rather than "reserved".
@@ -265,7 +257,7 @@ describe('W1 isolation', () => {
     // Give a leaked asynchronous write (webhook fan-out) the time to show.
     await new Promise((r) => setTimeout(r, 500));
     expect(await everything(b.api, bf.values)).toEqual(before);
-    expect(received.slice(receivedBefore).filter((u) => u.startsWith('/bee'))).toEqual([]);
+    expect(receiver.received.slice(receivedBefore).map((r) => r.path).filter((u) => u.startsWith('/bee'))).toEqual([]);
   });
 
   it("W1: on A's own list, a group or webhook id of B's list answers GROUP_NOT_FOUND / WEBHOOK_NOT_FOUND", async () => {

@@ -1,6 +1,5 @@
 /** SPEC L10 and R4: list webhooks, through HTTP, with a loopback receiver. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createGroup, createList, subscribe } from './support/lists';
@@ -8,44 +7,32 @@ import { isInternalAddress } from '#shared/webhooks/url-guard';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#shared/table/keys';
 import { batchPartition } from '#shared/subscribers/store';
-
-interface Received {
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 let app: TestApp;
 let api: ApiClient;
 let workspaceId: string;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
-const received: Received[] = [];
 /** Per path: how many requests to fail with 500 before answering 200. */
 const failFirst = new Map<string, number>();
 
 beforeAll(async () => {
   app = await startTestApp({ webhookWorker: { retryBaseMs: 100, intervalMs: 50 } });
   ({ api, workspaceId } = await app.newWorkspace());
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body });
-      const left = failFirst.get(req.url ?? '') ?? 0;
-      if (left > 0) {
-        failFirst.set(req.url ?? '', left - 1);
-        res.writeHead(500).end('fail');
-      } else res.writeHead(200).end('ok');
-    });
+  receiver = await startWebhookReceiver({
+    respond: ({ path }) => {
+      const left = failFirst.get(path) ?? 0;
+      if (left === 0) return { status: 200, body: 'ok' };
+      failFirst.set(path, left - 1);
+      return { status: 500, body: 'fail' };
+    },
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const address = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  receiverUrl = receiver.url;
 });
 afterAll(async () => {
   await app.close();
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,7 +45,7 @@ async function waitFor<T>(fn: () => T | undefined, ms = 5000): Promise<T> {
     await sleep(25);
   }
 }
-const at = (path: string) => received.filter((r) => r.path === path);
+const at = (path: string) => receiver.received.filter((r) => r.path === path);
 type Hook = { webhookId: string; secret?: string; enabled: boolean; events: string[]; url: string; name: string };
 
 async function hook(listId: number, path: string, events: string[]): Promise<Hook> {

@@ -1,13 +1,13 @@
 /** SPEC M2: SES bounces and complaints through a signature-checked SNS endpoint. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:http';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startTestApp, type ApiClient, type TestApp } from './support/app';
 import { allSubscribers, counts, createList, subscribe } from './support/lists';
 import { stringToSign, type SnsMessage } from '#shared/mail/sns-signature';
 import { isSnsHost } from '#shared/adapters/sns-https';
 import { keys } from '#shared/table/keys';
+import { startWebhookReceiver } from './support/webhook-receiver';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const CERT_URL = 'https://sns.ap-northeast-2.amazonaws.com/SimpleNotificationService-test.pem';
@@ -67,28 +67,19 @@ describe('M2 bounces and complaints', () => {
   });
 
   it('M2/L10: the auto-deletion reaches list webhooks as a DELETED event', async () => {
-    const bodies: string[] = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        bodies.push(body);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const receiver = await startWebhookReceiver();
+    const bodies = receiver.received;
     try {
-      const port = (receiver.address() as { port: number }).port;
       const list = await createList(api);
-      await api.post(`/v2/lists/${list}/webhooks`, { name: 'w', url: `http://127.0.0.1:${port}/`, events: ['DELETED'] });
+      await api.post(`/v2/lists/${list}/webhooks`, { name: 'w', url: `${receiver.url}/`, events: ['DELETED'] });
       await subscribe(api, list, { subscribers: [{ email: 'gone@x.com' }] });
       await post(notification(bounce('gone@x.com', 'Permanent')));
       for (let i = 0; i < 100 && bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(bodies.map((b) => JSON.parse(b))).toEqual([
+      expect(bodies.map((b) => JSON.parse(b.body))).toEqual([
         expect.objectContaining({ id: String(list), action: 'DELETED', subscribers: [{ email: 'gone@x.com' }] }),
       ]);
     } finally {
-      await new Promise((r) => receiver.close(r));
+      await receiver.close();
     }
   });
 

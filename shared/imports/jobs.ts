@@ -96,7 +96,7 @@ export async function loadJob(deps: Pick<Deps, 'db' | 'tableName'>, listId: numb
   return res.Item ? toImportJob(res.Item) : undefined;
 }
 
-export async function getJob(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, workspaceId: string, listId: number, jobId: string): Promise<ImportJob> {
+export async function getJob(deps: Pick<Deps, 'db' | 'tableName' | 'clock' | 'metrics'>, workspaceId: string, listId: number, jobId: string): Promise<ImportJob> {
   await loadListContext(deps, workspaceId, listId);
   const job = await loadJob(deps, listId, jobId);
   if (!job || job.workspaceId !== workspaceId) throw new ApiError('IMPORT_NOT_FOUND');
@@ -119,7 +119,7 @@ const INTERRUPTED_MESSAGE = 'the import stopped without finishing (its execution
  * the two leaves a stale job that the next read finishes. Conditional on the heartbeat read,
  * so a job that beat meanwhile is left alone.
  */
-async function interrupt(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, job: ImportJob) {
+async function interrupt(deps: Pick<Deps, 'db' | 'tableName' | 'clock' | 'metrics'>, job: ImportJob) {
   const seen = await loadJob(deps, job.listId, job.jobId);
   if (!seen || !isStale(deps, seen)) return;
   await deps.db.send(
@@ -257,9 +257,9 @@ export async function startImport(deps: Deps, workspaceId: string, listId: numbe
 }
 
 /** Marks a job failed unless it already finished (or, given `heartbeatAt`, unless it beat since). */
-export async function failJob(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, listId: number, jobId: string, code: string, message: string, heartbeatAt?: string) {
+export async function failJob(deps: Pick<Deps, 'db' | 'tableName' | 'clock' | 'metrics'>, listId: number, jobId: string, code: string, message: string, heartbeatAt?: string) {
   try {
-    await deps.db.send(
+    const failed = await deps.db.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: keys.importJob(listId, jobId),
@@ -273,8 +273,11 @@ export async function failJob(deps: Pick<Deps, 'db' | 'tableName' | 'clock'>, li
           ':error': { code, message },
           ...(heartbeatAt ? { ':beat': heartbeatAt } : {}),
         },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    // Issue 17: counted where the job became failed, once (INTERRUPTED, START_FAILED, a compensation's fallback).
+    deps.metrics.add('ImportsFailed', 1, { Provider: String(failed.Attributes?.provider) });
   } catch (error) {
     if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
   }

@@ -413,6 +413,7 @@ export async function compensate(deps: TaskDeps, input: JobRef & { error?: { Err
           ],
         }),
       );
+      deps.metrics.add('ImportsFailed', 1, { Provider: input.provider });
     } catch (error) {
       // A retry after this transaction committed: carry on with the deletion.
       if (!(error instanceof TransactionCanceledException)) throw error;
@@ -421,7 +422,6 @@ export async function compensate(deps: TaskDeps, input: JobRef & { error?: { Err
       if (again?.status === 'running') await failJob(deps, input.listId, input.jobId, code, message);
     }
   }
-  if (job?.status === 'running') deps.metrics.add('ImportsFailed', 1, { Provider: input.provider });
   crashPoint('compensate:after-release');
   await drainInFlight(input.jobId);
   const deleted = await deleteGeneration(deps, input.listId, input.gen, tuning(deps).writeConcurrency);
