@@ -191,8 +191,36 @@ export async function deliver(deps: Deps, input: DeliverInput): Promise<DeliverR
   const result: DeliverResult = { sent: claimDelta.sent ?? 0, failed: claimDelta.failed ?? 0, held: 0 };
   const ctx: PageCtx = { deps, input, pageKey, state, expiresAt };
 
-  // The dead holder's in-flight recipients first: decided by what the mailer knows of each.
   const waiting: Record<string, string> = {};
+  try {
+    await finishPage(ctx, { byEmail, itemOf, inFlight, interrupted, toDo, waiting, now }, result);
+  } catch (error) {
+    // Nothing of this attempt is in flight any more (every mail was answered before a write
+    // could fail): the page's next try need not wait for the lease. Best effort.
+    await release(ctx).catch(() => undefined);
+    throw error;
+  }
+  result.held = Object.keys(waiting).length;
+  return result;
+}
+
+interface PageWork {
+  byEmail: Map<string, SubscriberRecord>;
+  itemOf: (email: string) => Item | undefined;
+  /** The dead holder's. */
+  inFlight: Record<string, string>;
+  interrupted: string[];
+  toDo: string[];
+  /** Filled with the in-flight recipients left waiting (SES may still report them). */
+  waiting: Record<string, string>;
+  now: Date;
+}
+
+async function finishPage(ctx: PageCtx, work: PageWork, result: DeliverResult): Promise<void> {
+  const { deps, input } = ctx;
+  const { emailId } = input;
+  const { byEmail, itemOf, inFlight, interrupted, toDo, waiting, now } = work;
+  // The dead holder's in-flight recipients first: decided by what the mailer knows of each.
   if (interrupted.length) {
     const decided = new Map<string, Outcome>();
     const remail: SubscriberRecord[] = [];
@@ -218,8 +246,6 @@ export async function deliver(deps: Deps, input: DeliverInput): Promise<DeliverR
     await subBatch(ctx, { decided: new Map(), toMail: part, dropped: [], keep: waiting, release: i + SUB_BATCH >= toDo.length }, result);
   }
   if (!interrupted.length && !toDo.length) await release(ctx);
-  result.held = Object.keys(waiting).length;
-  return result;
 }
 
 interface PageCtx {
