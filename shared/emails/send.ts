@@ -220,7 +220,7 @@ export async function prepareSend(deps: Deps, input: SendRef): Promise<SendRef &
   return { emailId: input.emailId, shards: Array.from({ length: SUBSCRIBER_SHARDS }, (_, i) => i), concurrency: SUBSCRIBER_SHARDS, pageSize: deps.emailPageSize ?? DEFAULT_PAGE_SIZE };
 }
 
-/** A page task found recipients another holder may still be mailing: the state machine tries the page again later. */
+/** A page task found its page held by another attempt, or recipients SES may still report: the state machine tries the page again later. */
 export class RecipientsHeldError extends Error {
   override readonly name = 'RecipientsHeld';
 }
