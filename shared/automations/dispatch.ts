@@ -19,7 +19,7 @@ import { batchGet, batchWrite, chunk, queryAll } from '#shared/db/batch';
 import { DUE_SHARDS, SUBSCRIBER_SHARDS, keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import type { DispatchEvent } from '#shared/ports/scheduler';
-import { isPermanent, isTransient, type MailLookup } from '#shared/ports/mailer';
+import { decideTakeover, holderGone, lookupInterrupted, mailOnce } from '#shared/sending/claim';
 import { toSubscriberRecord, type SubscriberRecord } from '#shared/subscribers/record';
 import type { ListRecord } from '#shared/lists/model';
 import { batchPartition } from '#shared/subscribers/store';
@@ -306,8 +306,6 @@ type Outcome =
   /** Not attempted (its lease was ending): the sweeper's. */
   | { kind: 'skipped' };
 
-const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300);
-
 /** Mails the sends this dispatcher holds (one automated email's), then records every result. */
 async function mailAndRecord(deps: DispatchDeps, records: readonly SendingRecord[], ctx: SendContext, senderChecks = new Map<number, Promise<boolean>>()): Promise<number> {
   if (!records.length) return 0;
@@ -353,20 +351,11 @@ async function mailOne(deps: DispatchDeps, record: SendingRecord, ctx: SendConte
   const list = ctx.lists.get(record.listId);
   const subscriber = ctx.subscribers.get(subscriberKey(record));
   if (!a || !list || subscriber?.status !== 'subscribed') return { kind: 'dropped' };
-  try {
-    const mail = renderMail(deps, { automation: a, list, subscriber, sendId: record.sendId, vars: record.vars });
-    const { messageId } = await deps.mailer.send({ ...mail, idempotencyKey: record.sendId });
-    return { kind: 'sent', messageId };
-  } catch (error) {
-    if (isTransient(error)) {
-      const at = nextAttemptAt(new Date(record.firstAttemptAt), record.attempts + 1, deps.clock.now());
-      const reason = reasonOf(error);
-      return at ? { kind: 'retry', at, reason } : { kind: 'failed', reason: `gave up after ${record.attempts + 1} attempts: ${reason}` };
-    }
-    // Permanent, or not known whether it went out: not retried (at most once, SPEC A7).
-    if (!isPermanent(error)) logger.warn('mailer failed; the send is not retried', { sendId: record.sendId, reason: reasonOf(error) });
-    return { kind: 'failed', reason: reasonOf(error) };
-  }
+  const tried = await mailOnce(deps, record.sendId, () => renderMail(deps, { automation: a, list, subscriber, sendId: record.sendId, vars: record.vars }), 'automated email');
+  if (tried.kind !== 'transient') return tried;
+  // Certainly not sent: tried again later, with back-off, until the deadline (send-policy.ts).
+  const at = nextAttemptAt(new Date(record.firstAttemptAt), record.attempts + 1, deps.clock.now());
+  return at ? { kind: 'retry', at, reason: tried.reason } : { kind: 'failed', reason: `gave up after ${record.attempts + 1} attempts: ${tried.reason}` };
 }
 
 /**
@@ -467,11 +456,9 @@ export async function sweepSends(deps: DispatchDeps, options: { claimedBefore?: 
       }),
     ),
   );
-  const before = options.claimedBefore?.toISOString();
   await repeatMarked(deps, (found.flat() as unknown as RepeatMarked[]).filter((r) => r.status === 'sent' && r.repeatDue === true));
-  const due = (found.flat() as unknown as SendingRecord[]).filter(
-    (r) => r.status === 'sending' && (r.leaseUntil <= nowIso || (before !== undefined && !r.notSent && r.claimedAt < before)),
-  );
+  // A send recorded not sent (waiting for its retry) is taken over at its retry time, not at the runtime's start.
+  const due = (found.flat() as unknown as SendingRecord[]).filter((r) => r.status === 'sending' && holderGone(r, now, r.notSent ? undefined : options.claimedBefore));
   if (!due.length) return { sent: 0 };
   logger.info('sweeping sends', { count: due.length });
   const { automations, lists } = await load(deps, due);
@@ -489,17 +476,17 @@ export async function sweepSends(deps: DispatchDeps, options: { claimedBefore?: 
       await sweepEntry(deps, leaseUntil);
       await Promise.all(
         part.map(async (r) => {
-          const known: MailLookup = r.notSent
-            ? { state: 'unsent' }
-            : r.acceptedMessageId
-              ? { state: 'sent', messageId: r.acceptedMessageId }
-              : ((await deps.mailer.lookup?.(r.sendId, new Date(r.attemptedAt ?? r.claimedAt), now)) ?? { state: 'unknown' });
-          if (known.state === 'wait') await sweepEntry(deps, known.until);
-          const mine = await takeOver(deps, r, known.state === 'wait' ? known.until : leaseUntil, known.state === 'unsent');
+          const known = await lookupInterrupted(
+            deps,
+            { sendId: r.sendId, attemptedAt: new Date(r.attemptedAt ?? r.claimedAt), ...(r.acceptedMessageId ? { acceptedMessageId: r.acceptedMessageId } : {}), ...(r.notSent ? { notSent: true } : {}) },
+            now,
+          );
+          const decision = decideTakeover(known);
+          if (decision.kind === 'wait') await sweepEntry(deps, decision.until);
+          const mine = await takeOver(deps, r, decision.kind === 'wait' ? decision.until : leaseUntil, decision.kind === 'mail');
           if (!mine) return;
-          if (known.state === 'sent') decided.set(mine, { kind: 'sent', messageId: known.messageId });
-          else if (known.state === 'unknown') decided.set(mine, { kind: 'failed', reason: 'interrupted: the mailer cannot tell whether it went out, so it is not sent again' });
-          else if (known.state === 'unsent') toMail.push(mine);
+          if (decision.kind === 'sent' || decision.kind === 'failed') decided.set(mine, decision);
+          else if (decision.kind === 'mail') toMail.push(mine);
         }),
       );
       const known = await recordOutcomes(deps, decided, ctx);

@@ -79,8 +79,9 @@ export async function recordRegularClick(deps: Pick<Deps, 'db' | 'tableName' | '
         TableName: deps.tableName,
         Key: keys.emailRecipient(emailId, email),
         UpdateExpression: 'SET clicks = list_append(if_not_exists(clicks, :none), :c)',
-        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(clicks) OR size(clicks) < :max)',
-        ExpressionAttributeValues: { ':none': [], ':c': [{ url: url.slice(0, 2000), at, ua: userAgent.slice(0, 300) }], ':max': MAX_CLICKED_LINKS },
+        ConditionExpression: '#s IN (:sent, :failed) AND (attribute_not_exists(clicks) OR size(clicks) < :max)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':none': [], ':c': [{ url: url.slice(0, 2000), at, ua: userAgent.slice(0, 300) }], ':max': MAX_CLICKED_LINKS, ...recorded },
         ReturnValues: 'UPDATED_OLD',
       }),
     );
@@ -93,6 +94,14 @@ export async function recordRegularClick(deps: Pick<Deps, 'db' | 'tableName' | '
   await addFigures(deps, emailId, { clicks: 1, ...(logged ? { clickLogs: 1 } : {}), ...(firstClick ? { uniqueClicks: 1 } : {}), ...(opened ? { uniqueOpens: 1 } : {}) });
 }
 
+/**
+ * Opens and clicks are logged on a recipient's recorded result only: its page writes the result
+ * with a plain put after the sub-batch is mailed (deliver.ts), which would overwrite an open
+ * logged on an item not yet recorded. One that comes sooner (within a sub-batch's mailing) counts
+ * in `opens` / `clicks`, is not logged, and its unique figure waits for a later one (docs/api.md).
+ */
+const recorded = { ':sent': 'sent', ':failed': 'failed' };
+
 /** Records the recipient's first open; true when this was it (a click shows an open too). */
 async function markOpened(deps: Pick<Deps, 'db' | 'tableName'>, emailId: number, email: string, at: string, userAgent: string): Promise<boolean> {
   try {
@@ -101,8 +110,9 @@ async function markOpened(deps: Pick<Deps, 'db' | 'tableName'>, emailId: number,
         TableName: deps.tableName,
         Key: keys.emailRecipient(emailId, email),
         UpdateExpression: 'SET openedAt = :at, openUserAgent = :ua',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(openedAt)',
-        ExpressionAttributeValues: { ':at': at, ':ua': userAgent.slice(0, 300) },
+        ConditionExpression: '#s IN (:sent, :failed) AND attribute_not_exists(openedAt)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':at': at, ':ua': userAgent.slice(0, 300), ...recorded },
       }),
     );
     return true;

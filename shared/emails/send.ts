@@ -1,8 +1,8 @@
 /**
  * Sending a regular email (issue 15): now, or at a reserved time (YYYYMMDDhhmmss in KST) through
  * the scheduler port. A send is an execution of the email-send state machine
- * (state-machine.ts): Prepare, then the list's shards paged in parallel (each page task claims,
- * mails and records its recipients: deliver.ts), then Finish. Status: 0 → 21 when the send is
+ * (state-machine.ts): Prepare, then the list's shards paged in parallel (each page task claims its
+ * page, mails and records its recipients: deliver.ts), then Finish. Status: 0 → 21 when the send is
  * accepted, 22 while pages are mailed, 3 when every page is done.
  */
 import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -220,7 +220,7 @@ export async function prepareSend(deps: Deps, input: SendRef): Promise<SendRef &
   return { emailId: input.emailId, shards: Array.from({ length: SUBSCRIBER_SHARDS }, (_, i) => i), concurrency: SUBSCRIBER_SHARDS, pageSize: deps.emailPageSize ?? DEFAULT_PAGE_SIZE };
 }
 
-/** A page task found recipients another holder may still be mailing: the state machine tries the page again later. */
+/** A page task found its page held by another attempt, or recipients SES may still report: the state machine tries the page again later. */
 export class RecipientsHeldError extends Error {
   override readonly name = 'RecipientsHeld';
 }
@@ -242,6 +242,7 @@ export async function sendPage(deps: Deps, input: PageInput): Promise<PageInput 
   const result = await deliver(deps, {
     emailId: email.emailId,
     recipients: page.recipients,
+    page: { shard: input.shard, cursor: input.cursor },
     ...(watched ? { facts: { workspaceId: email.workspaceId, listId: email.listId } } : {}),
     render: ({ subscriber, sendId }) =>
       renderContent(deps, {

@@ -45,7 +45,7 @@ export const emailSendStateMachineDefinition = {
             Type: 'Task',
             Resource: '${EmailSendPageFunction}',
             TimeoutSeconds: 120,
-            // Recipients another attempt holds: their lease (150 s) ends before the retries do.
+            // A page another attempt holds (or recipients SES may still report): its lease (150 s) ends before the retries do.
             Retry: [
               { ErrorEquals: ['RecipientsHeld'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 8 },
               { ErrorEquals: transient, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 8, JitterStrategy: 'FULL' },

@@ -14,7 +14,7 @@ import { loadListContext } from '#shared/lists/model';
 import { applyMutations, eventContextFor } from '#shared/subscribers/store';
 import { normalizeEmail } from '#shared/subscribers/email';
 import { logger } from '#shared/logger';
-import { sendIdOfRecipient } from '#shared/emails/deliver';
+import { LOG_RETENTION_DAYS, sendIdOfRecipient } from '#shared/emails/deliver';
 
 interface SesEvent {
   eventType?: string;
@@ -93,22 +93,38 @@ export async function handleSesEvent(deps: Deps, raw: string): Promise<BounceOut
  * Issue 12: SES's `Send` event says it accepted the message. Its `sendId` tag names the automated
  * send, which is marked accepted while it is still `sending`: the record the sweeper reads when the
  * dispatcher died before recording the result, so the send is not mailed a second time. Issue 15:
- * a regular email's recipient claim is marked the same way, for the page task that takes it over.
+ * a regular email's recipient item is marked the same way (created if its page has not written
+ * it yet), for the page task that takes the page over.
  */
 async function recordAccepted(deps: Deps, event: SesEvent): Promise<BounceOutcome> {
   const sendId = event.mail?.tags?.sendId?.[0];
   const key = sendId ? claimKeyOf(sendId, event.mail?.destination ?? []) : undefined;
   if (!key) return { kind: 'ignored', why: 'Send event without a sendId tag of a send' };
+  const messageId = event.mail?.messageId ?? 'accepted';
   try {
     await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: key,
-        UpdateExpression: 'SET acceptedMessageId = :m',
-        ConditionExpression: '#s = :sending',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':m': event.mail?.messageId ?? 'accepted', ':sending': 'sending' },
-      }),
+      new UpdateCommand(
+        key.regular
+          ? {
+              // A regular email's result item is written after its page's sub-batch is mailed
+              // (shared/emails/deliver.ts): acceptance may come first and creates it `sending`,
+              // never touching a recorded (final) one.
+              TableName: deps.tableName,
+              Key: key.key,
+              UpdateExpression: 'SET acceptedMessageId = :m, #s = if_not_exists(#s, :sending), #t = if_not_exists(#t, :type), email = if_not_exists(email, :email), expiresAt = if_not_exists(expiresAt, :exp)',
+              ConditionExpression: 'attribute_not_exists(#s) OR #s = :sending',
+              ExpressionAttributeNames: { '#s': 'status', '#t': 'type' },
+              ExpressionAttributeValues: { ':m': messageId, ':sending': 'sending', ':type': 'emailRecipient', ':email': key.key.SK, ':exp': Math.floor(deps.clock.now().getTime() / 1000) + LOG_RETENTION_DAYS * 86_400 },
+            }
+          : {
+              TableName: deps.tableName,
+              Key: key.key,
+              UpdateExpression: 'SET acceptedMessageId = :m',
+              ConditionExpression: '#s = :sending',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: { ':m': messageId, ':sending': 'sending' },
+            },
+      ),
     );
   } catch (error) {
     // Recorded sent (or failed) already: nothing to remember.
@@ -123,15 +139,15 @@ async function recordAccepted(deps: Deps, event: SesEvent): Promise<BounceOutcom
  * email's recipient item (`e<emailId>-<hash>`, shared/emails/deliver.ts; issue 15), found by the
  * message's destination, which must hash to the same id (a forged or foreign tag names nothing).
  */
-function claimKeyOf(sendId: string, destination: readonly string[]): { PK: string; SK: string } | undefined {
-  if (/^[0-9a-f]{24}$/.test(sendId)) return keys.send(sendId);
+function claimKeyOf(sendId: string, destination: readonly string[]): { key: { PK: string; SK: string }; regular: boolean } | undefined {
+  if (/^[0-9a-f]{24}$/.test(sendId)) return { key: keys.send(sendId), regular: false };
   const regular = /^e(\d{1,15})-[0-9a-f]{24}$/.exec(sendId);
   if (!regular) return undefined;
   const emailId = Number(regular[1]);
   for (const raw of destination) {
     const address = /<([^>]+)>\s*$/.exec(raw)?.[1] ?? raw;
     for (const email of new Set([address.trim(), normalizeEmail(address)])) {
-      if (email && sendIdOfRecipient(emailId, email) === sendId) return keys.emailRecipient(emailId, email);
+      if (email && sendIdOfRecipient(emailId, email) === sendId) return { key: keys.emailRecipient(emailId, email), regular: true };
     }
   }
   return undefined;

@@ -236,6 +236,8 @@ export const keys = {
   emailRecipient: (emailId: number, email: string, shard = shardOf(email)) => ({ PK: `ESEND#${pad(emailId)}#${shard}`, SK: email }),
   emailRecipientPartition: (emailId: number, shard: number) => `ESEND#${pad(emailId)}#${shard}`,
   /** Sends in progress (status 21/22): what a restarted local runtime resumes; few at a time. */
+  /** A regular email's page of recipients as its page task claims it (issue 15, shared/emails/deliver.ts). */
+  emailPage: (emailId: number, shard: number, pageId: string) => ({ PK: `EPAGE#${pad(emailId)}#${shard}`, SK: pageId }),
   emailSending: (emailId: number) => ({ PK: 'ESENDING', SK: `EMAIL#${pad(emailId)}` }),
   emailSendingPartition: 'ESENDING',
 } as const;
