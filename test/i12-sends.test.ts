@@ -336,6 +336,8 @@ describe('issue 12: a dispatcher that dies holding sends (one runtime, leases en
     const a = await started(api, listId, { subject: 'Deadline' });
     await add(api, listId, [{ email: 'deadline@example.com' }]);
     await waitFor(() => dashboard(api, a.automationId), (v) => v.sending === 1, 60_000);
+    // A claim counts as sending before its mailer is called: wait for the first attempt's record (waiting for its retry).
+    await waitFor(() => sendingRecords(app.runtime.deps), (rs) => rs.some((r) => r.automationId === a.automationId && r.notSent === true), 60_000);
     const callsBefore = again.calls();
     expect(callsBefore).toBe(1);
     clock.advance(RETRY_DEADLINE_MS + 3600_000);
