@@ -11,13 +11,13 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, batchWrite, keyString, type Item, type WriteRequest } from '#shared/db/batch';
 import { INDEX_BLOCK, keys, shardOf, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
-import { loadListContext } from '#shared/lists/model';
+import { loadListContext, type ListContext } from '#shared/lists/model';
 import { subscriberItem, batchPartition } from '#shared/subscribers/store';
 import type { SubscriberRecord } from '#shared/subscribers/record';
-import { countsByShard } from '#shared/subscribers/queries';
 import { subscriberStatuses, type SubscriberStatus } from '#shared/subscribers/status';
 import { kstDay } from '#shared/subscribers/v1-format';
 import { adapter, withAccessToken } from '#shared/integrations/connections';
+import type { ImportedMember } from '#shared/integrations/providers';
 import type { OutboxEvent } from '#shared/webhooks/events';
 import { logger } from '#shared/logger';
 import { crashPoint } from './faults';
@@ -89,14 +89,25 @@ export async function prepare(deps: TaskDeps, ref: JobRef) {
 }
 
 /**
- * Shards of the previous generation that hold unsubscribed or auto-deleted members, from its
- * counters: only members of these shards need their old status looked up (none, on a first
- * import or when nobody opted out, which keeps the common import free of reads). Read by each
- * page as it is written, so an opt-out made while earlier pages were written still counts.
+ * What a page checks before it writes, in one consistent BatchGet: that its job still runs (a
+ * job failed meanwhile, whose generation compensation may already have swept, gets no more
+ * writes), and the previous generation's counters, whose shards holding unsubscribed or
+ * auto-deleted members are the only ones whose members need their old status looked up (none
+ * on a first import or when nobody opted out, which keeps the common import free of more
+ * reads). Read by each page as it is written, so an opt-out made while earlier pages were
+ * written still counts.
  */
-async function shardsWithOptOuts(deps: TaskDeps, listId: number, previousGen: number): Promise<number[]> {
-  const counts = await countsByShard(deps, listId, previousGen);
-  return counts.flatMap((c, shard) => (c.unsubscribed > 0 || c.autoDeleted > 0 ? [shard] : []));
+async function pageChecks(deps: TaskDeps, input: JobRef): Promise<{ running: boolean; jobStatus: string; shardsWithOptOuts: Set<number> }> {
+  const jobKey = keys.importJob(input.listId, input.jobId);
+  const counterKeys = Array.from({ length: SUBSCRIBER_SHARDS }, (_, shard) => keys.counter(input.listId, input.previousGen, shard));
+  const found = await batchGet(deps.db, deps.tableName, [jobKey, ...counterKeys], ['status', 'unsubscribed', 'autoDeleted']);
+  const jobStatus = String(found.get(keyString(jobKey))?.status ?? 'gone');
+  const shardsWithOptOuts = new Set<number>();
+  counterKeys.forEach((key, shard) => {
+    const c = found.get(keyString(key));
+    if (Number(c?.unsubscribed ?? 0) > 0 || Number(c?.autoDeleted ?? 0) > 0) shardsWithOptOuts.add(shard);
+  });
+  return { running: jobStatus === 'running', jobStatus, shardsWithOptOuts };
 }
 
 /**
@@ -104,8 +115,7 @@ async function shardsWithOptOuts(deps: TaskDeps, listId: number, previousGen: nu
  * complained) in the previous generation keeps that status in the new one, with the provider's
  * fresh data. The provider's marketing consent is not an answer to an unsubscribe made here.
  */
-async function carryOptOuts(deps: TaskDeps, listId: number, previousGen: number, members: { record: SubscriberRecord; shard: number }[]) {
-  const wanted = new Set(await shardsWithOptOuts(deps, listId, previousGen));
+async function carryOptOuts(deps: TaskDeps, listId: number, previousGen: number, wanted: ReadonlySet<number>, members: { record: SubscriberRecord; shard: number }[]) {
   const lookups = members.filter((m) => wanted.has(m.shard));
   if (!lookups.length) return;
   const found = await batchGet(deps.db, deps.tableName, lookups.map((m) => keys.subscriber(listId, previousGen, m.record.email, m.shard)), ['status', 'statusAt']);
@@ -131,9 +141,9 @@ export interface PageResult {
 }
 
 /** Status-index positions of a page start at a block boundary, so no two pages share a block counter (each page puts its own). */
-const pagePositions = (page: number, pageSize: number) => page * Math.ceil(pageSize / INDEX_BLOCK) * INDEX_BLOCK;
+export const pagePositions = (page: number, pageSize: number) => page * Math.ceil(pageSize / INDEX_BLOCK) * INDEX_BLOCK;
 
-const emptyPerShard = (): Record<SubscriberStatus, number[]> =>
+export const emptyPerShard = (): Record<SubscriberStatus, number[]> =>
   Object.fromEntries(subscriberStatuses.map((s) => [s, new Array<number>(SUBSCRIBER_SHARDS).fill(0)])) as Record<SubscriberStatus, number[]>;
 
 /**
@@ -173,44 +183,13 @@ async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResu
   const page = await withAccessToken(deps, input.workspaceId, input.provider, (token) =>
     adapter(deps, input.provider).fetchMembers(token, input.page, input.pageSize),
   );
-  const now = deps.clock.now().toISOString();
-  // A provider page naming an email twice keeps the last record.
-  const byEmail = new Map(page.members.map((m) => [m.email, m]));
-  const members = [...byEmail.values()].map((m) => {
-    const record: SubscriberRecord = {
-      email: m.email,
-      status: 'subscribed',
-      fields: m.fields,
-      adAgreed: m.adAgreed,
-      groupIds: [],
-      createdAt: m.joinedAt ?? now,
-      updatedAt: now,
-      statusAt: m.joinedAt ?? now,
-      version: 1,
-      addedBy: 'MANUAL',
-    };
-    return { record, shard: shardOf(m.email) };
-  });
-  await carryOptOuts(deps, input.listId, input.previousGen, members);
-  const perShard = emptyPerShard();
-  // The status index (v1 look-ups): each member a position of the page's range, each block of
-  // positions counted in its own item, put by this page alone (a retried page puts the same).
-  // Positions count per shard and status inside the page, so blocks fill as the API's do.
-  const firstPos = pagePositions(input.page, input.pageSize);
-  const blocks = new Map<string, Item>();
-  const writes: WriteRequest[] = members.map(({ record, shard }) => {
-    perShard[record.status][shard]! += 1;
-    record.index = { day: kstDay(record.statusAt), pos: firstPos + perShard[record.status][shard]! - 1 };
-    const key = keys.indexBlock(input.listId, input.gen, shard, record.status, record.index.day, Math.floor(record.index.pos / INDEX_BLOCK));
-    const block = blocks.get(key.SK + key.PK) ?? { ...key, type: 'indexBlock', n: 0 };
-    block.n = Number(block.n) + 1;
-    blocks.set(key.SK + key.PK, block);
-    return { put: subscriberItem(input, record, shard) as Item };
-  });
-  for (const block of blocks.values()) writes.push({ put: block });
+  const members = importedRecords(page.members, deps.clock.now().toISOString());
+  // After the fetch, not beside it: an opt-out made while the provider answered still counts.
+  const checks = await pageChecks(deps, input);
+  if (!checks.running) throw new ImportSuperseded(`job is ${checks.jobStatus}`);
+  await carryOptOuts(deps, input.listId, input.previousGen, checks.shardsWithOptOuts, members);
+  const { writes, perShard } = pageWrites(input, members);
   const read = page.members.length + page.skipped;
-  const job = await loadJob(deps, input.listId, input.jobId);
-  if (job?.status !== 'running') throw new ImportSuperseded(`job is ${job?.status ?? 'gone'}`);
   await batchWrite(deps.db, deps.tableName, writes, t.writeConcurrency);
   crashPoint('write-page:after');
   const after = await deps.db.send(
@@ -231,9 +210,78 @@ async function writePageOnce(deps: TaskDeps, input: PageInput): Promise<PageResu
   return { page: input.page, read, written, skipped: read - written, perShard, nextPos: pagePositions(input.page + 1, input.pageSize) };
 }
 
+
+/** A provider page's members as the records of the new generation (a page naming an email twice keeps the last). */
+export function importedRecords(members: readonly ImportedMember[], now: string): { record: SubscriberRecord; shard: number }[] {
+  const byEmail = new Map(members.map((m) => [m.email, m]));
+  return [...byEmail.values()].map((m) => {
+    const record: SubscriberRecord = {
+      email: m.email,
+      status: 'subscribed',
+      fields: m.fields,
+      adAgreed: m.adAgreed,
+      groupIds: [],
+      createdAt: m.joinedAt ?? now,
+      updatedAt: now,
+      statusAt: m.joinedAt ?? now,
+      version: 1,
+      addedBy: 'MANUAL',
+    };
+    return { record, shard: shardOf(m.email) };
+  });
+}
+
+/**
+ * Every item a page puts into generation `gen`: its members (each with its status-index entry,
+ * GSI1) and the page's index blocks. Also what bench/import.ts writes as the import's floor.
+ */
+export function pageWrites(input: Pick<PageInput, 'listId' | 'gen' | 'page' | 'pageSize'>, members: readonly { record: SubscriberRecord; shard: number }[]) {
+  const perShard = emptyPerShard();
+  // The status index (v1 look-ups): each member a position of the page's range, each block of
+  // positions counted in its own item, put by this page alone (a retried page puts the same).
+  // Positions count per shard and status inside the page, so blocks fill as the API's do.
+  const firstPos = pagePositions(input.page, input.pageSize);
+  const blocks = new Map<string, Item>();
+  // KST is UTC+9 whole hours, so a UTC instant's KST day follows from its hour: one date
+  // conversion per hour of join times instead of one per member (toISOString's form only).
+  const days = new Map<string, string>();
+  const dayOf = (iso: string) => {
+    if (iso.length !== 24 || !iso.endsWith('Z')) return kstDay(iso);
+    const hour = iso.slice(0, 13);
+    let day = days.get(hour);
+    if (day === undefined) days.set(hour, (day = kstDay(iso)));
+    return day;
+  };
+  const writes: WriteRequest[] = members.map(({ record, shard }) => {
+    perShard[record.status][shard]! += 1;
+    record.index = { day: dayOf(record.statusAt), pos: firstPos + perShard[record.status][shard]! - 1 };
+    const key = keys.indexBlock(input.listId, input.gen, shard, record.status, record.index.day, Math.floor(record.index.pos / INDEX_BLOCK));
+    const block = blocks.get(key.SK + key.PK) ?? { ...key, type: 'indexBlock', n: 0 };
+    block.n = Number(block.n) + 1;
+    blocks.set(key.SK + key.PK, block);
+    return { put: subscriberItem(input, record, shard) as Item };
+  });
+  for (const block of blocks.values()) writes.push({ put: block });
+  return { writes, perShard };
+}
+
+/** The 8 counters of generation `gen` the switch puts: members per status and the status index's next positions. */
+export function counterItems(ref: Pick<JobRef, 'listId' | 'gen'>, perShard: Record<SubscriberStatus, number[]>, nextPos: number): Item[] {
+  return Array.from({ length: SUBSCRIBER_SHARDS }, (_, shard) => ({
+    ...keys.counter(ref.listId, ref.gen, shard),
+    type: 'counter',
+    pos_subscribed: nextPos,
+    pos_unsubscribed: nextPos,
+    pos_autoDeleted: nextPos,
+    subscribed: perShard.subscribed[shard]!,
+    unsubscribed: perShard.unsubscribed[shard]!,
+    autoDeleted: perShard.autoDeleted[shard]!,
+  }));
+}
+
 /** The IMPORT_COMPLETED outbox event (and its seal), when the list has an enabled webhook (SPEC L10). */
-async function completionEvent(deps: Deps, ref: JobRef, summary: Record<string, unknown>) {
-  const ctx = await loadListContext(deps, ref.workspaceId, ref.listId).catch(() => undefined);
+async function completionEvent(deps: Deps, ref: JobRef, summary: Record<string, unknown>, loaded?: ListContext) {
+  const ctx = loaded ?? (await loadListContext(deps, ref.workspaceId, ref.listId).catch(() => undefined));
   if (!ctx || !ctx.webhooks.some((w) => w.enabled && w.events.includes('IMPORT_COMPLETED'))) return [];
   const now = deps.clock.now().toISOString();
   const batchId = randomUUID();
@@ -275,22 +323,7 @@ export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageRes
   if (existing?.status !== 'running') throw new ImportSuperseded(`job is ${existing?.status ?? 'gone'}`);
   // API writes after the switch take status-index positions past every imported one.
   const nextPos = Math.max(0, ...input.pageResults.map((r) => r.nextPos ?? 0));
-  await batchWrite(
-    deps.db,
-    deps.tableName,
-    Array.from({ length: SUBSCRIBER_SHARDS }, (_, shard) => ({
-      put: {
-        ...keys.counter(input.listId, input.gen, shard),
-        type: 'counter',
-        pos_subscribed: nextPos,
-        pos_unsubscribed: nextPos,
-        pos_autoDeleted: nextPos,
-        subscribed: perShard.subscribed[shard]!,
-        unsubscribed: perShard.unsubscribed[shard]!,
-        autoDeleted: perShard.autoDeleted[shard]!,
-      },
-    })),
-  );
+  await batchWrite(deps.db, deps.tableName, counterItems(input, perShard, nextPos).map((put) => ({ put })));
   crashPoint('switch:before');
   const ctx = await loadListContext(deps, input.workspaceId, input.listId);
   const groups = [...ctx.groups.keys()];
@@ -337,7 +370,7 @@ export async function switchGeneration(deps: TaskDeps, input: JobRef & { pageRes
             },
           },
           ...groups.slice(0, GROUPS_IN_SWITCH).map((g) => ({ Delete: { TableName: deps.tableName, Key: keys.group(input.listId, g) } })),
-          ...(await completionEvent(deps, input, summary)),
+          ...(await completionEvent(deps, input, summary, ctx)),
         ],
       }),
     );
