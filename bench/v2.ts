@@ -7,6 +7,13 @@
  * conditional puts of a subscriber's size in transactions of 100, 8 at once (the shards' writes
  * run in parallel), and by BatchWriteItem of them; units per row come from the capacity tally.
  *
+ * Issues 13/16 (this helper): also the floor of the same puts at the shape measured fastest on
+ * DynamoDB Local (25 a transaction, 16 at once; the app's shards write 8 at once, each shard's
+ * transactions in turn, because they share the shard's counter item), and the CPU seconds of
+ * DynamoDB Local and of this process per request and per floor, which a loaded machine changes
+ * far less than wall seconds. Since the batch stopped reading its rows first (docs/data-model.md,
+ * "Creates without a read first"), a request is one BatchGet (the 8 counters) and its transactions.
+ *
  * Why v2 measured slower per row than v1 (1,179 ms for 1,000 rows against 1,448 ms for 2,000):
  * the same calls and items per row (one BatchGet key, one conditional transactional put), but
  * this bench warmed DynamoDB Local with 3,000 rows where the v1 bench writes 12,000 before its
@@ -18,6 +25,7 @@ import { addUnits, batchWriteFloor, callsPer, costOf, measured, transactionFloor
 import { jsonBytes } from '#shared/db/item-size';
 import { subscriberItem } from '#shared/subscribers/store';
 import { emptyTally } from '#shared/db/capacity';
+import { cpuMeter } from './cpu';
 
 const RUNS = 10;
 const BATCH = 1000;
@@ -55,13 +63,22 @@ export async function benchV2(): Promise<Record<string, unknown>> {
     for (let run = 0; run < WARMUP_RUNS; run++) warmupTimes.push(round(await add(1000 + run)));
     const times: number[] = [];
     const txFloors: number[] = [];
+    const bestShapeFloors: number[] = [];
     const batchFloors: number[] = [];
+    const cpu = { request: [] as number[], requestNode: [] as number[], txFloor: [] as number[] };
     const units = emptyTally();
     for (let run = 0; run < RUNS; run++) {
+      let meter = cpuMeter(app.dynamoPid);
       const { value, units: u } = await measured(db, () => add(run));
+      const used = meter.read();
+      cpu.request.push((used.dynamoDbLocal ?? 0) * 1000);
+      cpu.requestNode.push(used.node * 1000);
       times.push(value);
       addUnits(units, withoutPolls(u));
+      meter = cpuMeter(app.dynamoPid);
       txFloors.push((await transactionFloor(db, tableName, BATCH, itemBytes, 100, 8)) * 1000);
+      cpu.txFloor.push((meter.read().dynamoDbLocal ?? 0) * 1000);
+      bestShapeFloors.push((await transactionFloor(db, tableName, BATCH, itemBytes, 25, 16)) * 1000);
       batchFloors.push((await batchWriteFloor(db, tableName, BATCH, itemBytes)) * 1000);
     }
     const p50 = percentile(times, 50);
@@ -79,6 +96,14 @@ export async function benchV2(): Promise<Record<string, unknown>> {
         batchWriteP50Ms: round(percentile(batchFloors, 50)),
         ratioToTransactions: round(p50 / percentile(txFloors, 50), 2),
         ratioToBatchWrite: round(p50 / percentile(batchFloors, 50), 2),
+        transactions25x16P50Ms: round(percentile(bestShapeFloors, 50)),
+        ratioToTransactions25x16: round(p50 / percentile(bestShapeFloors, 50), 2),
+      },
+      cpuMsP50: {
+        dynamoDbLocalPerRequest: round(percentile(cpu.request, 50)),
+        dynamoDbLocalPerTransactionFloor: round(percentile(cpu.txFloor, 50)),
+        ratio: round(percentile(cpu.request, 50) / percentile(cpu.txFloor, 50), 2),
+        nodeClientAndServerPerRequest: round(percentile(cpu.requestNode, 50)),
       },
       callsPerRequest: callsPer(units, RUNS),
       costPerRow: costOf(units, BATCH * RUNS, 1000, 'Per1000Rows'),

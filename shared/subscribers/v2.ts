@@ -162,18 +162,34 @@ function decideAdd(
   return { kind: 'put', next, result: 'updated' };
 }
 
-async function applyAdds(deps: Deps, ctx: ListContext, adds: readonly AddRow[], updateEnabled: boolean) {
+/**
+ * `bulk`: a batch. Without `updateEnabled` a stored subscriber is left as it is, so the batch's
+ * creates go out without reading the subscribers first ('assumeAbsent'): a new one costs no read,
+ * a stored one cancels its transaction and is read on the retry (docs/data-model.md).
+ */
+async function applyAdds(deps: Deps, ctx: ListContext, adds: readonly AddRow[], updateEnabled: boolean, bulk = false) {
   const now = deps.clock.now().toISOString();
   const byEmail = new Map(adds.map((a) => [a.row.email, a]));
   const phones = new Map(adds.filter((a) => a.row.phoneDigits).map((a) => [a.row.email, a.row.phoneDigits!]));
   const o = { updateEnabled, now, phoneTag: uniquePhoneField(ctx.list.fields)?.tag };
+  // A new subscriber's record, decided once: a retry after a cancelled transaction writes the
+  // record whose size was checked before the first write (its random first version included).
+  const created = new Map<string, SubscriberRecord>();
   return applyMutations<Outcome>(
     deps,
     ctx.list,
     [...byEmail.keys()],
-    ({ email, current, phoneOwner }) => decideAdd(byEmail.get(email)!, current, phoneOwner, o),
+    ({ email, current, phoneOwner }) => {
+      const decision = decideAdd(byEmail.get(email)!, current, phoneOwner, o);
+      if (current || decision.kind !== 'put') return decision;
+      const first = created.get(email);
+      if (first) return { ...decision, next: first };
+      created.set(email, decision.next);
+      return decision;
+    },
     phones,
     eventContextFor(ctx, 'MANUAL', now),
+    bulk && !updateEnabled ? 'assumeAbsent' : 'readFirst',
   );
 }
 
@@ -196,7 +212,7 @@ export async function batchAdd(deps: Deps, ctx: ListContext, subscribers: readon
     seen.add(checked.row.email);
     adds.push({ row: checked.row, status: checked.status!, marketing: checked.marketing });
   }
-  const outcomes = await applyAdds(deps, ctx, adds, updateEnabled);
+  const outcomes = await applyAdds(deps, ctx, adds, updateEnabled, true);
   const bucketOf: Record<Outcome, V2BatchBucket> = {
     created: 'createdSubscribers',
     updated: 'updatedSubscribers',

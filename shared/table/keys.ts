@@ -100,8 +100,8 @@ export const keys = {
   subscriberStatusPartition: (listId: number, gen: number, shard: number, status: SubscriberStatus) =>
     `SUBST#${pad(listId)}#${gen}#${shard}#${status}`,
   /** Group membership, stored beside the subscriber in the same shard partition. */
-  membership: (listId: number, gen: number, groupId: number, email: string) => ({
-    PK: `SUB#${pad(listId)}#${gen}#${shardOf(email)}`,
+  membership: (listId: number, gen: number, groupId: number, email: string, shard = shardOf(email)) => ({
+    PK: `SUB#${pad(listId)}#${gen}#${shard}`,
     SK: `G#${pad(groupId)}#${email}`,
   }),
   membershipPrefix: (groupId: number) => `G#${pad(groupId)}#`,
