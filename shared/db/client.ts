@@ -10,7 +10,8 @@ export interface DbClientOptions {
 }
 
 const noop = () => undefined;
-const quietLogger = { debug: noop, warn: noop, trace: noop } as unknown as Logger;
+/** The SDK logger without `info`/`error`: see createDocumentClient. Also for the other local clients (shared/local/dynamodb-warmup.ts). */
+export const quietLogger = { debug: noop, warn: noop, trace: noop } as unknown as Logger;
 
 /** How JavaScript values become DynamoDB attributes, here and where items are marshalled by hand (shared/db/batch.ts). */
 export const marshallOptions: Readonly<{ removeUndefinedValues: boolean }> = Object.freeze({ removeUndefinedValues: true });

@@ -11,6 +11,7 @@
  * flight, so a user who is faster than the warm-up meets a cold JVM at worst, never a busier one.
  * The scratch table is deleted at the end (and at the next start, if a crash left it behind).
  */
+import { quietLogger } from '#shared/db/client';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
@@ -65,6 +66,8 @@ export function startDynamoDbWarmup(options: WarmupOptions): Warmup {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
+    // Skips the sensitive-data log filter on 30,000 calls (about 3 s of Node CPU at start).
+    logger: quietLogger,
   });
   /** One call, after the application's own calls have finished. */
   const send = async <T>(call: () => Promise<T>): Promise<T> => {
