@@ -1888,6 +1888,16 @@ export interface components {
                 createdTime: string;
             }[];
         };
+        V1SubscribeRow: {
+            /** @enum {string} */
+            $type: "MANUAL" | "SUBSCRIBER";
+            $status: ("S" | "D" | "A") | "";
+            $createdTime: string;
+            $modifiedTime: string;
+            stb_ad_agreement: boolean;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -1925,7 +1935,19 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: ({
+                            email: string;
+                            /** @enum {string} */
+                            status: "S" | "D" | "A";
+                            createdTime: string;
+                            modifiedTime: string;
+                            created_time: string;
+                            modified_time: string;
+                            stb_ad_agreement: boolean;
+                            groupIds: number[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
                     };
                 };
             };
@@ -2156,7 +2178,21 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            failDeny: components["schemas"]["V1SubscribeRow"][];
+                            failDuplicatedEmail: components["schemas"]["V1SubscribeRow"][];
+                            failDuplicatedPhone: components["schemas"]["V1SubscribeRow"][];
+                            failExistEmail: components["schemas"]["V1SubscribeRow"][];
+                            failExistPhone: components["schemas"]["V1SubscribeRow"][];
+                            failNoEmail: components["schemas"]["V1SubscribeRow"][];
+                            failUnknown: components["schemas"]["V1SubscribeRow"][];
+                            failValidation: components["schemas"]["V1SubscribeRow"][];
+                            failValidationDateTime: components["schemas"]["V1SubscribeRow"][];
+                            failWrongEmail: components["schemas"]["V1SubscribeRow"][];
+                            failWrongPhone: components["schemas"]["V1SubscribeRow"][];
+                            success: components["schemas"]["V1SubscribeRow"][];
+                            update: components["schemas"]["V1SubscribeRow"][];
+                        };
                     } | {
                         /** @constant */
                         Ok: false;
@@ -2331,7 +2367,10 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            success: string[];
+                            fail: string[];
+                        };
                     } | {
                         /** @constant */
                         Ok: false;
@@ -2506,7 +2545,10 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            success: string[];
+                            failOrAlreadyUnsubscribe: string[];
+                        };
                     } | {
                         /** @constant */
                         Ok: false;
@@ -2680,7 +2722,10 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            success: string[];
+                            fail: string[];
+                        };
                     } | {
                         /** @constant */
                         Ok: false;
@@ -2854,7 +2899,10 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            success: string[];
+                            fail: string[];
+                        };
                     } | {
                         /** @constant */
                         Ok: false;
@@ -4244,7 +4292,11 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            id: number;
+                            name: string;
+                            createdTime: string;
+                        }[] | null;
                     };
                 };
             };
@@ -4484,7 +4536,11 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            id: number;
+                            name: string;
+                            createdTime: string;
+                        }[] | null;
                     };
                 };
             };
@@ -4685,7 +4741,7 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: number;
                     };
                 };
             };
@@ -13982,7 +14038,14 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            keyId: string;
+                            name: string;
+                            prefix: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive";
+                            createdAt: string;
+                        }[];
                     };
                 };
             };
@@ -14203,7 +14266,15 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            keyId: string;
+                            name: string;
+                            prefix: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive";
+                            createdAt: string;
+                            secret: string;
+                        };
                     } | {
                         /** @constant */
                         Ok: false;
@@ -14372,7 +14443,14 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            keyId: string;
+                            name: string;
+                            prefix: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive";
+                            createdAt: string;
+                        };
                     } | {
                         /** @constant */
                         Ok: false;
@@ -14541,7 +14619,14 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            keyId: string;
+                            name: string;
+                            prefix: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive";
+                            createdAt: string;
+                        };
                     } | {
                         /** @constant */
                         Ok: false;
@@ -14710,7 +14795,11 @@ export interface operations {
                         /** @constant */
                         Ok: true;
                         Error: null;
-                        Value: unknown;
+                        Value: {
+                            keyId: string;
+                            /** @constant */
+                            deleted: true;
+                        };
                     } | {
                         /** @constant */
                         Ok: false;

@@ -5,43 +5,25 @@
  * send by id, and the rotation of the link-signing secret (old links keep working, forged ones
  * do not). Also the per-workspace throttle figure of the local server (SPEC W4).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi, inject } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { apiClient, startTestApp, type ApiClient, type TestApp } from './support/app';
 import { createList, subscribe } from './support/lists';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from './support/webhook-receiver';
+import { admin } from './support/admin-cli';
 import { recipients, started, waitFor } from './support/automations';
 import { connect, importNow, linkedList } from './support/integrations';
 import { armFault, disarmFaults } from '#shared/runtime/faults';
 import { logger } from '#shared/logger';
-import { ENDPOINT_FILE } from '#shared/local/admin-endpoint';
 import { readLocalMetrics } from '#shared/adapters/local-metrics';
 import { recentDeadLetters, type DeadLetterSummary } from '#shared/operator/dead-letters';
 import { saveLocalState, loadLocalState } from '#shared/local/state';
 import { unsubscribeUrl } from '#shared/subscribers/unsubscribe-links';
 import { createSigner } from '#shared/signer';
-
-const root = resolve(import.meta.dirname, '..');
-
-/** `npm run admin -- <args>` against this app's table and data dir, as its own process. */
-function admin(app: TestApp, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dataDir = dirname(app.runtime.outboxDir);
-  // What `npm start` leaves for the CLI: where its DynamoDB Local listens.
-  writeFileSync(join(dataDir, ENDPOINT_FILE), JSON.stringify({ endpoint: inject('dynamoEndpoint') }));
-  return new Promise((done) => {
-    execFile(
-      'npx',
-      ['tsx', 'shared/local/admin.ts', ...args, '--data-dir', dataDir],
-      { cwd: root, timeout: 110_000, env: { ...process.env, TABLE_NAME: app.runtime.deps.tableName, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
-      (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 let app: TestApp;
 let api: ApiClient;

@@ -65,6 +65,62 @@ describe('issue 17: the typed client against the server, every answer checked ag
     expect(lists.data?.Ok).toBe(true);
   });
 
+  it('every v1 operation answers the Value its document declares: subscribe buckets, delete, unsubscribe, group assign and release, the look-ups, API keys', async () => {
+    const listId = await newList('typed client v1 values');
+    const path = { listId: String(listId) };
+    const ok = <T extends { data?: unknown; response: Response }>(res: T) => {
+      expect(res.response.status, JSON.stringify(res.data)).toBe(200);
+      expect(res.data).toMatchObject({ Ok: true, Error: null });
+      return (res.data as { Value: unknown }).Value;
+    };
+    // Every answer below passed the document's schema of its Value (the validating middleware).
+    const added = ok(await api.POST('/v1/lists/{listId}/subscribers', { params: { path }, body: { subscribers: [{ email: 'a@example.com', name: '에이', $ad_agreed: 'Y' }, { email: 'b@example.com' }, { email: 'bad' }, {}] } }));
+    expect(added).toMatchObject({ success: [{ email: 'a@example.com', $type: 'MANUAL', $status: 'S', stb_ad_agreement: true }, { email: 'b@example.com' }], failWrongEmail: [{ email: 'bad', $status: '' }], failNoEmail: [{ $status: '' }] });
+    const updated = ok(await api.POST('/v1/lists/{listId}/subscribers', { params: { path }, body: { subscribers: [{ email: 'b@example.com', name: '비' }] } }));
+    expect(updated).toMatchObject({ update: [{ email: 'b@example.com', $status: 'S' }] });
+    const group = await api.POST('/v2/lists/{listId}/groups', { params: { path }, body: { name: 'typed' } });
+    const groupPath = { ...path, groupId: String(group.data!.id) };
+    expect(ok(await api.POST('/v1/lists/{listId}/groups/{groupId}/subscribers/assign', { params: { path: groupPath }, body: ['a@example.com', 'nobody@example.com'] }))).toEqual({ success: ['a@example.com'], fail: ['nobody@example.com'] });
+    expect(ok(await api.GET('/v1/lists/{listId}/groups', { params: { path } }))).toEqual([{ id: group.data!.id, name: 'typed', createdTime: expect.any(String) }]);
+    expect(ok(await api.GET('/v1/lists', { params: { query: { limit: 1000 } } }))).toEqual(expect.arrayContaining([expect.objectContaining({ id: listId })]));
+    expect(ok(await api.GET('/v1/lists/{listId}/subscribers/count', { params: { path } }))).toBe(2);
+    const rows = ok(await api.GET('/v1/lists/{listId}/subscribers', { params: { path, query: { limit: 10 } } })) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => r.email).sort()).toEqual(['a@example.com', 'b@example.com']);
+    expect(ok(await api.POST('/v1/lists/{listId}/groups/{groupId}/subscribers/release', { params: { path: groupPath }, body: ['a@example.com', 'b@example.com'] }))).toEqual({ success: ['a@example.com'], fail: ['b@example.com'] });
+    expect(ok(await api.PUT('/v1/lists/{listId}/subscribers/unsubscribe', { params: { path }, body: ['a@example.com', 'nobody@example.com'] }))).toEqual({ success: ['a@example.com'], failOrAlreadyUnsubscribe: ['nobody@example.com'] });
+    expect(ok(await api.DELETE('/v1/lists/{listId}/subscribers', { params: { path }, body: ['b@example.com', 'nobody@example.com'] }))).toEqual({ success: ['b@example.com'], fail: ['nobody@example.com'] });
+
+    const created = ok(await api.POST('/v1/api-keys', { body: { name: 'typed' } })) as { keyId: string; secret: string };
+    expect(created.secret).toEqual(expect.any(String));
+    const keyPath = { keyId: created.keyId };
+    expect(ok(await api.GET('/v1/api-keys'))).toEqual(expect.arrayContaining([expect.objectContaining({ keyId: created.keyId, status: 'active' })]));
+    expect(ok(await api.PUT('/v1/api-keys/{keyId}/deactivate', { params: { path: keyPath } }))).toMatchObject({ keyId: created.keyId, status: 'inactive' });
+    expect(ok(await api.PUT('/v1/api-keys/{keyId}/activate', { params: { path: keyPath } }))).toMatchObject({ keyId: created.keyId, status: 'active' });
+    expect(ok(await api.DELETE('/v1/api-keys/{keyId}', { params: { path: keyPath } }))).toEqual({ keyId: created.keyId, deleted: true });
+  });
+
+  it('the document types the Value of every v1 operation that answers JSON (none is the untyped envelope)', () => {
+    const paths = doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }> }>>;
+    const untyped: string[] = [];
+    let typed = 0;
+    for (const [path, methods] of Object.entries(paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, op] of Object.entries(methods)) {
+        const schema = op.responses['200']?.content?.['application/json']?.schema;
+        if (!schema) continue;
+        const envelopes = ((schema.oneOf as Array<Record<string, unknown>> | undefined) ?? [schema]).filter((s) => (s.properties as Record<string, unknown> | undefined)?.Ok);
+        const success = envelopes.find((s) => ((s.properties as Record<string, { const?: unknown }>).Ok?.const) === true);
+        // A public page's JSON that is only a refusal (the confirmation link's LIST_ALREADY_SUBSCRIBED) has no success to type.
+        if (!success) continue;
+        const value = (success.properties as Record<string, Record<string, unknown>>).Value;
+        if (!value || Object.keys(value).length === 0) untyped.push(`${method.toUpperCase()} ${path}`);
+        else typed++;
+      }
+    }
+    expect(untyped).toEqual([]);
+    expect(typed).toBe(14);
+  });
+
   it('v1 refusals: a POST refusal answers 200 Ok:false, a look-up (GET) the envelope status, a missing key 401', async () => {
     const missing = { listId: '987654321' };
     const post = await api.POST('/v1/lists/{listId}/subscribers', { params: { path: missing }, body: { subscribers: [{ email: 'a@example.com' }] } });
@@ -113,6 +169,14 @@ describe('issue 17: the typed client against the server, every answer checked ag
     const check = responseChecker(doc);
     const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
     expect(await check('GET', '/v1/lists', json(200, { Ok: true, Error: null, Value: [] }))).toBeUndefined();
+    // A v1 Value of the wrong shape: a look-up row without its time, a subscribe row without the keys callers decode.
+    expect(await check('GET', '/v1/lists', json(200, { Ok: true, Error: null, Value: [{ id: 1, name: 'x' }] }))).toMatch(/does not match/);
+    const buckets = Object.fromEntries(['failDeny', 'failDuplicatedEmail', 'failDuplicatedPhone', 'failExistEmail', 'failExistPhone', 'failNoEmail', 'failUnknown', 'failValidation', 'failValidationDateTime', 'failWrongEmail', 'failWrongPhone', 'success', 'update'].map((b) => [b, []]));
+    const row = { email: 'a@example.com', $type: 'MANUAL', $status: 'S', $createdTime: '2024-03-01 16:58:52 +0900 KST', $modifiedTime: '2024-03-01 16:58:52 +0900 KST', stb_ad_agreement: false };
+    expect(await check('POST', '/v1/lists/5/subscribers', json(200, { Ok: true, Error: null, Value: { ...buckets, success: [row] } }))).toBeUndefined();
+    const { $status: _dropped, ...withoutStatus } = row;
+    expect(await check('POST', '/v1/lists/5/subscribers', json(200, { Ok: true, Error: null, Value: { ...buckets, success: [withoutStatus] } }))).toMatch(/does not match/);
+    expect(await check('GET', '/v1/lists/5/subscribers/count', json(200, { Ok: true, Error: null, Value: '2' }))).toMatch(/does not match/);
     // An error code the operation does not document.
     expect(await check('GET', '/v1/lists/{listId}/groups', json(404, { Ok: false, Error: { Code: 'EMAIL_NOT_FOUND', HttpStatusCode: 404, Message: 'x' }, Value: null }))).toMatch(/does not match/);
     // A v1 envelope where v2 answers its error object; a status the operation does not document.

@@ -2,8 +2,9 @@ import { apiHandler } from '#shared/http/api-handler';
 import { emailArrayBody, groupParams } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
 import { releaseGroup } from '#shared/subscribers/bulk-actions';
+import { v1SuccessFailValue } from '#shared/http/v1-schemas';
 
 /** SPEC L7: group release. */
-export const handler = apiHandler({ params: groupParams, body: emailArrayBody }, async ({ params, body, workspaceId, deps }) =>
+export const handler = apiHandler({ params: groupParams, body: emailArrayBody, response: v1SuccessFailValue }, async ({ params, body, workspaceId, deps }) =>
   releaseGroup(deps, await loadListContext(deps, workspaceId, params.listId), params.groupId, body),
 );

@@ -4,6 +4,7 @@ import { listIdParams, numericId } from '#shared/http/schemas';
 import { loadListContext } from '#shared/lists/model';
 import { subscribe } from '#shared/subscribers/subscribe';
 import { assertAcceptsAdds } from '#shared/lists/linked';
+import { v1SubscribeValue } from '#shared/http/v1-schemas';
 
 const eventOccurredBy = z.enum(['MANUAL', 'SUBSCRIBER']);
 
@@ -24,7 +25,7 @@ const request = z
 /** SPEC L4: the seed shows the body both bare and wrapped in a one-element array; both are accepted. */
 const body = z.union([request, z.tuple([request])]).transform((b) => (Array.isArray(b) ? b[0] : b));
 
-export const handler = apiHandler({ params: listIdParams, body }, async ({ params, body, workspaceId, deps }) => {
+export const handler = apiHandler({ params: listIdParams, body, response: v1SubscribeValue }, async ({ params, body, workspaceId, deps }) => {
   const ctx = await loadListContext(deps, workspaceId, params.listId);
   assertAcceptsAdds(ctx.list);
   return subscribe(deps, ctx, body);

@@ -5,9 +5,13 @@
  * (it always carries `Error: null` on success, where the reference's look-ups leave it out).
  * Refusal examples are not here: the generator takes each from the version's convention.
  */
+import { subscribeBuckets } from '#shared/subscribers/buckets';
+
 export type Examples = Record<string, { summary?: string; value: unknown } | { $ref: string }>;
 
 const envelope = (value: unknown) => ({ Ok: true, Error: null, Value: value });
+const at = '2024-04-18 10:00:00 +0900 KST';
+const seedRow = (email: string, name: string) => ({ email, name, $status: 'S', $createdTime: at, $modifiedTime: at, stb_ad_agreement: false });
 
 export const operationExamples: Readonly<Record<string, { request?: Examples; response?: Examples }>> = {
   'subscribers-subscribe': {
@@ -37,13 +41,12 @@ export const operationExamples: Readonly<Record<string, { request?: Examples; re
     },
     response: {
       seedAnswer: {
-        summary: 'Seed 002: one added, one unsubscribed address not added (failDeny); verbatim, the seed swaps the two addresses',
+        summary:
+          "Seed 002's body as this API answers it: every bucket present, each row with the keys callers' decoders read (docs/api.md; the seed's own answer shows some buckets and no keys)",
         value: envelope({
-          failDeny: [{ email: 'gildong.go@stibee.com', name: '고길동' }],
-          failUnknown: [],
-          failWrongEmail: [],
-          success: [{ email: 'dooly@stibee.com', name: '둘리' }],
-          update: [],
+          ...Object.fromEntries(subscribeBuckets.map((b) => [b, []])),
+          success: [{ ...seedRow('gildong.go@stibee.com', '고길동'), $type: 'SUBSCRIBER' }],
+          update: [{ ...seedRow('dooly@stibee.com', '둘리'), $type: 'MANUAL', $createdTime: '2024-02-11 09:12:03 +0900 KST' }],
         }),
       },
     },
@@ -62,7 +65,8 @@ export const operationExamples: Readonly<Record<string, { request?: Examples; re
       reference: {
         summary: 'reference/api-webhook_list-api_2024-04-18.md, 구독자 목록 조회',
         value: envelope([
-          { created_time: '2024-04-18 10:00:00 +0900 KST', email: 'dooly@stibee.com', modified_time: '2024-04-18 10:00:00 +0900 KST', status: 'S', stb_ad_agreement: false },
+          // The page's row, with the times in both of its spellings and our groupIds (docs/api.md, Look-ups).
+          { createdTime: at, created_time: at, email: 'dooly@stibee.com', modifiedTime: at, modified_time: at, status: 'S', stb_ad_agreement: false, groupIds: [] },
         ]),
       },
     },

@@ -25,9 +25,14 @@ type Json = Record<string, unknown>;
 /** The handler's spec as apiHandler keeps it (its success status too, which the contract type leaves out). */
 type Contract = NonNullable<ApiHandler['contract']> & { readonly successStatus?: number };
 
+/** Subschemas named with `.meta({ id })` (v1's subscribe row): one component each, referenced from every use. */
+const namedSchemas: Record<string, Json> = {};
+const toComponentRefs = <T>(json: T): T => JSON.parse(JSON.stringify(json).replaceAll('"#/$defs/', '"#/components/schemas/')) as T;
 const jsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output'): Json => {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
-  return json;
+  const { $schema: _dialect, $defs, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+  if (!$defs) return json;
+  Object.assign(namedSchemas, toComponentRefs($defs));
+  return toComponentRefs(json);
 };
 /** What a request may send: the input side of a schema. */
 const schemaOf = (schema: z.ZodType): Json => jsonSchemaOf(schema, 'input');
@@ -245,6 +250,7 @@ export async function buildOpenApi(routes: readonly RouteDefinition[], repoRoot:
     };
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operation;
   }
+  Object.assign(schemas, namedSchemas);
   return {
     openapi: '3.1.0',
     info: {

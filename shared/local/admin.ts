@@ -16,6 +16,7 @@
  *   show-send --send ID | --email N [--to ADDRESS]
  *                                       an automated email's send, or a regular email's send (and one recipient)
  *   rotate-link-secret                  a new link-signing secret; old links keep working (--aws: LINK_SIGNING_SECRET_ARN)
+ *   backfill-queue-search               queue-search tokens for sends queued before the index (issue 16); safe to repeat
  */
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,6 +38,7 @@ import { formatStats } from '#shared/operator/stats';
 import { OperatorError, recentDeadLetters, replayDeadLetter } from '#shared/operator/dead-letters';
 import { showAutomatedSend, showEmailSend, showImportJob } from '#shared/operator/show';
 import { describeKeyring, rotateAwsLinkSecret, rotateLocalLinkSecret } from '#shared/operator/link-secret';
+import { backfillQueueSearch } from '#shared/operator/queue-search-backfill';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -102,6 +104,7 @@ function usage(): never {
       '  dead-letters [--days N] [--workspace ID] [--kind delivery|batch|facts] [--limit N] | replay-dead-letter --id ID',
       '  show-import --list N --job ID | show-send --send ID | show-send --email N [--to ADDRESS]',
       '  rotate-link-secret [--secret ARN]',
+      '  backfill-queue-search',
       '',
     ].join('\n'),
   );
@@ -109,7 +112,7 @@ function usage(): never {
 }
 
 const command = positionals[0];
-const commands = ['create-workspace', 'create-key', 'list-keys', 'stats', 'dead-letters', 'replay-dead-letter', 'show-import', 'show-send', 'rotate-link-secret'];
+const commands = ['create-workspace', 'create-key', 'list-keys', 'stats', 'dead-letters', 'replay-dead-letter', 'show-import', 'show-send', 'rotate-link-secret', 'backfill-queue-search'];
 if (!command || !commands.includes(command)) usage();
 if (['create-key', 'list-keys'].includes(command) && !values.workspace) usage();
 if (command === 'replay-dead-letter' && !values.id) usage();
@@ -194,6 +197,8 @@ try {
     print(await replayDeadLetter(deps, values.id!));
   } else if (command === 'show-import') {
     print(await showImportJob(deps, Number(values.list), values.job!));
+  } else if (command === 'backfill-queue-search') {
+    print(await backfillQueueSearch(deps));
   } else if (values.send) {
     print(await showAutomatedSend(deps, values.send));
   } else {
