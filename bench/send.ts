@@ -10,7 +10,7 @@
  *
  * SEND_BENCH_RECIPIENTS and SEND_BENCH_FANOUT shrink the sizes for a quick run.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { batchWrite } from '#shared/db/batch';
 import { shardOf, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import { SUB_BATCH } from '#shared/emails/deliver';
@@ -19,10 +19,12 @@ import { subscriberItem } from '#shared/subscribers/store';
 import { renderContent } from '#shared/automations/render';
 import { emailSendStateMachineDefinition, emailSendTasks } from '#shared/emails/state-machine';
 import { createSigner } from '#shared/signer';
+import { createOutboxMailer } from '#shared/adapters/outbox-mailer';
+import { join } from 'node:path';
 import { systemClock } from '#shared/ports/clock';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import type { ListRecord } from '#shared/lists/model';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { round, startBenchApp, listBasics } from './harness';
@@ -113,6 +115,7 @@ async function regularSend(): Promise<Record<string, unknown>> {
     const resultSeconds = await batchWriteFloor(db, tableName, RECIPIENTS, RECIPIENT_ITEM_BYTES);
     const pageTxSeconds = await transactionFloor(db, tableName, 2 * (pages + subBatches), PAGE_ITEM_BYTES, 2, SUBSCRIBER_SHARDS);
     const floorSeconds = resultSeconds + pageTxSeconds;
+    const mailerSeconds = await mailerFloor(RECIPIENTS);
     return {
       recipients: RECIPIENTS,
       // The machine is shared: the 1, 5 and 15 minute load averages at the end of the run.
@@ -124,7 +127,10 @@ async function regularSend(): Promise<Record<string, unknown>> {
         toFloor: round(run.lastMail / 1000 / floorSeconds, 2),
         floor: `BatchWriteItem of one result item per recipient, plus the pages' transactions (${pages} claims and ${subBatches} sub-batch commits, 2 items each, ${SUBSCRIBER_SHARDS} at once)`,
       },
-      floorSeconds: { total: round(floorSeconds, 2), resultsBatchWrite: round(resultSeconds, 2), pageTransactions: round(pageTxSeconds, 2) },
+      floorSeconds: { total: round(floorSeconds, 2), resultsBatchWrite: round(resultSeconds, 2), pageTransactions: round(pageTxSeconds, 2), mailerAlone: round(mailerSeconds, 2) },
+      // The writes and the local mailer share the machine's two cores, so their floors add up.
+      toFloorWithMailer: round(run.lastMail / 1000 / (floorSeconds + mailerSeconds), 2),
+      floorWithMailer: 'the writes floor + the same number of mails rendered and written by the outbox mailer alone (16 in flight, no database)',
       itemWritesPerRecipient: round(run.writesPerRecipient, 2),
       targetWritesPerRecipient: 3,
       floorItemWritesPerRecipient: round((RECIPIENTS + 2 * (pages + subBatches)) / RECIPIENTS, 2),
@@ -134,6 +140,34 @@ async function regularSend(): Promise<Record<string, unknown>> {
   } finally {
     await app.close();
   }
+}
+
+/**
+ * The local mailer's own floor: `count` mails rendered as the send renders them and written by the
+ * outbox adapter (composed by nodemailer, written aside and renamed), 16 in flight as the page
+ * step mails, with no database. Seconds.
+ */
+async function mailerFloor(count: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mailer-floor-'));
+  const mailer = createOutboxMailer(dir);
+  const deps = { signer: createSigner('bench'.repeat(8)), publicBaseUrl: 'https://api.example.com', clock: systemClock };
+  const list = { listId: 1, workspaceId: 'ws', companyName: '회사', companyAddress: '서울', companyContact: '02', senderName: '뉴스레터' } as ListRecord;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const i = next++;
+        const s = subscriber(`floor-${i}@example.com`, `구독자${i}`);
+        const sendId = `e1-floor${i}`;
+        const mail = renderContent(deps, { content: { html: HTML, subject: '$%name%$님', senderEmail: SENDER, senderName: '뉴스레터' }, list, subscriber: s, sendId, tracking: { a: 0, r: 1 }, tags: { emailId: '1' } });
+        await mailer.send({ ...mail, idempotencyKey: sendId });
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  return seconds;
 }
 
 /** A full collection, so retained memory is measured rather than V8's choice of when to collect. */
