@@ -114,6 +114,25 @@ async function expectFiguresTrue(app: TestApp, api: ApiClient, automationId: num
   expect(d.sending).toBe(0);
 }
 
+/**
+ * A store whose process dies right after `diesAfter` names a command it committed: that call
+ * throws after its commit, and every later call throws without reaching the store.
+ */
+function dyingStore(real: Deps['db'], diesAfter: (command: Parameters<Deps['db']['send']>[0]) => boolean) {
+  let killed = false;
+  const dying = Object.create(real) as typeof real;
+  dying.send = (async (command: Parameters<typeof real.send>[0]) => {
+    if (killed) throw new Error('process killed');
+    const out = await real.send(command as never);
+    if (diesAfter(command)) {
+      killed = true;
+      throw new Error('process killed after the commit');
+    }
+    return out;
+  }) as typeof real.send;
+  return { dying, killed: () => killed };
+}
+
 const noPartFiles = (dir: string) => !existsSync(dir) || readdirSync(dir).every((f) => !f.endsWith('.part'));
 
 /** The runtime's mailer; each test puts its own behind it. No `lookup` behind it: the mailer cannot tell. */
@@ -206,18 +225,7 @@ describe('issue 12: a dispatcher that dies holding sends (one runtime, leases en
     const pointer = await app.runtime.deps.db.send(new GetCommand({ TableName: app.runtime.deps.tableName, Key: keys.automationPointer(a.automationId) }));
     const { workspaceId } = pointer.Item as { workspaceId: string };
     // A store that commits the queueing transaction, then the process is gone.
-    const real = app.runtime.deps.db;
-    let killed = false;
-    const dying = Object.create(real) as typeof real;
-    dying.send = (async (command: Parameters<typeof real.send>[0]) => {
-      if (killed) throw new Error('process killed');
-      const out = await real.send(command as never);
-      if (command instanceof TransactWriteCommand) {
-        killed = true;
-        throw new Error('process killed after the commit');
-      }
-      return out;
-    }) as typeof real.send;
+    const { dying } = dyingStore(app.runtime.deps.db, (command) => command instanceof TransactWriteCommand);
     const event = {
       eventId: 'strand-1',
       workspaceId,
@@ -266,22 +274,14 @@ describe('issue 12: a dispatcher that dies holding sends (one runtime, leases en
     const [item] = await waitFor(() => queueItems(app.runtime.deps, a.automationId), (q) => q.length === 1);
     const due = new Date(item!.dueAt);
     // The dispatcher records the send, then its process is gone before the repeat is queued.
-    const real = app.runtime.deps.db;
-    let killed = false;
-    const dying = Object.create(real) as typeof real;
-    dying.send = (async (command: Parameters<typeof real.send>[0]) => {
-      if (killed) throw new Error('process killed');
-      const out = await real.send(command as never);
-      const items = command instanceof TransactWriteCommand ? (command.input.TransactItems ?? []) : [];
-      if (items.some((t) => t.Put?.Item?.status === 'sent' && t.Put.Item.automationId === a.automationId)) {
-        killed = true;
-        throw new Error('process killed after recording the send');
-      }
-      return out;
-    }) as typeof real.send;
+    const store = dyingStore(
+      app.runtime.deps.db,
+      (command) => command instanceof TransactWriteCommand && (command.input.TransactItems ?? []).some((t) => t.Put?.Item?.status === 'sent' && t.Put.Item.automationId === a.automationId),
+    );
+    const { dying } = store;
     const at = new Date(due.getTime() + 1_000);
     await expect(dispatchMinute({ ...app.runtime.deps, db: dying, clock: { now: () => at } }, minuteOf(at))).rejects.toThrow('send chunks failed');
-    expect(killed).toBe(true);
+    expect(store.killed()).toBe(true);
     expect(await mailsTo(app, 'daily-crash@example.com')).toHaveLength(1);
     expect(await queueItems(app.runtime.deps, a.automationId)).toEqual([]);
     // The lease's end passes: the sweeper finds the recorded send's marker and queues its repeat.

@@ -11,10 +11,11 @@
  * of the send's idempotency key says so, or mailed now. Transient mailer failures are retried with
  * back-off until a deadline (send-policy.ts). Every figure moves in the transaction of its change.
  */
+import { writeIf } from '#shared/db/conditional';
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { writeSearchTokens } from './queue-search';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { batchGet, batchWrite, chunk, queryAll } from '#shared/db/batch';
 import { DUE_SHARDS, SUBSCRIBER_SHARDS, keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
@@ -513,21 +514,18 @@ async function takeOver(deps: DispatchDeps, r: SendingRecord, until: Date, attem
   const leaseId = randomUUID();
   const untilIso = until.toISOString();
   const nowIso = deps.clock.now().toISOString();
-  try {
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: keys.send(r.sendId),
-        UpdateExpression: `SET leaseId = :new, leaseUntil = :until, GSI1SK = :sk${attempt ? ', attemptedAt = :now REMOVE notSent' : ''}`,
-        ConditionExpression: '#s = :sending AND leaseId = :old',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':new': leaseId, ':until': untilIso, ':sk': keys.sendLeaseGsi(untilIso, r.sendId).GSI1SK, ':sending': 'sending', ':old': r.leaseId, ...(attempt ? { ':now': nowIso } : {}) },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
+  const moved = await writeIf(
+    deps.db,
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: keys.send(r.sendId),
+      UpdateExpression: `SET leaseId = :new, leaseUntil = :until, GSI1SK = :sk${attempt ? ', attemptedAt = :now REMOVE notSent' : ''}`,
+      ConditionExpression: '#s = :sending AND leaseId = :old',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':new': leaseId, ':until': untilIso, ':sk': keys.sendLeaseGsi(untilIso, r.sendId).GSI1SK, ':sending': 'sending', ':old': r.leaseId, ...(attempt ? { ':now': nowIso } : {}) },
+    }),
+  );
+  if (!moved) return undefined;
   const { notSent: _n, ...rest } = r;
   return { ...(attempt ? rest : r), leaseId, leaseUntil: untilIso, ...(attempt ? { attemptedAt: nowIso } : {}) };
 }
@@ -614,20 +612,18 @@ async function repeat(deps: DispatchDeps, sent: readonly RepeatMarked[], ctx: Se
   }
 }
 
+/** Removes a sent record's repeat marker, if it still has one. */
 async function clearRepeatMarker(deps: DispatchDeps, sendId: string) {
-  try {
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: keys.send(sendId),
-        UpdateExpression: 'REMOVE repeatDue, GSI1PK, GSI1SK',
-        ConditionExpression: 'repeatDue = :t',
-        ExpressionAttributeValues: { ':t': true },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await writeIf(
+    deps.db,
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: keys.send(sendId),
+      UpdateExpression: 'REMOVE repeatDue, GSI1PK, GSI1SK',
+      ConditionExpression: 'repeatDue = :t',
+      ExpressionAttributeValues: { ':t': true },
+    }),
+  );
 }
 
 /** Ids of the automated emails that some running email of these workspaces watches. */

@@ -4,8 +4,8 @@
  * emails' open and click triggers react to. A bad token still gets its pixel or, for a click, a
  * plain error page: a mail client must never show a broken image because of us.
  */
+import { writeIf } from '#shared/db/conditional';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 import { addStats } from './automations';
@@ -38,15 +38,7 @@ function readToken(deps: Pick<Deps, 'signer' | 'clock'>, purpose: 'open' | 'clic
 
 /** Writes a first-time marker; true when this was the first. */
 async function first(deps: Pick<Deps, 'db' | 'tableName'>, key: { PK: string; SK: string }, at: string, expiresAt?: number): Promise<boolean> {
-  try {
-    await deps.db.send(
-      new PutCommand({ TableName: deps.tableName, Item: { ...key, type: 'tracking', at, ...(expiresAt ? { expiresAt } : {}) }, ConditionExpression: 'attribute_not_exists(PK)' }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return writeIf(deps.db, new PutCommand({ TableName: deps.tableName, Item: { ...key, type: 'tracking', at, ...(expiresAt ? { expiresAt } : {}) }, ConditionExpression: 'attribute_not_exists(PK)' }));
 }
 
 /**

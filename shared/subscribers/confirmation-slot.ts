@@ -5,9 +5,9 @@
  * the hour (TTL); a repeat within it finds it taken and mails nothing, and its row waits for the
  * link already mailed. A mail that could not be sent gives its slot back, so asking again works.
  */
+import { writeIf } from '#shared/db/conditional';
 import { createHash } from 'node:crypto';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { keys } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
 
@@ -21,21 +21,16 @@ const slotKey = (listId: number, email: string) =>
 /** True when this request may mail `email` a confirmation for `listId` now (and the hour is taken for it). */
 export async function claimConfirmationSlot(deps: SlotDeps, listId: number, email: string, now: Date): Promise<boolean> {
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  try {
-    await deps.db.send(
-      new PutCommand({
-        TableName: deps.tableName,
-        Item: { ...slotKey(listId, email), type: 'confirmationSlot', listId, claimedAt: now.toISOString(), expiresAt: nowSeconds + CONFIRMATION_SLOT_SECONDS },
-        // TTL deletion lags (up to days in AWS): an expired slot is free whether or not it is gone.
-        ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
-        ExpressionAttributeValues: { ':now': nowSeconds },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return writeIf(
+    deps.db,
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { ...slotKey(listId, email), type: 'confirmationSlot', listId, claimedAt: now.toISOString(), expiresAt: nowSeconds + CONFIRMATION_SLOT_SECONDS },
+      // TTL deletion lags (up to days in AWS): an expired slot is free whether or not it is gone.
+      ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
+      ExpressionAttributeValues: { ':now': nowSeconds },
+    }),
+  );
 }
 
 /** Gives the slot back (the mail did not go out). */

@@ -8,6 +8,7 @@
  * Locally the embedded worker runs both every few hundred milliseconds; in AWS the table's
  * stream (new events) and a one-minute schedule (retries) invoke the same functions.
  */
+import { writeIf } from '#shared/db/conditional';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, DeleteCommand, PutCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -527,21 +528,18 @@ export async function deliverDue(deps: WorkerDeps, options: WorkerOptions = defa
 
 async function deliverOne(deps: WorkerDeps, d: QueuedDelivery, options: WorkerOptions, now: Date): Promise<boolean> {
   const nowIso = now.toISOString();
-  try {
-    // Claim it, so a concurrent worker does not POST the same attempt.
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: { PK: d.PK, SK: d.SK },
-        UpdateExpression: 'SET claimedUntil = :until',
-        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
-        ExpressionAttributeValues: { ':until': new Date(now.getTime() + claimMs(options)).toISOString(), ':now': nowIso },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  // Claim it, so a concurrent worker does not POST the same attempt.
+  const claimed = await writeIf(
+    deps.db,
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: { PK: d.PK, SK: d.SK },
+      UpdateExpression: 'SET claimedUntil = :until',
+      ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
+      ExpressionAttributeValues: { ':until': new Date(now.getTime() + claimMs(options)).toISOString(), ':now': nowIso },
+    }),
+  );
+  if (!claimed) return false;
   const hook = (await webhooksOf(deps, d.listId)).find((w) => w.webhookId === d.webhookId);
   if (!hook || !hook.enabled) {
     await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { PK: d.PK, SK: d.SK } }));
