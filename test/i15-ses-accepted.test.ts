@@ -16,7 +16,7 @@ import { verifiedSender } from './support/senders';
 import { movableClock, waitFor } from './support/automations';
 import { handleSesEvent } from '#shared/mail/bounces';
 import { createSesMailer, SES_ACCEPTANCE_GRACE_MS } from '#shared/adapters/ses-mailer';
-import { deliver, RECIPIENT_LEASE_MS, sendIdOfRecipient } from '#shared/emails/deliver';
+import { deliver, PAGE_LEASE_MS, sendIdOfRecipient } from '#shared/emails/deliver';
 import { keys } from '#shared/table/keys';
 import type { SubscriberRecord } from '#shared/subscribers/record';
 import type { Deps } from '#shared/runtime/deps';
@@ -82,7 +82,7 @@ describe('issue 15: SES notifications match a regular email\'s recipient claims'
     // The page is tried again once the dead attempt's lease ended: inside SES's grace.
     ses.reset();
     ses.on(SendEmailCommand).resolves({ MessageId: 'ses-new' });
-    clock.advance(RECIPIENT_LEASE_MS + 1_000);
+    clock.advance(PAGE_LEASE_MS + 1_000);
     expect(await deliver(deps, input)).toEqual({ sent: 2, failed: 0, held: 1 });
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
     // After the grace, the message SES never reported is mailed; the two it did are not.

@@ -26,7 +26,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { writeIf } from '#shared/db/conditional';
 import { backoff, batchGet, batchWrite, keyString, sleep, type Item } from '#shared/db/batch';
 import { keys, shardOf, SUBSCRIBER_SHARDS } from '#shared/table/keys';
 import type { Deps } from '#shared/runtime/deps';
@@ -46,8 +47,6 @@ type Tx = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
  * taken over in AWS.
  */
 export const PAGE_LEASE_MS = 150_000;
-/** The name the first version had (one claim per recipient): the same lease. */
-export const RECIPIENT_LEASE_MS = PAGE_LEASE_MS;
 /** Logs of a send are kept this long (TTL), also after the email is deleted. */
 export const LOG_RETENTION_DAYS = 730;
 /** Recipients mailed between two commits of a page: the most a crash leaves to the mailer's look-up. */
@@ -88,10 +87,14 @@ export interface DeliverInput {
   readonly facts?: { readonly workspaceId: string; readonly listId: number };
 }
 
-/** Deterministic, so every retry of a page mails under the same key; file-name safe (the outbox). */
-export const sendIdOfRecipient = (emailId: number, email: string) => `e${emailId}-${createHash('sha1').update(email).digest('hex').slice(0, 24)}`;
-
 const hash = (text: string) => createHash('sha1').update(text).digest('hex').slice(0, 24);
+
+/** Deterministic, so every retry of a page mails under the same key; file-name safe (the outbox). */
+export const sendIdOfRecipient = (emailId: number, email: string) => `e${emailId}-${hash(email)}`;
+
+/** The page item as stored now (strongly consistent: a claim and its commits decide on it). */
+const readPage = async (deps: Pick<Deps, 'db' | 'tableName'>, pageKey: { PK: string; SK: string }) =>
+  (await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: pageKey, ConsistentRead: true }))).Item as (PageItem & Item) | undefined;
 
 /** The page item's key: by shard and cursor, or (a caller without a page) by the recipients. */
 function pageKeyOf(input: DeliverInput, emails: readonly string[]) {
@@ -144,7 +147,7 @@ export async function deliver(deps: Deps, input: DeliverInput): Promise<DeliverR
   const byEmail = new Map(input.recipients.map((s) => [s.email, s]));
   const emails = [...byEmail.keys()].sort();
   const pageKey = pageKeyOf(input, emails);
-  const page = (await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: pageKey, ConsistentRead: true }))).Item as (PageItem & Item) | undefined;
+  const page = await readPage(deps, pageKey);
   const now = deps.clock.now();
   const nowIso = now.toISOString();
   const inFlight = page?.inFlight ?? {};
@@ -182,8 +185,7 @@ export async function deliver(deps: Deps, input: DeliverInput): Promise<DeliverR
   };
   if (!(await commit(deps, emailId, claim, claimDelta, factsOf(deps, input, at, recommitted)))) {
     // Another attempt claimed it first, unless the SDK retried our own transaction after it committed.
-    const now2 = (await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: pageKey, ConsistentRead: true }))).Item;
-    if (now2?.leaseId !== leaseId) return { sent: 0, failed: 0, held: open };
+    if ((await readPage(deps, pageKey))?.leaseId !== leaseId) return { sent: 0, failed: 0, held: open };
   }
   crashAt('email:claimed');
 
@@ -278,20 +280,17 @@ async function subBatch(ctx: PageCtx, batch: SubBatch, result: DeliverResult): P
   if (batch.toMail.length) {
     const attemptedAt = deps.clock.now().toISOString();
     const inFlight = { ...batch.keep, ...Object.fromEntries([...batch.decided.keys()].map((e) => [e, state.inFlight[e] ?? attemptedAt])), ...Object.fromEntries(batch.toMail.map((s) => [s.email, attemptedAt])) };
-    try {
-      await deps.db.send(
-        new UpdateCommand({
-          TableName: deps.tableName,
-          Key: ctx.pageKey,
-          UpdateExpression: 'SET inFlight = :f, attempting = :k',
-          ConditionExpression: 'leaseId = :lease',
-          ExpressionAttributeValues: { ':f': inFlight, ':k': k, ':lease': state.leaseId },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new PageLeaseLostError(`page ${ctx.pageKey.SK} of email ${emailId}: lease lost`);
-      throw error;
-    }
+    const attempting = await writeIf(
+      deps.db,
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: ctx.pageKey,
+        UpdateExpression: 'SET inFlight = :f, attempting = :k',
+        ConditionExpression: 'leaseId = :lease',
+        ExpressionAttributeValues: { ':f': inFlight, ':k': k, ':lease': state.leaseId },
+      }),
+    );
+    if (!attempting) throw new PageLeaseLostError(`page ${ctx.pageKey.SK} of email ${emailId}: lease lost`);
     state.inFlight = inFlight;
     state.attempting = k;
     let next = 0;
@@ -343,7 +342,7 @@ async function subBatch(ctx: PageCtx, batch: SubBatch, result: DeliverResult): P
   const delta: Partial<SendFigures> = { sending: -resolved, sent, failed, queued: -batch.dropped.length };
   if (!(await commit(deps, emailId, pageWrite, delta, factsOf(deps, input, at, entries.map(([email, o]) => ({ email, status: o.kind })))))) {
     // The SDK may have retried our own transaction after it committed: then the page shows it.
-    const seen = (await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: ctx.pageKey, ConsistentRead: true }))).Item;
+    const seen = await readPage(deps, ctx.pageKey);
     if (seen?.leaseId !== state.leaseId || seen.committed !== k) throw new PageLeaseLostError(`page ${ctx.pageKey.SK} of email ${emailId}: lease lost before sub-batch ${k} was committed`);
   }
   state.inFlight = { ...batch.keep };
@@ -357,19 +356,16 @@ async function subBatch(ctx: PageCtx, batch: SubBatch, result: DeliverResult): P
 
 /** Ends the lease of a page with nothing left to do (a re-run of a finished page). */
 async function release(ctx: PageCtx): Promise<void> {
-  await ctx.deps.db
-    .send(
-      new UpdateCommand({
-        TableName: ctx.deps.tableName,
-        Key: ctx.pageKey,
-        UpdateExpression: 'SET leaseUntil = :now',
-        ConditionExpression: 'leaseId = :lease',
-        ExpressionAttributeValues: { ':now': ctx.deps.clock.now().toISOString(), ':lease': ctx.state.leaseId },
-      }),
-    )
-    .catch((error: unknown) => {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    });
+  await writeIf(
+    ctx.deps.db,
+    new UpdateCommand({
+      TableName: ctx.deps.tableName,
+      Key: ctx.pageKey,
+      UpdateExpression: 'SET leaseUntil = :now',
+      ConditionExpression: 'leaseId = :lease',
+      ExpressionAttributeValues: { ':now': ctx.deps.clock.now().toISOString(), ':lease': ctx.state.leaseId },
+    }),
+  );
 }
 
 /** The sent / failed facts of these results, when an automated email watches this one. */

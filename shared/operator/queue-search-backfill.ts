@@ -9,7 +9,7 @@
  * request path (docs/operations.md).
  */
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { writeIf } from '#shared/db/conditional';
 import type { Deps } from '#shared/runtime/deps';
 import { searchTextOfTokens, searchTokensOf, writeSearchTokens } from '#shared/automations/queue-search';
 
@@ -48,22 +48,19 @@ export async function backfillQueueSearch(deps: Pick<Deps, 'db' | 'tableName'>):
       const search = searchTextOfTokens(tokensOfOldSearch(send.search));
       // Tokens first, as when a send is queued: the send never says it has tokens it lacks.
       await writeSearchTokens(deps, [{ automationId: Number(send.automationId), SK: send.SK, email: send.email, dueAt: send.dueAt, search }]);
-      try {
-        await deps.db.send(
-          new UpdateCommand({
-            TableName: deps.tableName,
-            Key: { PK: send.PK, SK: send.SK },
-            UpdateExpression: 'SET #s = :search',
-            ConditionExpression: '#s = :old',
-            ExpressionAttributeNames: { '#s': 'search' },
-            ExpressionAttributeValues: { ':search': search, ':old': send.search },
-          }),
-        );
-        backfilled++;
-      } catch (error) {
-        // Sent or removed meanwhile: its tokens expire with the others of gone sends.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      const updated = await writeIf(
+        deps.db,
+        new UpdateCommand({
+          TableName: deps.tableName,
+          Key: { PK: send.PK, SK: send.SK },
+          UpdateExpression: 'SET #s = :search',
+          ConditionExpression: '#s = :old',
+          ExpressionAttributeNames: { '#s': 'search' },
+          ExpressionAttributeValues: { ':search': search, ':old': send.search },
+        }),
+      );
+      // Not updated: sent or removed meanwhile; its tokens expire with the others of gone sends.
+      if (updated) backfilled++;
     }
     start = page.LastEvaluatedKey;
   } while (start);

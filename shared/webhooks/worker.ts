@@ -11,7 +11,7 @@
 import { writeIf } from '#shared/db/conditional';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, DeleteCommand, PutCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { keys, EVENT_PARTITIONS } from '#shared/table/keys';
 import { batchWrite, queryAll } from '#shared/db/batch';
 import type { Deps } from '#shared/runtime/deps';
@@ -602,7 +602,9 @@ async function deliveryFailed(deps: WorkerDeps, d: QueuedDelivery, error: unknow
     return;
   }
   const until = new Date(deps.clock.now().getTime() + Math.min(MAX_BACKOFF_MS, options.retryBaseMs * 2 ** (errors - 1))).toISOString();
-  await deps.db.send(
+  // Refused: the delivery is gone (delivered or parked meanwhile).
+  await writeIf(
+    deps.db,
     new UpdateCommand({
       TableName: deps.tableName,
       Key: { PK: d.PK, SK: d.SK },
@@ -610,9 +612,7 @@ async function deliveryFailed(deps: WorkerDeps, d: QueuedDelivery, error: unknow
       ConditionExpression: 'attribute_exists(PK)',
       ExpressionAttributeValues: { ':until': until, ':n': errors },
     }),
-  ).catch((failure: unknown) => {
-    if (!(failure instanceof ConditionalCheckFailedException)) throw failure;
-  });
+  );
 }
 
 /** Moves a delivery out of the queue into its webhook's dead letters. */
